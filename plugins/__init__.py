@@ -1,0 +1,1 @@
+"""Restorer's built-in model families, each a plugin registered through entry points."""

@@ -1,0 +1,86 @@
+"""The ``restorer`` command line. No Qt here: ``restorer`` alone (or ``restorer gui``) imports the GUI lazily.
+
+Each subcommand lives in its own module under :mod:`restorer.commands` with two
+functions: ``add_parser(subparsers)`` and ``run(args) -> int``. User errors
+(:class:`~restorer.errors.RestorerError`) become one line on stderr and exit 2;
+``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+
+from restorer import __version__
+from restorer.errors import Cancelled, RestorerError
+
+#: Subcommand modules, in the order ``--help`` lists them.
+COMMANDS = ("gui", "inpaint", "stylize", "sample", "train", "models", "bench")
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 2 and a one-line error (its default prints usage too)."""
+
+    def error(self, message: str):  # noqa: D102
+        self.exit(EXIT_USAGE, f"restorer: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every subcommand that could be imported."""
+    parser = _Parser(prog="restorer", description="Repair photos with generative models.")
+    parser.add_argument("--version", action="version", version=f"restorer {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"restorer.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"restorer.commands.{name}":
+                continue  # the command is not part of this build yet
+            raise
+        sub = module.add_parser(subparsers)
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show full tracebacks on errors")
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    print(f"restorer: warning: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``restorer`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version", "--debug"):
+        argv = ["gui", *argv]
+    if argv == ["--debug"]:
+        argv = ["--debug", "gui"]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        args = parser.parse_args([*argv, "gui"])
+    debug = bool(getattr(args, "debug", False))
+    if not debug:
+        warnings.showwarning = _warning_line
+    try:
+        return int(args._run(args) or 0)
+    except Cancelled:
+        print("restorer: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    except KeyboardInterrupt:
+        print("restorer: interrupted", file=sys.stderr)
+        return EXIT_CANCELLED
+    except RestorerError as exc:
+        if debug:
+            raise
+        print(f"restorer: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""The model contract: what a plugin declares and what running a model takes and returns.
+
+A model works on plain numpy arrays and never reads files or touches widgets:
+
+- ``photo``: ``uint8`` array of shape ``(H, W, 3)``, RGB.
+- ``mask``: ``bool`` array of shape ``(H, W)``; ``True`` marks pixels to repair.
+- the result: ``uint8`` RGB array (same size as ``photo`` for ``inpaint``,
+  ``stylize`` and ``reconstruct``; any size for ``sample``).
+
+The caller (:mod:`restorer.pipeline`) composites the result so that pixels
+outside the mask are the input's, crops large photos, and validates parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
+
+import numpy as np
+
+from restorer.errors import ModelError
+from restorer.jobs import Job
+
+Task = Literal["inpaint", "stylize", "sample", "reconstruct"]
+TASKS: tuple[str, ...] = ("inpaint", "stylize", "sample", "reconstruct")
+ParamKind = Literal["int", "float", "bool", "choice", "str"]
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed model parameter. The GUI builds its control from it, the CLI its ``--set`` parsing."""
+
+    name: str
+    kind: ParamKind
+    default: Any
+    title: str = ""
+    help: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _NAME_RE.match(self.name) or "-" in self.name:
+            raise ValueError(f"parameter name {self.name!r} must be lower_snake_case")
+        if self.kind not in ("int", "float", "bool", "choice", "str"):
+            raise ValueError(f"parameter {self.name!r}: unknown kind {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"choice parameter {self.name!r} needs choices")
+        if self.kind in ("int", "float") and self.min is not None and self.max is not None:
+            if self.min > self.max:
+                raise ValueError(f"parameter {self.name!r}: min > max")
+        self.validate(self.default)  # a bad default is a plugin bug
+
+    @property
+    def label(self) -> str:
+        """Human title, derived from the name when none was given."""
+        return self.title or self.name.replace("_", " ").capitalize()
+
+    def validate(self, value: Any) -> Any:
+        """Return ``value`` converted to this parameter's type, or raise :class:`ModelError`."""
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ModelError(f"{self.name} must be true or false, got {value!r}")
+        if self.kind in ("int", "float"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ModelError(f"{self.name} must be a number, got {value!r}")
+            if self.kind == "int":
+                if float(value) != int(value):
+                    raise ModelError(f"{self.name} must be a whole number, got {value!r}")
+                value = int(value)
+            else:
+                value = float(value)
+            if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+                raise ModelError(f"{self.name} must be between {self.min:g} and {self.max:g}, got {value:g}")
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ModelError(f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}")
+            return value
+        if not isinstance(value, str):
+            raise ModelError(f"{self.name} must be text, got {value!r}")
+        return value
+
+    def parse(self, text: str) -> Any:
+        """Parse a ``--set`` value given as text and validate it."""
+        text = text.strip()
+        if self.kind == "bool":
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise ModelError(f"{self.name} must be true or false, got {text!r}")
+        if self.kind in ("int", "float"):
+            try:
+                number = float(text) if self.kind == "float" else int(text)
+            except ValueError:
+                kind = "a whole number" if self.kind == "int" else "a number"
+                raise ModelError(f"{self.name} must be {kind}, got {text!r}") from None
+            return self.validate(number)
+        return self.validate(text)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready description (used by ``restorer models --json``)."""
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "default": self.default}
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.help:
+            out["help"] = self.help
+        return out
+
+
+def int_param(name: str, default: int, min: int, max: int, **kw: Any) -> Param:
+    """An integer parameter in ``[min, max]``."""
+    return Param(name, "int", default, min=min, max=max, **kw)
+
+
+def float_param(name: str, default: float, min: float, max: float, **kw: Any) -> Param:
+    """A real-valued parameter in ``[min, max]``."""
+    return Param(name, "float", float(default), min=min, max=max, **kw)
+
+
+def bool_param(name: str, default: bool, **kw: Any) -> Param:
+    """An on/off parameter."""
+    return Param(name, "bool", default, **kw)
+
+
+def choice_param(name: str, default: str, choices: tuple[str, ...], **kw: Any) -> Param:
+    """One of a fixed set of strings."""
+    return Param(name, "choice", default, choices=tuple(choices), **kw)
+
+
+@dataclass
+class RunRequest:
+    """Everything a model needs for one run. ``params`` are already validated and complete."""
+
+    photo: np.ndarray | None
+    mask: np.ndarray | None
+    params: Mapping[str, Any]
+    device: str = "cpu"
+
+
+class Model:
+    """Base class of every model a plugin registers.
+
+    Subclasses set the class attributes and implement :meth:`run`.
+    ``plugin`` is filled in by the registry.
+    """
+
+    name: str = ""
+    title: str = ""
+    task: Task = "inpaint"
+    description: str = ""
+    params: tuple[Param, ...] = ()
+    trainable: bool = False
+    plugin: str = ""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} task={self.task}>"
+
+    def weights_status(self) -> str:
+        """Where this model's weights come from, in a few words ("none needed", "starter", ...)."""
+        return "none needed"
+
+    def run(self, request: RunRequest, job: Job) -> np.ndarray:
+        """Run the model and return a ``uint8`` RGB image. Report progress and honour cancel via ``job``."""
+        raise NotImplementedError
+
+    # -- helpers used by the registry, CLI and GUI -------------------------------------------
+
+    def param(self, name: str) -> Param:
+        """The declared parameter called ``name``."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise ModelError(f"model {self.name} has no parameter {name!r} (its parameters: {known})")
+
+    def defaults(self) -> dict[str, Any]:
+        """Every parameter at its default value."""
+        return {p.name: p.default for p in self.params}
+
+    def resolve_params(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults overridden by ``given`` (already typed), each value validated."""
+        values = self.defaults()
+        for key, value in (given or {}).items():
+            values[key] = self.param(key).validate(value)
+        return values
+
+    def parse_settings(self, settings: list[str]) -> dict[str, Any]:
+        """Parse CLI ``key=value`` strings into typed, validated values."""
+        out: dict[str, Any] = {}
+        for item in settings:
+            key, sep, text = item.partition("=")
+            if not sep or not key.strip():
+                raise ModelError(f"--set expects key=value, got {item!r}")
+            out[key.strip()] = self.param(key.strip()).parse(text)
+        return out
+
+    def check(self) -> None:
+        """Raise ``ValueError`` when the declaration itself is broken (a plugin bug)."""
+        if not isinstance(self.name, str) or not _NAME_RE.match(self.name):
+            raise ValueError(f"invalid model name {self.name!r}: use lower-case letters, digits, '-', '.', '_'")
+        if self.task not in TASKS:
+            raise ValueError(f"model {self.name}: unknown task {self.task!r} (tasks: {', '.join(TASKS)})")
+        names = [p.name for p in self.params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"model {self.name}: duplicate parameter names")
+        for p in self.params:
+            if not isinstance(p, Param):
+                raise ValueError(f"model {self.name}: parameter {p!r} is not a Param")
+        if not self.title:
+            self.title = self.name
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready description (``restorer models --json``)."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "task": self.task,
+            "trainable": self.trainable,
+            "plugin": self.plugin,
+            "weights": self.weights_status(),
+            "description": self.description,
+            "params": [p.to_json() for p in self.params],
+        }
