@@ -17,7 +17,7 @@ from restorer import __version__
 from restorer.errors import Cancelled, RestorerError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ("gui", "inpaint", "stylize", "sample", "train", "models", "bench")
+COMMANDS = ("gui", "inpaint", "stylize", "reconstruct", "sample", "train", "models", "bench")
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -80,6 +80,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"restorer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `restorer models | head`
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:  # a bug, not the user's doing: still one line unless --debug
+        if debug:
+            raise
+        print(f"restorer: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return EXIT_SOME_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,218 @@
+"""Shared machinery of the commands that turn photos into photos (``inpaint``, ``stylize``, ``reconstruct``).
+
+A file or a folder in, a file or a folder out. With folders, masks are matched
+to photos by file stem (``photo.jpg`` ↔ ``photo.png`` or ``photo_mask.png``), or
+one mask file applies to all. Everything the user gave is checked before the
+first photo is processed; per-photo failures in a folder are collected, the
+others still processed, and the exit code says whether all went well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from restorer.devices import resolve_device
+from restorer.errors import Cancelled, InputError, ModelError, RestorerError
+from restorer.images import PHOTO_SUFFIXES, list_photos, load_mask, load_photo, save_format, save_photo
+from restorer.jobs import Job, Progress
+from restorer.models import Model
+from restorer.pipeline import run_model
+from restorer.registry import get_registry
+
+EXIT_OK, EXIT_SOME_FAILED = 0, 1
+MASK_SUFFIX = "_mask"
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, *, mask_required: bool) -> None:
+    """Arguments every photo-to-photo command takes."""
+    parser.add_argument("input", metavar="INPUT", help="a photo, or a folder of photos")
+    parser.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                        help="output file (for one photo) or folder (created if missing)")
+    parser.add_argument("--mask", required=mask_required, metavar="MASK",
+                        help="mask file (white = repair), or a folder of masks matched by file stem"
+                        + ("" if mask_required else "; limits the change to the masked area"))
+    parser.add_argument("--model", help="model name (see `restorer models`)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="set a model parameter (repeatable); see `restorer models` for each model's")
+    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
+    parser.add_argument("--overwrite", action="store_true", help="replace output files that already exist")
+    parser.add_argument("--quality", type=int, default=95, metavar="Q",
+                        help="JPEG/WebP quality 1-100 (default 95)")
+
+
+def pick_model(name: str | None, tasks: tuple[str, ...]) -> Model:
+    """The named model (checked to do one of ``tasks``) or the default model of the first task."""
+    registry = get_registry()
+    if name is None:
+        return registry.default_for(tasks[0])
+    model = registry.get(name)
+    if model.task not in tasks:
+        others = ", ".join(m.name for t in tasks for m in registry.by_task(t)) or "none installed"
+        raise ModelError(f"model {name} does {model.task}, not {' or '.join(tasks)}; use one of: {others}")
+    return model
+
+
+@dataclass
+class Pair:
+    """One unit of work: a photo, its mask (or None) and where the result goes."""
+
+    photo: Path
+    mask: Path | None
+    output: Path
+
+
+def _find_mask(folder: Path, stem: str) -> Path | None:
+    for candidate_stem in (stem, stem + MASK_SUFFIX):
+        for suffix in PHOTO_SUFFIXES:
+            for name in (candidate_stem + suffix, candidate_stem + suffix.upper()):
+                if (folder / name).is_file():
+                    return folder / name
+    return None
+
+
+def plan(args: argparse.Namespace, *, mask_required: bool) -> tuple[list[Pair], list[tuple[Path, str]], bool]:
+    """Work out (pairs, failures found up front, folder mode) from the arguments, or raise InputError."""
+    source = Path(args.input)
+    output = Path(args.output)
+    mask_arg = Path(args.mask) if args.mask else None
+    if not source.exists():
+        raise InputError(f"{source}: no such file or folder")
+    if mask_arg is not None and not mask_arg.exists():
+        raise InputError(f"{mask_arg}: no such mask file or folder")
+    if args.quality < 1 or args.quality > 100:
+        raise InputError(f"--quality must be between 1 and 100, got {args.quality}")
+
+    if source.is_file():
+        if mask_arg is not None and mask_arg.is_dir():
+            found = _find_mask(mask_arg, source.stem)
+            if found is None:
+                raise InputError(f"{mask_arg}: no mask named {source.stem}.* or {source.stem}{MASK_SUFFIX}.*")
+            mask_arg = found
+        target = output / source.name if output.is_dir() else output
+        save_format(target)  # refuse an unknown output suffix before any work
+        if not target.parent.is_dir():
+            raise InputError(f"{target.parent}: no such folder for the output")
+        return [Pair(source, mask_arg, target)], [], False
+
+    if output.exists() and not output.is_dir():
+        raise InputError(f"{output}: INPUT is a folder, so OUTPUT must be a folder too")
+    photos = list_photos(source)
+    same_folder = mask_arg is not None and mask_arg.is_dir() and mask_arg.resolve() == source.resolve()
+    if same_folder:  # masks beside the photos: name.png + name_mask.png
+        photos = [p for p in photos if not p.stem.endswith(MASK_SUFFIX)]
+    if not photos:
+        raise InputError(f"{source}: no photos found ({', '.join(PHOTO_SUFFIXES)})")
+    pairs: list[Pair] = []
+    failures: list[tuple[Path, str]] = []
+    for photo in photos:
+        mask = mask_arg
+        if mask_arg is not None and mask_arg.is_dir():
+            mask = (_find_mask(mask_arg, photo.stem) if not same_folder
+                    else _find_mask(mask_arg, photo.stem + MASK_SUFFIX))
+            if mask is None:
+                failures.append((photo, f"no mask named {photo.stem}.* or {photo.stem}{MASK_SUFFIX}.* in {mask_arg}"))
+                continue
+        pairs.append(Pair(photo, mask, output / photo.name))
+    return pairs, failures, True
+
+
+class _Bar:
+    """A tqdm bar driven by a job's progress (shown on stderr, only on a terminal or for folders)."""
+
+    def __init__(self, description: str, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.description = description
+
+    def __call__(self, progress: Progress) -> None:
+        if not self.enabled or progress.total <= 1:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=progress.total, desc=self.description, unit="step", leave=False, file=sys.stderr)
+        self.bar.total = progress.total
+        self.bar.n = progress.done
+        if progress.message:
+            self.bar.set_postfix_str(progress.message[:40], refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: bool) -> int:
+    """Run the photo-to-photo command described by ``args``; return the exit code."""
+    model = pick_model(args.model, tasks)
+    params = model.parse_settings(args.settings)
+    model.resolve_params(params)
+    pairs, failures, folder_mode = plan(args, mask_required=mask_required)
+    device = resolve_device(args.device)
+    if folder_mode:
+        Path(args.output).mkdir(parents=True, exist_ok=True)
+
+    done, skipped = 0, 0
+    outer = None
+    if folder_mode:
+        from tqdm import tqdm
+
+        outer = tqdm(total=len(pairs), desc=model.name, unit="photo", file=sys.stderr)
+    try:
+        for pair in pairs:
+            if pair.output.exists() and not args.overwrite:
+                print(f"skipped {pair.output}: already exists (use --overwrite to replace it)", file=sys.stderr)
+                skipped += 1
+                if outer is not None:
+                    outer.update(1)
+                continue
+            try:
+                _process_one(pair, model, params, device, args, show_steps=not folder_mode and sys.stderr.isatty())
+                done += 1
+            except Cancelled:
+                raise
+            except RestorerError as exc:
+                if not folder_mode:
+                    raise
+                failures.append((pair.photo, str(exc)))
+            except Exception as exc:  # a model bug in one photo must not stop a batch
+                if not folder_mode or args.debug:
+                    raise
+                failures.append((pair.photo, f"{type(exc).__name__}: {exc} (run with --debug for the traceback)"))
+                if getattr(args, "debug", False):
+                    traceback.print_exc()
+            if outer is not None:
+                outer.update(1)
+    finally:
+        if outer is not None:
+            outer.close()
+
+    if folder_mode or failures:
+        summary = f"{done} repaired, {skipped} skipped, {len(failures)} failed" if tasks[0] == "inpaint" \
+            else f"{done} done, {skipped} skipped, {len(failures)} failed"
+        print(summary, file=sys.stderr)
+        for photo, reason in failures:
+            print(f"  failed {photo}: {reason}", file=sys.stderr)
+    elif done:
+        print(f"wrote {pairs[0].output}", file=sys.stderr)
+    return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def _process_one(pair: Pair, model: Model, params: dict, device: str, args: argparse.Namespace,
+                 *, show_steps: bool) -> None:
+    photo = load_photo(pair.photo)
+    mask = load_mask(pair.mask, photo.size) if pair.mask is not None else None
+    if mask is not None and not np.any(mask) and model.task == "inpaint":
+        raise InputError(f"{pair.mask}: the mask is empty (nothing is white), so there is nothing to repair")
+    bar = _Bar(pair.photo.name, show_steps)
+    try:
+        result = run_model(model, photo.rgb, mask, params, device=device, job=Job(bar))
+    finally:
+        bar.close()
+    save_photo(photo.with_rgb(result), pair.output, overwrite=args.overwrite, quality=args.quality)
