@@ -1,0 +1,141 @@
+"""Training checkpoints: one safetensors file holding everything needed to resume exactly.
+
+Layout of the tensors::
+
+    module/<module name>/<state_dict key>      weights of every trained module
+    optim/<optimizer name>/<param index>/<key> optimizer state tensors (Adam moments, step)
+    rng/torch, rng/cuda                        torch's CPU (and CUDA) random generator state
+
+and of the string metadata (JSON values): ``format``, ``step``, ``trainer``
+(the trainer's architecture config, checked on resume), ``optim`` (param groups
+and non-tensor optimizer state), ``scalers`` (AMP gradient scalers),
+``data_rng`` (the numpy generator that draws crops and masks), ``extra``.
+Nothing is unpickled. Files are written atomically, so a crash or a cancel
+leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from restorer.errors import InputError
+from restorer.images import atomic_write
+
+FORMAT = "restorer-checkpoint/1"
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint, before it is applied to a trainer."""
+
+    step: int
+    tensors: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+def _optimizer_to_flat(name: str, optimizer) -> tuple[dict[str, Any], dict[str, Any]]:
+    import torch
+
+    state = optimizer.state_dict()
+    tensors: dict[str, Any] = {}
+    plain: dict[str, dict[str, Any]] = {}
+    for index, entry in state["state"].items():
+        for key, value in entry.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optim/{name}/{index}/{key}"] = value.detach().cpu().contiguous().clone()
+            else:
+                plain.setdefault(str(index), {})[key] = value
+    return tensors, {"param_groups": state["param_groups"], "plain": plain}
+
+
+def _optimizer_from_flat(name: str, optimizer, tensors: dict[str, Any], meta: dict[str, Any]) -> None:
+    state: dict[int, dict[str, Any]] = {}
+    prefix = f"optim/{name}/"
+    for key, value in tensors.items():
+        if key.startswith(prefix):
+            index, _, field_name = key[len(prefix):].partition("/")
+            state.setdefault(int(index), {})[field_name] = value
+    for index, entry in meta["plain"].items():
+        state.setdefault(int(index), {}).update(entry)
+    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def save_checkpoint(path: str | Path, trainer, step: int, data_rng: np.random.Generator,
+                    extra: dict[str, Any] | None = None) -> None:
+    """Write ``trainer``'s full state at ``step`` to ``path`` atomically."""
+    import torch
+    from safetensors.torch import save
+
+    tensors: dict[str, Any] = {}
+    for name, module in trainer.modules.items():
+        for key, value in module.state_dict().items():
+            tensors[f"module/{name}/{key}"] = value.detach().cpu().contiguous().clone()
+    optim_meta = {}
+    for name, optimizer in trainer.optimizers.items():
+        flat, meta = _optimizer_to_flat(name, optimizer)
+        tensors.update(flat)
+        optim_meta[name] = meta
+    tensors["rng/torch"] = torch.get_rng_state()
+    if torch.cuda.is_available() and str(trainer.device).startswith("cuda"):
+        tensors["rng/cuda"] = torch.cuda.get_rng_state(torch.device(trainer.device))
+    metadata = {
+        "format": FORMAT,
+        "step": str(int(step)),
+        "trainer": json.dumps(trainer.config()),
+        "optim": json.dumps(optim_meta),
+        "scalers": json.dumps({k: s.state_dict() for k, s in trainer.scalers.items()}),
+        "data_rng": json.dumps(data_rng.bit_generator.state),
+        "extra": json.dumps(extra or {}),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, save(tensors, metadata), overwrite=True)
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Read a checkpoint file; a missing or foreign file raises :class:`InputError`."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no checkpoint to resume from")
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = dict(handle.metadata() or {})
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except Exception as exc:
+        raise InputError(f"{path}: not a readable checkpoint ({type(exc).__name__})") from None
+    if metadata.get("format") != FORMAT:
+        raise InputError(f"{path}: not a Restorer training checkpoint")
+    decoded = {key: json.loads(value) for key, value in metadata.items() if key not in ("format", "step")}
+    return Checkpoint(int(metadata["step"]), tensors, decoded)
+
+
+def apply_checkpoint(checkpoint: Checkpoint, trainer, data_rng: np.random.Generator) -> None:
+    """Restore modules, optimizers, scalers and random generators from ``checkpoint``.
+
+    Raises :class:`InputError` when the checkpoint was made by a different architecture.
+    """
+    import torch
+
+    if checkpoint.metadata["trainer"] != json.loads(json.dumps(trainer.config())):
+        raise InputError("the checkpoint was trained with a different model configuration; "
+                         "start a new run with another --name")
+    for name, module in trainer.modules.items():
+        prefix = f"module/{name}/"
+        state = {k[len(prefix):]: v for k, v in checkpoint.tensors.items() if k.startswith(prefix)}
+        module.load_state_dict(state)
+    for name, optimizer in trainer.optimizers.items():
+        _optimizer_from_flat(name, optimizer, checkpoint.tensors, checkpoint.metadata["optim"][name])
+    for name, scaler in trainer.scalers.items():
+        if name in checkpoint.metadata["scalers"]:
+            scaler.load_state_dict(checkpoint.metadata["scalers"][name])
+    torch.set_rng_state(checkpoint.tensors["rng/torch"])
+    if "rng/cuda" in checkpoint.tensors and torch.cuda.is_available() and str(trainer.device).startswith("cuda"):
+        torch.cuda.set_rng_state(checkpoint.tensors["rng/cuda"], torch.device(trainer.device))
+    data_rng.bit_generator.state = checkpoint.metadata["data_rng"]

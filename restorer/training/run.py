@@ -1,0 +1,78 @@
+"""One training job from start to stored weights: what ``restorer train`` and the GUI's "Train" run."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from restorer.errors import InputError, ModelError
+from restorer.jobs import Job
+from restorer.training.data import DataConfig, PhotoFolder
+from restorer.training.loop import LoopConfig, TrainResult, train
+from restorer.weights import STARTER, run_dir, save_weights, weights_path
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """What a person chooses for a training run; the model's trainer reads what concerns it."""
+
+    steps: int = 2000
+    batch_size: int = 8
+    crop: int = 128
+    #: Learning rate; ``None`` lets the model pick its own.
+    lr: float | None = None
+    seed: int = 0
+    #: Weights to start from: ``starter``, a user weights name, or ``None`` to start from scratch.
+    base: str | None = STARTER
+    checkpoint_every: int = 200
+
+    def check(self) -> None:
+        """Raise :class:`InputError` for values a person could mistype."""
+        if self.steps < 1:
+            raise InputError(f"--steps must be at least 1, got {self.steps}")
+        if self.batch_size < 1:
+            raise InputError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if not 16 <= self.crop <= 2048:
+            raise InputError(f"--crop must be between 16 and 2048 pixels, got {self.crop}")
+        if self.lr is not None and not 0 < self.lr < 1:
+            raise InputError(f"--lr must be between 0 and 1, got {self.lr}")
+
+
+def train_model(model, data: list[str | os.PathLike], options: TrainOptions, name: str, *,
+                device: str = "cpu", resume: bool = False, overwrite: bool = False,
+                job: Job | None = None) -> tuple[Path, TrainResult]:
+    """Train ``model`` on the photo folder(s) ``data`` and store the result as user weights ``name``.
+
+    The checkpoint lives in the run folder of the weights store, so ``resume``
+    continues an interrupted run. Returns the weights path and the loop's result.
+    """
+    options.check()
+    if not getattr(model, "trainable", False) or not hasattr(model, "make_trainer"):
+        raise ModelError(f"model {model.name} cannot be trained")
+    target = weights_path(model.name, name)
+    checkpoint = run_dir(model.name, name) / "checkpoint.safetensors"
+    if not resume and not overwrite and (target.exists() or checkpoint.exists()):
+        raise InputError(f"weights named {name!r} for {model.name} already exist; "
+                         "use --resume to continue that run, or choose another --name")
+    folders = [PhotoFolder.scan(folder) for folder in data]
+    trainer = model.make_trainer(options, device)
+    config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
+                        data=DataConfig(crop=options.crop, batch_size=options.batch_size))
+    result = train(trainer, folders, config, checkpoint=checkpoint, resume=resume, job=job,
+                   overwrite=overwrite)
+    tensors, metadata = trainer.export()
+    metadata = {
+        **metadata,
+        "base": options.base,
+        "data": [str(Path(f.root).resolve()) for f in folders],
+        "photos": [len(f) for f in folders],
+        "skipped_files": result.skipped,
+        "steps": result.step,
+        "options": asdict(options),
+        "seconds": round(result.seconds, 1),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "device": device,
+    }
+    return save_weights(model.name, name, tensors, metadata, overwrite=True), result

@@ -1,0 +1,143 @@
+"""The weights store: starter weights shipped in ``resources/weights/`` and the person's own, fine-tuned weights.
+
+User weights live in the user data directory (``platformdirs``; override with
+the ``RESTORER_DATA_DIR`` environment variable, as tests do)::
+
+    <data dir>/weights/<model name>/<weights name>.safetensors
+    <data dir>/runs/<model name>/<weights name>/checkpoint.safetensors   (training state, for --resume)
+
+A weights file is plain safetensors; its metadata has one key, ``restorer``,
+holding JSON: the architecture config, base weights, data folder(s), steps,
+date, measured quality. Nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from restorer.errors import InputError, ModelError
+from restorer.images import atomic_write
+from restorer.resources import starter_weights_path
+
+#: The name that always means the weights shipped with Restorer.
+STARTER = "starter"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def data_dir() -> Path:
+    """Restorer's user data directory (``RESTORER_DATA_DIR`` overrides the platform default)."""
+    override = os.environ.get("RESTORER_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("restorer", appauthor=False))
+
+
+def check_name(name: str) -> str:
+    """Validate a user-chosen weights name (letters, digits, '.', '_', '-'; not ``starter``)."""
+    if not _NAME_RE.match(name or "") or name.endswith(".safetensors"):
+        raise InputError(f"invalid weights name {name!r}: use letters, digits, '.', '_' or '-' (up to 64)")
+    if name == STARTER:
+        raise InputError(f"the name {STARTER!r} is reserved for the shipped weights; choose another name")
+    return name
+
+
+def weights_path(model: str, name: str) -> Path:
+    """Where the user weights ``name`` of ``model`` are (or would be) stored."""
+    return data_dir() / "weights" / model / f"{check_name(name)}.safetensors"
+
+
+def run_dir(model: str, name: str) -> Path:
+    """The folder holding the training checkpoint of run ``name`` of ``model``."""
+    return data_dir() / "runs" / model / check_name(name)
+
+
+@dataclass(frozen=True)
+class WeightsInfo:
+    """One set of weights a model can use."""
+
+    model: str
+    name: str
+    path: Path
+    metadata: dict[str, Any]
+
+    @property
+    def starter(self) -> bool:
+        """Whether these are the weights shipped with Restorer."""
+        return self.name == STARTER
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The ``restorer`` JSON metadata of a weights file (``{}`` when it has none)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            raw = (handle.metadata() or {}).get("restorer")
+    except Exception as exc:
+        raise ModelError(f"{path}: unreadable weights file ({type(exc).__name__})") from None
+    return json.loads(raw) if raw else {}
+
+
+def save_weights(model: str, name: str, tensors: dict[str, Any], metadata: dict[str, Any], *,
+                 overwrite: bool = False, path: str | os.PathLike | None = None) -> Path:
+    """Store ``tensors`` with ``metadata`` as user weights ``name`` of ``model`` (or at ``path``); atomic."""
+    from safetensors.torch import save
+
+    target = Path(path) if path is not None else weights_path(model, name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clean = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    blob = save(clean, {"restorer": json.dumps({"model": model, "name": name, **metadata})})
+    atomic_write(target, blob, overwrite=overwrite)
+    return target
+
+
+def find_weights(model: str, name: str = STARTER) -> WeightsInfo:
+    """The weights ``name`` of ``model`` (``starter`` = the shipped file); :class:`ModelError` if missing."""
+    if name == STARTER:
+        path = starter_weights_path(model)
+        if not path.is_file():
+            raise ModelError(f"the starter weights of {model} are missing ({path}); "
+                             f"rebuild them with scripts/ or train your own with 'restorer train {model}'")
+    else:
+        path = weights_path(model, name)
+        if not path.is_file():
+            known = ", ".join(w.name for w in list_weights(model)) or "none"
+            raise ModelError(f"no weights named {name!r} for {model} (available: {known})")
+    return WeightsInfo(model, name, path, read_metadata(path))
+
+
+def load_weights(model: str, name: str = STARTER) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The tensors and metadata of weights ``name`` of ``model``."""
+    from safetensors.torch import load_file
+
+    info = find_weights(model, name)
+    try:
+        tensors = load_file(str(info.path))
+    except Exception as exc:
+        raise ModelError(f"{info.path}: unreadable weights file ({type(exc).__name__})") from None
+    return tensors, info.metadata
+
+
+def list_weights(model: str) -> list[WeightsInfo]:
+    """Every weights set of ``model``: the starter weights (if shipped) first, then the user's, by name."""
+    out: list[WeightsInfo] = []
+    starter = starter_weights_path(model)
+    if starter.is_file():
+        out.append(WeightsInfo(model, STARTER, starter, {}))
+    folder = data_dir() / "weights" / model
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.safetensors")):
+            if _NAME_RE.match(path.stem) and path.stem != STARTER:
+                try:
+                    meta = read_metadata(path)
+                except ModelError:
+                    continue  # a broken file is not offered
+                out.append(WeightsInfo(model, path.stem, path, meta))
+    return out
