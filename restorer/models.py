@@ -162,6 +162,8 @@ class Model:
     description: str = ""
     params: tuple[Param, ...] = ()
     trainable: bool = False
+    #: The model of highest priority is the default for its task (e.g. of ``restorer inpaint``).
+    default_priority: int = 0
     plugin: str = ""
 
     def __repr__(self) -> str:

@@ -54,14 +54,11 @@ class Registry:
         return [m for m in self.models.values() if m.task == task]
 
     def default_for(self, task: str) -> Model:
-        """The preferred model for ``task``: the first registered with ``preferred = True``, else the first."""
+        """The default model for ``task``: highest ``default_priority``, then first registered."""
         candidates = self.by_task(task)
         if not candidates:
             raise ModelError(f"no model for the task {task!r} is installed")
-        for model in candidates:
-            if getattr(model, "preferred", False):
-                return model
-        return candidates[0]
+        return max(candidates, key=lambda m: m.default_priority)
 
 
 def _describe(exc: BaseException) -> str:

@@ -15,8 +15,9 @@ class OpenCVInpaint(Model):
     task = "inpaint"
     params = (int_param("radius", 5, 1, 50, help="neighbourhood (pixels) each filled pixel is computed from"),)
 
-    def __init__(self, name: str, title: str, flag_name: str, description: str):
+    def __init__(self, name: str, title: str, flag_name: str, description: str, default_priority: int = 0):
         self.name = name
+        self.default_priority = default_priority
         self.title = title
         self.description = description
         self._flag_name = flag_name
@@ -37,6 +38,7 @@ class OpenCVInpaint(Model):
 def register_models(register):
     """Register ``opencv-telea`` and ``opencv-ns``."""
     register(OpenCVInpaint("opencv-telea", "OpenCV Telea", "INPAINT_TELEA",
-                           "Fast marching fill (Telea 2004). Quick; smooth fills, no texture."))
+                           "Fast marching fill (Telea 2004). Quick; smooth fills, no texture.",
+                           default_priority=10))
     register(OpenCVInpaint("opencv-ns", "OpenCV Navier-Stokes", "INPAINT_NS",
                            "Fluid-dynamics fill (Bertalmio 2001). Continues edges into the hole."))

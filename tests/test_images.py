@@ -1,0 +1,207 @@
+"""Loading and saving photos and masks: every mode, every bad file, EXIF, alpha, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import zlib
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from restorer.errors import InputError
+from restorer.images import (atomic_write, load_mask, load_photo, mask_from_image, photo_from_array,
+                             save_mask, save_photo)
+from tests.conftest import textured_photo
+
+FORMATS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif", "BMP": ".bmp"}
+
+
+def _image_in_mode(mode: str) -> Image.Image:
+    rgb = Image.fromarray(textured_photo(32, 48), "RGB")
+    if mode == "RGB":
+        return rgb
+    if mode == "RGBA":
+        img = rgb.convert("RGBA")
+        img.putalpha(Image.fromarray(np.tile(np.arange(48, dtype=np.uint8) * 5, (32, 1)), "L"))
+        return img
+    if mode == "L":
+        return rgb.convert("L")
+    if mode == "LA":
+        return rgb.convert("LA")
+    if mode == "P":
+        img = rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+        img.info["transparency"] = 0
+        return img
+    if mode == "I;16":
+        return Image.fromarray((np.asarray(rgb.convert("L")).astype(np.uint16) * 257))
+    if mode == "CMYK":
+        return rgb.convert("CMYK")
+    raise AssertionError(mode)
+
+
+# (mode, format) pairs Pillow can write.
+CASES = [("RGB", f) for f in FORMATS] + [("RGBA", "PNG"), ("RGBA", "WEBP"), ("RGBA", "TIFF"),
+    ("L", "PNG"), ("L", "JPEG"), ("L", "TIFF"), ("L", "BMP"), ("LA", "PNG"), ("P", "PNG"), ("P", "BMP"),
+    ("I;16", "PNG"), ("I;16", "TIFF"), ("CMYK", "JPEG"), ("CMYK", "TIFF")]
+
+
+@pytest.mark.parametrize("mode,fmt", CASES)
+def test_loads_every_mode_and_format(tmp_path, mode, fmt):
+    path = tmp_path / f"photo{FORMATS[fmt]}"
+    _image_in_mode(mode).save(path, format=fmt, **({"transparency": 0} if mode == "P" and fmt == "PNG" else {}))
+    photo = load_photo(path)
+    assert photo.rgb.dtype == np.uint8 and photo.rgb.shape == (32, 48, 3)
+    assert photo.grayscale == (mode in ("L", "LA", "I;16"))
+    if mode in ("RGBA", "LA") or (mode == "P" and fmt == "PNG"):
+        assert photo.alpha is not None and photo.alpha.shape == (32, 48)
+    if fmt in ("PNG", "TIFF", "BMP") and mode == "RGB":
+        assert np.array_equal(photo.rgb, textured_photo(32, 48))
+
+
+def test_sixteen_bit_is_scaled_not_clipped(tmp_path):
+    ramp = (np.tile(np.linspace(0, 65535, 64), (8, 1))).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    photo = load_photo(tmp_path / "deep.png")
+    assert photo.rgb[0, 0, 0] == 0 and photo.rgb[0, -1, 0] == 255
+    assert 100 < photo.rgb[0, 32, 0] < 160
+
+
+def test_alpha_round_trip(tmp_path):
+    src = _image_in_mode("RGBA")
+    src.save(tmp_path / "a.png")
+    photo = load_photo(tmp_path / "a.png")
+    save_photo(photo, tmp_path / "b.png")
+    back = Image.open(tmp_path / "b.png")
+    assert back.mode == "RGBA"
+    assert np.array_equal(np.asarray(back), np.asarray(src))
+
+
+def test_grayscale_stays_grayscale(tmp_path):
+    _image_in_mode("L").save(tmp_path / "g.png")
+    save_photo(load_photo(tmp_path / "g.png"), tmp_path / "out.png")
+    out = Image.open(tmp_path / "out.png")
+    assert out.mode == "L"
+    assert np.array_equal(np.asarray(out), np.asarray(_image_in_mode("L")))
+
+
+def test_exif_orientation_applied(tmp_path):
+    img = Image.fromarray(textured_photo(20, 40), "RGB")  # 40 wide, 20 high
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    img.save(tmp_path / "rot.jpg", exif=exif.tobytes(), quality=95)
+    photo = load_photo(tmp_path / "rot.jpg")
+    assert photo.size == (20, 40)
+    save_photo(photo, tmp_path / "saved.jpg")
+    # Saved upright with the orientation tag dropped: reopening does not rotate again.
+    assert load_photo(tmp_path / "saved.jpg").size == (20, 40)
+
+
+def test_non_image_refused(tmp_path):
+    (tmp_path / "notes.png").write_text("this is not an image")
+    with pytest.raises(InputError, match="not an image"):
+        load_photo(tmp_path / "notes.png")
+
+
+def test_empty_file_refused(tmp_path):
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(InputError):
+        load_photo(tmp_path / "empty.jpg")
+
+
+def test_truncated_file_refused(tmp_path):
+    Image.fromarray(textured_photo(200, 200), "RGB").save(tmp_path / "full.jpg", quality=90)
+    data = (tmp_path / "full.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 3])
+    with pytest.raises(InputError, match="truncated|cannot read"):
+        load_photo(tmp_path / "cut.jpg")
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_refused(tmp_path):
+    (tmp_path / "bomb.png").write_bytes(_png_header_only(40000, 40000))  # 1.6 gigapixels in ~60 bytes
+    with pytest.raises(InputError, match="decompression bomb"):
+        load_photo(tmp_path / "bomb.png")
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        load_photo(tmp_path / "nope.png")
+    with pytest.raises(InputError, match="folder"):
+        load_photo(tmp_path)
+
+
+def test_mask_white_means_repair_in_any_mode(tmp_path):
+    values = np.array([[0, 127, 128, 255]], np.uint8)
+    expected = np.array([[False, False, True, True]])
+    for mode in ("L", "RGB", "RGBA", "P", "1", "I;16"):
+        img = Image.fromarray(values, "L")
+        if mode == "I;16":
+            img = Image.fromarray(values.astype(np.uint16) * 257)
+        else:
+            img = img.convert(mode)
+        got = mask_from_image(img)
+        if mode == "1":  # 1-bit dithers/thresholds at 128 already
+            assert got[0, 0] == False and got[0, 3] == True  # noqa: E712
+        else:
+            assert np.array_equal(got, expected), mode
+
+
+def test_mask_size_mismatch_names_both_sizes(tmp_path):
+    Image.new("L", (10, 20), 255).save(tmp_path / "m.png")
+    with pytest.raises(InputError, match=r"10x20.*30x40"):
+        load_mask(tmp_path / "m.png", (30, 40))
+
+
+def test_save_mask_round_trip(tmp_path):
+    mask = np.zeros((12, 9), bool)
+    mask[3:7, 2:5] = True
+    save_mask(mask, tmp_path / "m.png")
+    assert np.array_equal(load_mask(tmp_path / "m.png", (9, 12)), mask)
+
+
+def test_atomic_write_refuses_existing_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"old")
+    with pytest.raises(InputError, match="already exists"):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    atomic_write(target, b"new", overwrite=True)
+    assert target.read_bytes() == b"new"
+    assert os.listdir(tmp_path) == ["out.png"]
+
+
+def test_failed_encode_leaves_nothing(tmp_path, monkeypatch):
+    import restorer.images as images
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(images.os, "fsync", boom)
+    with pytest.raises(RuntimeError):
+        save_photo(photo_from_array(textured_photo(8, 8)), tmp_path / "x.png")
+    assert os.listdir(tmp_path) == []
+
+
+def test_unknown_output_suffix(tmp_path):
+    with pytest.raises(InputError, match="cannot save"):
+        save_photo(photo_from_array(textured_photo(8, 8)), tmp_path / "x.xyz")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".webp", ".tif"])
+def test_save_formats_and_jpeg_quality(tmp_path, suffix):
+    photo = photo_from_array(textured_photo(64, 64))
+    save_photo(photo, tmp_path / f"hi{suffix}", quality=95)
+    save_photo(photo, tmp_path / f"lo{suffix}", quality=20)
+    back = load_photo(tmp_path / f"hi{suffix}")
+    assert back.size == (64, 64)
+    if suffix in (".jpg", ".webp"):
+        assert (tmp_path / f"lo{suffix}").stat().st_size < (tmp_path / f"hi{suffix}").stat().st_size
