@@ -1,0 +1,394 @@
+"""The canvas: the photo with its mask drawn over it, brush painting, zoom and pan.
+
+The widget keeps two display images that share memory with numpy buffers: the
+photo (``RGB32``) and the mask overlay (premultiplied ``ARGB32``, coloured by a
+lookup table from the mask's coverage). When a stroke or a repair changes a
+rectangle of the document, only that rectangle of the buffers is refreshed and
+only its place on screen is repainted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from restorer.gui.brush import MAX_SIZE, MIN_SIZE
+from restorer.gui.document import Document
+from restorer.pipeline import Box
+
+#: Zoom steps for + and - (as in GIMP and Krita: round numbers around 100 %).
+ZOOM_LEVELS = (0.02, 0.03, 0.05, 0.0625, 0.083, 0.125, 0.167, 0.25, 0.333, 0.5, 0.667, 1.0,
+               1.5, 2.0, 3.0, 4.0, 5.5, 8.0, 11.0, 16.0, 23.0, 32.0)
+ZOOM_MIN, ZOOM_MAX = ZOOM_LEVELS[0], ZOOM_LEVELS[-1]
+BACKGROUND = QColor(38, 38, 41)
+MASK_COLOR = (255, 40, 90)
+MASK_OPACITY = 0.55
+
+
+def overlay_table(color: tuple[int, int, int] = MASK_COLOR, opacity: float = MASK_OPACITY) -> np.ndarray:
+    """Coverage 0..255 -> premultiplied BGRA bytes of the overlay (``(256, 4) uint8``)."""
+    alpha = np.arange(256, dtype=np.float32) / 255.0 * opacity
+    table = np.empty((256, 4), np.uint8)
+    for channel, value in zip((2, 1, 0), color):  # little-endian ARGB32 is B, G, R, A in memory
+        table[:, channel] = np.round(alpha * value).astype(np.uint8)
+    table[:, 3] = np.round(alpha * 255).astype(np.uint8)
+    return table
+
+
+def _rgb32(rgb: np.ndarray) -> np.ndarray:
+    """``(H, W, 3)`` RGB to the ``(H, W, 4)`` byte layout of ``QImage.Format_RGB32``."""
+    out = np.empty(rgb.shape[:2] + (4,), np.uint8)
+    out[..., 0] = rgb[..., 2]
+    out[..., 1] = rgb[..., 1]
+    out[..., 2] = rgb[..., 0]
+    out[..., 3] = 255
+    return out
+
+
+def _image(buffer: np.ndarray, fmt: QImage.Format) -> QImage:
+    height, width = buffer.shape[:2]
+    # The QImage reads the numpy buffer in place; the canvas keeps the buffer alive.
+    return QImage(buffer.data, width, height, width * 4, fmt)
+
+
+class Canvas(QWidget):
+    """Shows a :class:`Document` and paints its mask with the mouse."""
+
+    cursorMoved = Signal(object)  # (x, y) image pixel under the mouse, or None
+    zoomChanged = Signal(float)
+    strokeFinished = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(200, 150)
+        self.document: Document | None = None
+        self.tool = "brush"  # or "eraser"
+        self.brush_size = 40
+        self.hardness = 1.0
+        self.zoom = 1.0
+        self.offset = QPointF(0, 0)  # where the photo's top-left corner is, in widget pixels
+        self.compare = False  # show the photo as opened instead of the current state
+        self.mask_visible = True
+        self.placeholder = "Open a photo (Ctrl+O) or drop one here"
+        self._fit_mode = True
+        self._table = overlay_table()
+        self._photo_buffer: np.ndarray | None = None
+        self._overlay_buffer: np.ndarray | None = None
+        self._original_buffer: np.ndarray | None = None
+        self._photo_image: QImage | None = None
+        self._overlay_image: QImage | None = None
+        self._original_image: QImage | None = None
+        self._mouse: QPointF | None = None
+        self._pan_from: tuple[QPointF, QPointF] | None = None
+        self._space = False
+        self._painting = False
+        self._update_cursor()
+
+    # -- document ---------------------------------------------------------------------------
+
+    def set_document(self, document: Document | None) -> None:
+        """Show ``document`` (or nothing), fitted to the view."""
+        if self.document is not None:
+            self.document.mask.listeners.remove(self._mask_changed)
+            self.document.photo_listeners.remove(self._photo_changed)
+        self.document = document
+        self._original_buffer = self._original_image = None
+        if document is None:
+            self._photo_buffer = self._overlay_buffer = None
+            self._photo_image = self._overlay_image = None
+        else:
+            self._photo_buffer = _rgb32(document.rgb)
+            self._overlay_buffer = self._table[document.mask.coverage]
+            self._photo_image = _image(self._photo_buffer, QImage.Format.Format_RGB32)
+            self._overlay_image = _image(self._overlay_buffer, QImage.Format.Format_ARGB32_Premultiplied)
+            document.mask.listeners.append(self._mask_changed)
+            document.photo_listeners.append(self._photo_changed)
+        self.fit()
+
+    def _mask_changed(self, box: Box) -> None:
+        assert self.document is not None and self._overlay_buffer is not None
+        self._overlay_buffer[box.slices] = self._table[self.document.mask.coverage[box.slices]]
+        self.update(self.widget_rect(box))
+
+    def _photo_changed(self, box: Box) -> None:
+        assert self.document is not None and self._photo_buffer is not None
+        self._photo_buffer[box.slices] = _rgb32(self.document.rgb[box.slices])
+        self.update(self.widget_rect(box))
+
+    def set_compare(self, on: bool) -> None:
+        """Show the photo as it was opened (``True``) or as it is now."""
+        if on == self.compare:
+            return
+        if on and self.document is not None and self._original_image is None:
+            self._original_buffer = _rgb32(self.document.original_rgb)
+            self._original_image = _image(self._original_buffer, QImage.Format.Format_RGB32)
+        self.compare = on
+        self.update()
+
+    def set_mask_visible(self, on: bool) -> None:
+        """Show or hide the mask overlay."""
+        self.mask_visible = on
+        self.update()
+
+    # -- coordinates ------------------------------------------------------------------------
+
+    def widget_to_image(self, pos: QPointF) -> tuple[float, float]:
+        """Image coordinates of a widget position (the centre of the screen pixel it names)."""
+        return ((pos.x() + 0.5 - self.offset.x()) / self.zoom,
+                (pos.y() + 0.5 - self.offset.y()) / self.zoom)
+
+    def image_to_widget(self, x: float, y: float) -> QPointF:
+        """Widget position showing image point ``(x, y)``."""
+        return QPointF(self.offset.x() + x * self.zoom - 0.5, self.offset.y() + y * self.zoom - 0.5)
+
+    def widget_rect(self, box: Box) -> QRect:
+        """The screen rectangle (with a small margin) showing an image rectangle."""
+        rect = QRectF(self.offset.x() + box.left * self.zoom, self.offset.y() + box.top * self.zoom,
+                      (box.right - box.left) * self.zoom, (box.bottom - box.top) * self.zoom)
+        return rect.toAlignedRect().adjusted(-2, -2, 2, 2)
+
+    # -- zoom and pan -----------------------------------------------------------------------
+
+    def fit(self) -> None:
+        """Zoom so the whole photo fits the view, centred; refits when the view is resized."""
+        self._fit_mode = True
+        if self.document is not None:
+            width, height = self.document.size
+            margin = 12
+            zoom = min((self.width() - 2 * margin) / width, (self.height() - 2 * margin) / height)
+            self.zoom = min(ZOOM_MAX, max(ZOOM_MIN, zoom))
+            self.offset = QPointF(round((self.width() - width * self.zoom) / 2),
+                                  round((self.height() - height * self.zoom) / 2))
+        self._update_cursor()
+        self.update()
+        self.zoomChanged.emit(self.zoom)
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        """Zoom to ``zoom`` keeping the image point under ``anchor`` (default: the view's centre) still."""
+        zoom = min(ZOOM_MAX, max(ZOOM_MIN, zoom))
+        if anchor is None:
+            anchor = QPointF(self.width() / 2, self.height() / 2)
+        x = (anchor.x() - self.offset.x()) / self.zoom
+        y = (anchor.y() - self.offset.y()) / self.zoom
+        self.zoom = zoom
+        self.offset = QPointF(round(anchor.x() - x * zoom), round(anchor.y() - y * zoom))
+        self._fit_mode = False
+        self._update_cursor()
+        self.update()
+        self.zoomChanged.emit(self.zoom)
+
+    def zoom_in(self, anchor: QPointF | None = None) -> None:
+        """The next zoom level up."""
+        self.set_zoom(next((z for z in ZOOM_LEVELS if z > self.zoom * 1.001), ZOOM_MAX), anchor)
+
+    def zoom_out(self, anchor: QPointF | None = None) -> None:
+        """The next zoom level down."""
+        self.set_zoom(next((z for z in reversed(ZOOM_LEVELS) if z < self.zoom / 1.001), ZOOM_MIN), anchor)
+
+    def pan(self, dx: float, dy: float) -> None:
+        """Move the photo by ``(dx, dy)`` screen pixels."""
+        self.offset = QPointF(round(self.offset.x() + dx), round(self.offset.y() + dy))
+        self._fit_mode = False
+        self.update()
+
+    # -- brush ------------------------------------------------------------------------------
+
+    def set_tool(self, tool: str) -> None:
+        """``"brush"`` or ``"eraser"``."""
+        if tool not in ("brush", "eraser"):
+            raise ValueError(tool)
+        self.tool = tool
+        self._update_cursor()
+
+    def set_brush_size(self, size: int) -> None:
+        """Brush diameter in image pixels (1-500)."""
+        old = self._cursor_rect()
+        self.brush_size = int(min(MAX_SIZE, max(MIN_SIZE, size)))
+        self._update_cursor()
+        self.update(old.united(self._cursor_rect()))
+
+    def set_hardness(self, hardness: float) -> None:
+        """0 (soft, feathered edge) to 1 (hard edge)."""
+        self.hardness = float(min(1.0, max(0.0, hardness)))
+        self.update(self._cursor_rect())
+
+    def _cursor_rect(self) -> QRect:
+        if self._mouse is None:
+            return QRect()
+        radius = self.brush_size / 2 * self.zoom + 3
+        return QRectF(self._mouse.x() - radius, self._mouse.y() - radius, 2 * radius + 1,
+                      2 * radius + 1).toAlignedRect()
+
+    def _update_cursor(self) -> None:
+        if self._pan_from is not None:
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        elif self._space:
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        elif self.document is not None and self.brush_size * self.zoom >= 6:
+            self.setCursor(Qt.CursorShape.BlankCursor)  # the outline is the cursor
+        else:
+            self.setCursor(Qt.CursorShape.CrossCursor)
+
+    # -- painting ---------------------------------------------------------------------------
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        exposed = event.rect()
+        painter.fillRect(exposed, BACKGROUND)
+        if self.document is None or self._photo_image is None:
+            painter.setPen(QColor(150, 150, 155))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            return
+        width, height = self.document.size
+        # The part of the photo under the exposed rectangle, in whole image pixels.
+        left = max(0, math.floor((exposed.left() - self.offset.x()) / self.zoom))
+        top = max(0, math.floor((exposed.top() - self.offset.y()) / self.zoom))
+        right = min(width, math.ceil((exposed.right() + 1 - self.offset.x()) / self.zoom))
+        bottom = min(height, math.ceil((exposed.bottom() + 1 - self.offset.y()) / self.zoom))
+        if left < right and top < bottom:
+            painter.setClipRect(exposed)
+            source = QRectF(left, top, right - left, bottom - top)
+            target = QRectF(self.offset.x() + left * self.zoom, self.offset.y() + top * self.zoom,
+                            (right - left) * self.zoom, (bottom - top) * self.zoom)
+            # Smooth when shrinking; show real pixels when enlarging, as photo editors do.
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 1)
+            photo = self._original_image if self.compare and self._original_image else self._photo_image
+            painter.drawImage(target, photo, source)
+            if self.mask_visible and not self.compare:
+                painter.drawImage(target, self._overlay_image, source)
+        self._paint_brush_outline(painter)
+
+    def _paint_brush_outline(self, painter: QPainter) -> None:
+        if self._mouse is None or self._space or self._pan_from is not None:
+            return
+        radius = self.brush_size / 2 * self.zoom
+        if radius < 3:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        centre = QPointF(self._mouse.x() + 0.5, self._mouse.y() + 0.5)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(0, 0, 0, 200), 3))
+        painter.drawEllipse(centre, radius, radius)
+        painter.setPen(QPen(QColor(255, 255, 255) if self.tool == "brush" else QColor(120, 200, 255), 1))
+        painter.drawEllipse(centre, radius, radius)
+        if self.hardness < 1 and radius * (1 - self.hardness) >= 2:
+            inner = radius * self.hardness
+            pen = QPen(QColor(255, 255, 255, 160), 1, Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawEllipse(centre, inner, inner)
+
+    # -- mouse and keys ---------------------------------------------------------------------
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        pos = event.position()
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space):
+            self._pan_from = (pos, QPointF(self.offset))
+            self._update_cursor()
+            self.update(self._cursor_rect())
+        elif button == Qt.MouseButton.LeftButton and self.document is not None:
+            x, y = self.widget_to_image(pos)
+            self._painting = True
+            self.document.mask.begin_stroke(x, y, size=self.brush_size, hardness=self.hardness,
+                                            erase=self.tool == "eraser")
+        event.accept()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        pos = event.position()
+        old_cursor = self._cursor_rect()
+        self._mouse = QPointF(math.floor(pos.x()), math.floor(pos.y()))
+        if self._pan_from is not None:
+            start, offset = self._pan_from
+            self.offset = QPointF(round(offset.x() + pos.x() - start.x()), round(offset.y() + pos.y() - start.y()))
+            self._fit_mode = False
+            self.update()
+        else:
+            if self._painting and self.document is not None and self.document.mask.stroking:
+                self.document.mask.extend_stroke(*self.widget_to_image(pos))
+            self.update(old_cursor.united(self._cursor_rect()))
+        self.cursorMoved.emit(self._pixel_under(pos))
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
+            self._pan_from = None
+            self._update_cursor()
+        elif event.button() == Qt.MouseButton.LeftButton and self._painting:
+            self._painting = False
+            if self.document is not None and self.document.mask.stroking:
+                self.document.mask.extend_stroke(*self.widget_to_image(event.position()))
+                self.document.mask.end_stroke()
+                self.strokeFinished.emit()
+        event.accept()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        delta = event.angleDelta()
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = delta.y() / 120.0
+            if steps:
+                self.set_zoom(self.zoom * (1.25 ** steps), event.position())
+        else:
+            pixels = event.pixelDelta()
+            dx, dy = (pixels.x(), pixels.y()) if not pixels.isNull() else (delta.x() / 2, delta.y() / 2)
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                dx, dy = dy, dx
+            self.pan(dx, dy)
+        event.accept()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._space = True
+                self._update_cursor()
+                self.update(self._cursor_rect())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._space = False
+                self._update_cursor()
+                self.update(self._cursor_rect())
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        self._space = False
+        self._update_cursor()
+        super().focusOutEvent(event)
+
+    def enterEvent(self, event) -> None:  # noqa: N802
+        if self.window().isActiveWindow():
+            self.setFocus(Qt.FocusReason.MouseFocusReason)  # so Space-drag works without a click first
+        super().enterEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        old = self._cursor_rect()
+        self._mouse = None
+        self.update(old)
+        self.cursorMoved.emit(None)
+        super().leaveEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        if self._fit_mode:
+            self.fit()
+        super().resizeEvent(event)
+
+    def _pixel_under(self, pos: QPointF) -> tuple[int, int] | None:
+        if self.document is None:
+            return None
+        x, y = self.widget_to_image(pos)
+        width, height = self.document.size
+        if 0 <= x < width and 0 <= y < height:
+            return int(x), int(y)
+        return None

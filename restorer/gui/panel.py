@@ -1,0 +1,223 @@
+"""The model panel: models from the registry grouped by task, their parameters, Run, progress, Cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
+
+from restorer.gui.params import ParamControl, make_control
+from restorer.jobs import Progress
+from restorer.models import TASKS, Model
+from restorer.registry import Registry
+
+#: How each task is named in the window, and what its Run button says.
+TASK_TITLES = {"inpaint": "Repair", "stylize": "Stylize", "sample": "Generate", "reconstruct": "Reconstruct"}
+TASK_HINTS = {
+    "inpaint": "Fills the painted area from its surroundings.",
+    "stylize": "Restyles the photo (only the painted area, if any).",
+    "sample": "Generates a new image; it opens in a new window.",
+    "reconstruct": "Rebuilds the photo (only the painted area, if any).",
+}
+_MODEL_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ModelPanel(QWidget):
+    """Pick a model, set its parameters, run it, follow its progress."""
+
+    runRequested = Signal()
+    cancelRequested = Signal()
+    modelChanged = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.registry: Registry | None = None
+        self._controls: list[ParamControl] = []
+        self._values: dict[str, dict[str, Any]] = {}  # per model, kept while switching
+        self._shown_model: str | None = None
+        self._running = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+
+        self.combo = QComboBox()
+        self.combo.setModel(QStandardItemModel(self.combo))
+        self.combo.setMinimumContentsLength(18)
+        self.combo.currentIndexChanged.connect(self._model_picked)
+        layout.addWidget(self.combo)
+
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setObjectName("description")
+        layout.addWidget(self.description)
+
+        self.params_box = QGroupBox("Parameters")
+        self.params_form = QFormLayout(self.params_box)
+        self.params_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addWidget(self.params_box)
+        self.reset_button = QPushButton("Reset to defaults")
+        self.reset_button.clicked.connect(self.reset_params)
+        self.params_form.addRow(self.reset_button)
+
+        self.clear_mask = QCheckBox("Clear the mask after a repair")
+        self.clear_mask.setChecked(True)
+        layout.addWidget(self.clear_mask)
+
+        self.run_button = QPushButton("Repair")
+        self.run_button.setToolTip("Run the selected model (Ctrl+Return)")
+        self.run_button.setMinimumHeight(34)
+        self.run_button.setObjectName("run")
+        self.run_button.clicked.connect(self.runRequested)
+        layout.addWidget(self.run_button)
+
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.set_running(False)
+        self.set_registry(None)
+
+    # -- models -----------------------------------------------------------------------------
+
+    def set_registry(self, registry: Registry | None) -> None:
+        """List the registry's models, grouped by task (``None``: still loading)."""
+        self.registry = registry
+        items: QStandardItemModel = self.combo.model()  # type: ignore[assignment]
+        self.combo.blockSignals(True)
+        items.clear()
+        if registry is None:
+            items.appendRow(self._header("Loading models…"))
+        else:
+            for task in TASKS:
+                models = registry.by_task(task)
+                if not models:
+                    continue
+                items.appendRow(self._header(TASK_TITLES.get(task, task.title())))
+                for model in models:
+                    item = QStandardItem("    " + model.title)
+                    item.setData(model.name, _MODEL_ROLE)
+                    item.setToolTip(model.description)
+                    items.appendRow(item)
+            if not registry.models:
+                items.appendRow(self._header("No models installed"))
+        self.combo.blockSignals(False)
+        row = -1
+        if registry is not None and registry.models:
+            task = "inpaint" if registry.by_task("inpaint") else next(iter(registry.models.values())).task
+            row = self.index_of(registry.default_for(task).name)
+        self.combo.setCurrentIndex(row)
+        self._model_picked(row)
+        failures = registry.failures if registry is not None else []
+        if failures:
+            self.set_message("Some plugins did not load: " + "; ".join(f"{f.plugin}: {f.reason}" for f in failures))
+
+    @staticmethod
+    def _header(text: str) -> QStandardItem:
+        item = QStandardItem(text)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable: a group title
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+        return item
+
+    def index_of(self, name: str) -> int:
+        """Combo row of the model called ``name`` (-1 if absent)."""
+        items: QStandardItemModel = self.combo.model()  # type: ignore[assignment]
+        for row in range(items.rowCount()):
+            if items.item(row).data(_MODEL_ROLE) == name:
+                return row
+        return -1
+
+    def select(self, name: str) -> None:
+        """Pick the model called ``name``."""
+        row = self.index_of(name)
+        if row < 0:
+            raise KeyError(name)
+        self.combo.setCurrentIndex(row)
+
+    def current_model(self) -> Model | None:
+        """The picked model, or ``None`` while none is available."""
+        if self.registry is None or self.combo.currentIndex() < 0:
+            return None
+        name = self.combo.currentData(_MODEL_ROLE)
+        return self.registry.models.get(name) if name else None
+
+    def _model_picked(self, _row: int) -> None:
+        if self._shown_model is not None and self._controls:
+            self._values[self._shown_model] = self.values()
+        for control in self._controls:
+            self.params_form.removeRow(control)
+        self._controls = []
+        model = self.current_model()
+        self._shown_model = model.name if model else None
+        if model is None:
+            self.description.setText("")
+            self.params_box.hide()
+            self.run_button.setText("Run")
+            self.run_button.setEnabled(False)
+            self.modelChanged.emit(None)
+            return
+        hint = TASK_HINTS.get(model.task, "")
+        self.description.setText(f"{model.description}\n{hint}".strip())
+        saved = self._values.get(model.name, {})
+        for param in model.params:
+            control = make_control(param)
+            if param.name in saved:
+                control.set_value(saved[param.name])
+            self._controls.append(control)
+            label = "" if param.kind == "bool" else param.label
+            self.params_form.insertRow(self.params_form.rowCount() - 1, label, control)
+        self.params_box.setVisible(bool(model.params))
+        self.clear_mask.setVisible(model.task == "inpaint")
+        self.run_button.setText(TASK_TITLES.get(model.task, "Run"))
+        self.run_button.setEnabled(not self._running)
+        self.modelChanged.emit(model)
+
+    def controls(self) -> dict[str, ParamControl]:
+        """The parameter controls of the picked model, by parameter name."""
+        return {control.param.name: control for control in self._controls}
+
+    def values(self) -> dict[str, Any]:
+        """The parameter values set in the controls."""
+        return {control.param.name: control.value() for control in self._controls}
+
+    def reset_params(self) -> None:
+        """Every control back to its parameter's default."""
+        for control in self._controls:
+            control.reset()
+
+    # -- run state --------------------------------------------------------------------------
+
+    def set_running(self, running: bool) -> None:
+        """Show the progress row and Cancel while a run is going."""
+        self._running = running
+        self.run_button.setEnabled(not running and self.current_model() is not None)
+        self.cancel_button.setVisible(running)
+        self.cancel_button.setEnabled(running)
+        self.progress.setVisible(running)
+        if running:
+            self.progress.setRange(0, 0)  # busy until the first report
+
+    def set_progress(self, progress: Progress) -> None:
+        """Show a job's report."""
+        if progress.total > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(progress.fraction * 1000))
+        if progress.message:
+            self.set_message(progress.message)
+
+    def set_message(self, text: str) -> None:
+        """The line under the progress bar."""
+        self.message.setText(text)

@@ -1,0 +1,85 @@
+"""Running a model off the GUI thread, with progress and cancel forwarded as Qt signals."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from superqt.utils import create_worker
+
+from restorer.jobs import Job, Progress
+from restorer.models import Model
+from restorer.pipeline import run_model
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished run hands back to the window."""
+
+    model: Model
+    image: np.ndarray
+    coverage: np.ndarray | None  # the mask the model ran with (None: the whole photo)
+    seconds: float
+    device: str
+
+
+class ModelRun(QObject):
+    """One run of one model on a snapshot of the photo and mask.
+
+    ``progressed``, ``succeeded`` and ``failed`` arrive on the GUI thread. The
+    snapshot means the person can keep painting while the model works.
+    """
+
+    progressed = Signal(object)  # Progress
+    succeeded = Signal(object)  # RunResult
+    failed = Signal(object)  # the exception (restorer.errors.Cancelled when cancelled)
+    finished = Signal()
+
+    def __init__(self, model: Model, photo: np.ndarray | None, coverage: np.ndarray | None,
+                 params: Mapping[str, Any], device: str | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.params = dict(params)
+        self.device = device
+        self._photo = None if photo is None else photo.copy()
+        self._coverage = None if coverage is None else coverage.copy()
+        # The job's listener runs on the worker thread; a signal carries the report across.
+        self.job = Job(self.progressed.emit)
+        self.running = False
+        self._worker = None
+
+    def start(self) -> None:
+        """Start the run in a worker thread."""
+        self.running = True
+        self._worker = create_worker(self._work, _start_thread=False, _connect={
+            "returned": self.succeeded.emit, "errored": self.failed.emit, "finished": self._done})
+        self._worker.start()
+
+    def cancel(self) -> None:
+        """Ask the model to stop at its next progress report."""
+        self.job.cancel()
+
+    def _done(self) -> None:
+        self.running = False
+        self.finished.emit()
+
+    def _work(self) -> RunResult:
+        device = self.device
+        if device is None:
+            from restorer.devices import resolve_device  # imports torch: only ever off the GUI thread
+
+            device = resolve_device("auto")
+        coverage = self._coverage
+        if coverage is not None and not coverage.any() and self.model.task != "inpaint":
+            coverage = None  # nothing painted: stylize or reconstruct the whole photo
+        mask = None if coverage is None else coverage > 0
+        self.job.update(0, 0, f"Starting {self.model.title}…")
+        started = time.perf_counter()
+        image = run_model(self.model, self._photo, mask, self.params, device=device, job=self.job)
+        return RunResult(self.model, image, coverage, time.perf_counter() - started, device)
+
+
+__all__ = ["ModelRun", "RunResult", "Progress"]
