@@ -22,6 +22,7 @@ from restorer.errors import Cancelled, InputError, ModelError
 from restorer.jobs import Job
 from restorer.training.checkpoint import apply_checkpoint, load_checkpoint, save_checkpoint
 from restorer.training.data import Batch, DataConfig, PhotoFolder, sample_batch
+from restorer.training.distributed import current as distributed_session
 
 
 class TrainingDiverged(ModelError):
@@ -166,6 +167,9 @@ def train(trainer: Trainer, folders: list[PhotoFolder], config: LoopConfig, *, c
         import torch
 
         torch.manual_seed(config.seed)
+    session = distributed_session()  # under torchrun: shard data, average gradients, sync cancel
+    if session is not None:
+        folders, job = session.prepare(trainer, folders, rng, step, config.seed, job)
 
     started = time.perf_counter()
     last_save = time.monotonic()
@@ -176,7 +180,8 @@ def train(trainer: Trainer, folders: list[PhotoFolder], config: LoopConfig, *, c
         nonlocal last_save
         extra = {"seconds": elapsed_before + time.perf_counter() - started, "losses": losses,
                  "loop": asdict(config), "skipped": skipped()}
-        save_checkpoint(checkpoint, trainer, at, rng, extra)
+        if session is None or session.is_main:  # one writer under torchrun
+            save_checkpoint(checkpoint, trainer, at, rng, extra)
         last_save = time.monotonic()
 
     total = config.steps

@@ -10,6 +10,7 @@ from pathlib import Path
 from restorer.errors import InputError, ModelError
 from restorer.jobs import Job
 from restorer.training.data import DataConfig, PhotoFolder
+from restorer.training.distributed import init_from_env
 from restorer.training.loop import LoopConfig, TrainResult, train
 from restorer.weights import STARTER, run_dir, save_weights, weights_path
 
@@ -56,12 +57,17 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     if not resume and not overwrite and (target.exists() or checkpoint.exists()):
         raise InputError(f"weights named {name!r} for {model.name} already exist; "
                          "use --resume to continue that run, or choose another --name")
+    session = init_from_env(device)  # None unless started by torchrun as one of several ranks
+    if session is not None:
+        device = session.device  # cuda:LOCAL_RANK, or cpu
     folders = [PhotoFolder.scan(folder) for folder in data]
     trainer = model.make_trainer(options, device)
     config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
                         data=DataConfig(crop=options.crop, batch_size=options.batch_size))
     result = train(trainer, folders, config, checkpoint=checkpoint, resume=resume, job=job,
                    overwrite=overwrite)
+    if session is not None and not session.is_main:
+        return target, result  # rank 0 stores the weights
     tensors, metadata = trainer.export()
     metadata = {
         **metadata,
