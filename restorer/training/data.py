@@ -116,6 +116,12 @@ class PhotoFolder:
         instead when it would be smaller than the crop), then cropped, then
         flipped left-right half of the time. Only the crop's source region is resized.
         """
+        return self.random_window(rng, crop, scale_range, flip)[0]
+
+    def random_window(self, rng: np.random.Generator, crop: int, scale_range: tuple[float, float] = (0.5, 1.0),
+                      flip: bool = True) -> tuple[np.ndarray, tuple[int, int], tuple[int, int]]:
+        """Like :meth:`random_crop`, also returning the scaled photo's ``(height, width)`` and the
+        crop's ``(top, left)`` in it, so a hole mask can be drawn for the whole photo and cut alike."""
         import cv2
 
         index = int(rng.integers(len(self.paths)))
@@ -134,7 +140,10 @@ class PhotoFolder:
             region = cv2.resize(region, (crop, crop), interpolation=interp)
         if flip_it:
             region = region[:, ::-1]
-        return np.ascontiguousarray(region)
+        factor = crop / source
+        frame = (max(crop, int(round(height * factor))), max(crop, int(round(width * factor))))
+        offset = (min(frame[0] - crop, int(round(top * factor))), min(frame[1] - crop, int(round(left * factor))))
+        return np.ascontiguousarray(region), frame, offset
 
 
 @dataclass
@@ -160,6 +169,10 @@ class DataConfig:
     scale_range: tuple[float, float] = (0.5, 1.0)
     flip: bool = True
     mask_area: tuple[float, float] = (0.05, 0.3)
+    #: Draw each hole mask for the whole (scaled) photo and cut it with the crop, so holes
+    #: have the size they would have on the photo (a 128-pixel crop then sees parts of wide
+    #: holes, as the benchmark's photos do), instead of being drawn for the crop alone.
+    mask_on_photo: bool = True
 
 
 def _to_tensor(crops: list[np.ndarray]):
@@ -169,6 +182,20 @@ def _to_tensor(crops: list[np.ndarray]):
     return torch.from_numpy(stacked).permute(0, 3, 1, 2).contiguous()
 
 
+def _hole(rng: np.random.Generator, config: DataConfig, frame: tuple[int, int],
+          offset: tuple[int, int]) -> np.ndarray:
+    """A ``(crop, crop)`` hole mask: drawn for the whole photo and cut, or drawn for the crop."""
+    crop = config.crop
+    if not config.mask_on_photo:
+        return random_mask(crop, crop, rng, "mixed", config.mask_area)
+    for _ in range(10):  # a window can miss the holes drawn elsewhere on the photo: redraw
+        whole = random_mask(frame[0], frame[1], rng, "mixed", config.mask_area)
+        hole = whole[offset[0]:offset[0] + crop, offset[1]:offset[1] + crop]
+        if hole.mean() >= 0.02:
+            return hole
+    return random_mask(crop, crop, rng, "mixed", config.mask_area)
+
+
 def sample_batch(folders: list[PhotoFolder], rng: np.random.Generator, config: DataConfig,
                  *, masks: bool = False) -> Batch:
     """Draw one :class:`Batch` from one or two folders using ``rng``."""
@@ -176,15 +203,15 @@ def sample_batch(folders: list[PhotoFolder], rng: np.random.Generator, config: D
 
     if not 1 <= len(folders) <= 2:
         raise ValueError("training takes one or two photo folders")
-    crops = [folders[0].random_crop(rng, config.crop, config.scale_range, config.flip)
-             for _ in range(config.batch_size)]
+    windows = [folders[0].random_window(rng, config.crop, config.scale_range, config.flip)
+               for _ in range(config.batch_size)]
+    crops = [w[0] for w in windows]
     crops_b = None
     if len(folders) == 2:
         crops_b = [folders[1].random_crop(rng, config.crop, config.scale_range, config.flip)
                    for _ in range(config.batch_size)]
     holes = None
     if masks:
-        holes = np.stack([random_mask(config.crop, config.crop, rng, "mixed", config.mask_area)
-                          for _ in range(config.batch_size)])
+        holes = np.stack([_hole(rng, config, frame, offset) for _, frame, offset in windows])
         holes = torch.from_numpy(holes.astype(np.float32))[:, None]
     return Batch(_to_tensor(crops), _to_tensor(crops_b) if crops_b is not None else None, holes)

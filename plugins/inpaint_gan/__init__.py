@@ -1,0 +1,109 @@
+"""inpaint-gan: a learned refinement of OpenCV Telea's fill, trainable on a person's photos, adaptable per photo.
+
+Registers the model ``inpaint-gan`` (the default ``inpaint`` model). Weights:
+``starter`` (``resources/weights/inpaint-gan.safetensors``, rebuilt by
+``scripts/train_starter_inpaint.py``) or any named weights trained with
+``restorer train inpaint-gan`` (``--set weights=NAME``).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from restorer import hookimpl
+from restorer.errors import ModelError
+from restorer.jobs import Job
+from restorer.models import Model, RunRequest, choice_param, int_param
+from restorer.weights import STARTER, find_weights, list_weights, load_weights
+
+NAME = "inpaint-gan"
+#: Per-photo adaptation steps a person can ask for (each ~0.3 s on 2 CPU cores).
+MAX_ADAPT_STEPS = 1000
+
+
+class InpaintGAN(Model):
+    """Telea's fill refined by a small U-Net with a Fourier bottleneck; see :mod:`.network`."""
+
+    name = NAME
+    title = "Inpaint GAN"
+    task = "inpaint"
+    trainable = True
+    preferred = True
+    description = ("Learned repair on top of a classical fill: sharper structure in wide holes than OpenCV; "
+                   "'adapt_steps' first learns from the rest of this photo.")
+
+    def __init__(self) -> None:
+        names = tuple(w.name for w in list_weights(NAME)) or (STARTER,)
+        default = STARTER if STARTER in names else names[0]
+        self.params = (
+            choice_param("weights", default, names, help="starter weights or weights you trained"),
+            int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS,
+                      help="fine-tune on this photo's undamaged pixels first (slower, often better)"),
+            int_param("radius", 5, 1, 50, help="Telea neighbourhood (pixels) of the first, classical fill"),
+            int_param("seed", 0, 0, 2**31 - 1, help="random seed of the adaptation"),
+        )
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, float], object] = {}
+
+    def weights_status(self) -> str:
+        """``starter`` plus the names of the person's trained weights, or what is missing."""
+        names = [w.name for w in list_weights(NAME)]
+        if not names:
+            return "missing: run scripts/train_starter_inpaint.py"
+        return ", ".join(names)
+
+    def generator(self, weights: str, device: str = "cpu"):
+        """The generator with weights ``weights`` on ``device`` (loaded once, reloaded if the file changes)."""
+        from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
+
+        info = find_weights(NAME, weights)
+        key = (f"{weights}@{device}", info.path.stat().st_mtime)
+        with self._lock:
+            if key not in self._loaded:
+                tensors, meta = load_weights(NAME, weights)
+                if "generator" not in meta:
+                    raise ModelError(f"{info.path}: not inpaint-gan weights (no generator config)")
+                net = RefineGenerator(GeneratorConfig.from_json(meta["generator"]))
+                try:
+                    net.load_state_dict(tensors)
+                except RuntimeError:
+                    raise ModelError(f"{info.path}: weights do not match the inpaint-gan network") from None
+                self._loaded = {key: net.to(device).eval()}
+            return self._loaded[key]
+
+    def run(self, request: RunRequest, job: Job) -> np.ndarray:
+        """Repair the masked pixels: Telea's fill, refined (after adapting to the photo if asked)."""
+        from restorer_plugins.inpaint_gan.infer import adapt_generator, repair
+
+        params = request.params
+        net = self.generator(params["weights"], request.device)
+        steps = int(params["adapt_steps"])
+        if steps > 0:
+            net = adapt_generator(net, request.photo, request.mask, steps, radius=params["radius"],
+                                  seed=params["seed"], device=request.device, job=job.child(0, 90, 100))
+        job.update(90 if steps else 0, 100, "repairing")
+        out = repair(net, request.photo, request.mask, radius=params["radius"], device=request.device)
+        job.update(100, 100, "repaired")
+        return out
+
+    def make_trainer(self, options, device: str):
+        """A trainer for ``restorer train``: starts from ``options.base`` weights (or from scratch)."""
+        from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, fine_tune_config
+
+        initial = None
+        config = fine_tune_config(lr=options.lr)
+        if options.base is not None:
+            tensors, meta = load_weights(NAME, options.base)
+            from restorer_plugins.inpaint_gan.network import GeneratorConfig
+
+            config = fine_tune_config(lr=options.lr, generator=GeneratorConfig.from_json(meta["generator"]))
+            initial = tensors
+        return InpaintTrainer(config, device, initial=initial)
+
+
+@hookimpl
+def register_models(register):
+    """Register ``inpaint-gan``."""
+    register(InpaintGAN())
