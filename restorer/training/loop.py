@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +147,7 @@ def train(trainer: Trainer, folders: list[PhotoFolder], config: LoopConfig, *, c
     - A NaN/inf loss or weight raises :class:`TrainingDiverged`; the checkpoint on disk is
       the last good one.
     - ``job.update`` receives ``metrics`` with every loss, ``step``, ``images_per_s``
-      and, every ``preview_every`` steps, a preview image.
+      and, every ``preview_every`` steps, a preview of the trainer's output on a fixed sample.
     """
     job = job or Job()
     checkpoint = Path(checkpoint)
@@ -189,6 +189,7 @@ def train(trainer: Trainer, folders: list[PhotoFolder], config: LoopConfig, *, c
         job.update(step, total, f"already trained for {step} steps")
         return TrainResult(step, checkpoint, losses, skipped(), elapsed_before)
     window_start, window_images = time.perf_counter(), 0
+    preview_batch: Batch | None = None
     try:
         while step < total:
             batch = sample_batch(folders, rng, config.data, masks=trainer.wants_masks)
@@ -210,7 +211,11 @@ def train(trainer: Trainer, folders: list[PhotoFolder], config: LoopConfig, *, c
                 save(step)
             preview = None
             if config.preview_every and step % config.preview_every == 0:
-                preview = trainer.preview(batch)
+                if preview_batch is None:  # a fixed sample, drawn apart from the training stream
+                    preview_batch = sample_batch(folders, np.random.default_rng(config.seed + 1),
+                                                 replace(config.data, batch_size=min(4, config.data.batch_size)),
+                                                 masks=trainer.wants_masks)
+                preview = trainer.preview(preview_batch)
             metrics = {**losses, "step": step, "images_per_s": rate, "skipped": skipped()}
             summary = " ".join(f"{k} {v:.4f}" for k, v in losses.items())
             job.update(step, total, f"step {step}/{total} {summary}", preview, metrics)

@@ -28,6 +28,8 @@ class TrainOptions:
     #: Weights to start from: ``starter``, a user weights name, or ``None`` to start from scratch.
     base: str | None = STARTER
     checkpoint_every: int = 200
+    #: Show the trainer's preview every this many steps (0: never; the GUI sets it).
+    preview_every: int = 0
 
     def check(self) -> None:
         """Raise :class:`InputError` for values a person could mistype."""
@@ -63,6 +65,7 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     folders = [PhotoFolder.scan(folder) for folder in data]
     trainer = model.make_trainer(options, device)
     config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
+                        preview_every=options.preview_every,
                         data=DataConfig(crop=options.crop, batch_size=options.batch_size))
     result = train(trainer, folders, config, checkpoint=checkpoint, resume=resume, job=job,
                    overwrite=overwrite)
