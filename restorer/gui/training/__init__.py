@@ -1,0 +1,7 @@
+"""Fine-tuning from the window: the training panel, its worker thread and the runs it can resume."""
+
+from restorer.gui.training.panel import TrainingPanel
+from restorer.gui.training.runs import RunRecord, unfinished_runs
+from restorer.gui.training.worker import Tick, TrainingRun
+
+__all__ = ["RunRecord", "Tick", "TrainingPanel", "TrainingRun", "unfinished_runs"]

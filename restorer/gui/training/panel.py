@@ -1,0 +1,562 @@
+"""The training panel: fine-tune a trainable model on the person's own photo folders while they keep editing."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from restorer.errors import Cancelled, InputError, RestorerError
+from restorer.gui.training.runs import RunRecord, unfinished_runs
+from restorer.gui.training.worker import Tick, TrainingRun
+from restorer.models import Model
+from restorer.registry import Registry
+from restorer.training.run import TrainOptions
+from restorer.weights import check_name, delete_weights, list_weights, rename_weights, weights_path
+
+#: A preview every this many steps (the trainer draws it on a fixed sample).
+PREVIEW_EVERY = 50
+_WEIGHTS_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+# -- dialogs (module functions, so tests can replace them) ------------------------------------
+
+def ask_folder(parent: QWidget, title: str, start: str) -> str:
+    """A folder, or ``""``."""
+    return QFileDialog.getExistingDirectory(parent, title, start)
+
+
+def ask_text(parent: QWidget, title: str, label: str, text: str) -> str | None:
+    """A line of text, or ``None`` when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
+    return value if ok else None
+
+
+def ask_yes(parent: QWidget, title: str, text: str) -> bool:
+    """Whether the person answered yes."""
+    answer = QMessageBox.question(parent, title, text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def trainable(model: Model) -> bool:
+    """Whether the panel can train ``model``."""
+    return bool(getattr(model, "trainable", False)) and hasattr(model, "make_trainer")
+
+
+def folder_count(model: Model) -> int:
+    """How many photo folders ``model`` trains on: its trainer's ``folders`` (2 for style pairs such as CycleGAN).
+
+    Read from the model (``folders``) or its trainer class (``trainer_class.folders``)
+    without building networks; 1 when neither says.
+    """
+    for source in (model, getattr(model, "trainer_class", None)):
+        count = getattr(source, "folders", None)
+        if isinstance(count, int) and count in (1, 2):
+            return count
+    return 1
+
+
+def format_eta(seconds: float) -> str:
+    """``"1 h 05 min"``, ``"4 min 10 s"`` or ``"12 s"``."""
+    seconds = max(0, int(round(seconds)))
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds} s"
+
+
+def to_pixmap(rgb: np.ndarray) -> QPixmap:
+    """A ``uint8`` RGB (or gray) array as a pixmap."""
+    rgb = np.ascontiguousarray(rgb if rgb.ndim == 3 else np.repeat(rgb[..., None], 3, -1))
+    height, width = rgb.shape[:2]
+    image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy())
+
+
+class FolderField(QWidget):
+    """A folder path with a Browse… button."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = title
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("a folder of your photos")
+        self.browse = QPushButton("Browse…")
+        self.browse.clicked.connect(self._browse)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.browse)
+
+    def path(self) -> str:
+        """The folder as typed (stripped)."""
+        return self.edit.text().strip()
+
+    def set_path(self, path: str) -> None:
+        """Show ``path``."""
+        self.edit.setText(path)
+
+    def _browse(self) -> None:
+        chosen = ask_folder(self, self.title, self.path() or str(Path.home()))
+        if chosen:
+            self.edit.setText(chosen)
+
+
+class TrainingPanel(QWidget):
+    """Choose a model, photo folder(s), steps, batch, crop and a name; train in the background.
+
+    ``weightsChanged(model name)`` fires when weights were added, renamed or deleted
+    (the model panel refreshes its weights); ``useRequested(model name, weights name)``
+    when the person wants to repair with fine-tuned weights.
+    """
+
+    weightsChanged = Signal(str)
+    useRequested = Signal(str, str)
+    runningChanged = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None, *, device: str | None = None):
+        super().__init__(parent)
+        self.registry: Registry | None = None
+        self.device = device
+        self.run: TrainingRun | None = None
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self._history: dict[str, tuple[list[int], list[float]]] = {}
+        self._unfinished: list[tuple[RunRecord, int]] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+
+        setup = QGroupBox("New training run")
+        form = QFormLayout(setup)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.model_combo = QComboBox()
+        self.model_combo.currentIndexChanged.connect(self._model_picked)
+        form.addRow("Model", self.model_combo)
+        self.folder_fields = [FolderField("Photos to train on"), FolderField("Photos of style B")]
+        self.folder_labels = [QLabel("Photos"), QLabel("Style B")]
+        for label, field in zip(self.folder_labels, self.folder_fields):
+            form.addRow(label, field)
+        defaults = TrainOptions()
+        self.steps = self._spin(1, 1_000_000, defaults.steps, 100)
+        self.batch_size = self._spin(1, 256, defaults.batch_size, 1)
+        self.crop = self._spin(16, 2048, defaults.crop, 16)
+        self.crop.setSuffix(" px")
+        form.addRow("Steps", self.steps)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Crop", self.crop)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("letters, digits, '.', '_' or '-'")
+        form.addRow("Name", self.name_edit)
+        layout.addWidget(setup)
+
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("run")
+        self.pause_button = QPushButton("Pause")
+        self.cancel_button = QPushButton("Cancel")
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.cancel_button.clicked.connect(self.cancel)
+        for button in (self.start_button, self.pause_button, self.cancel_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+        self.progress = QProgressBar()
+        self.progress.setFormat("step %v / %m")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.stats = QLabel("")
+        layout.addWidget(self.stats)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.message)
+
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(140)
+        self.plot.setLabel("bottom", "step")
+        self.plot.setLabel("left", "loss")
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.addLegend(offset=(-5, 5))
+        self.plot.setClipToView(True)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        layout.addWidget(self.plot)
+        self.preview = QLabel("The preview appears here while training.")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumHeight(96)
+        layout.addWidget(self.preview)
+
+        runs_box = QGroupBox("Unfinished runs")
+        runs_row = QHBoxLayout(runs_box)
+        self.runs_combo = QComboBox()
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.clicked.connect(self.resume_run)
+        runs_row.addWidget(self.runs_combo, 1)
+        runs_row.addWidget(self.resume_button)
+        layout.addWidget(runs_box)
+
+        weights_box = QGroupBox("Your models")
+        weights_layout = QVBoxLayout(weights_box)
+        self.weights_list = QListWidget()
+        self.weights_list.setMaximumHeight(120)
+        self.weights_list.itemSelectionChanged.connect(self._update_buttons)
+        self.weights_list.itemDoubleClicked.connect(lambda _item: self.use_selected())
+        weights_layout.addWidget(self.weights_list)
+        row = QHBoxLayout()
+        self.use_button = QPushButton("Use")
+        self.rename_button = QPushButton("Rename…")
+        self.delete_button = QPushButton("Delete…")
+        self.use_button.clicked.connect(self.use_selected)
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        for button in (self.use_button, self.rename_button, self.delete_button):
+            row.addWidget(button)
+        weights_layout.addLayout(row)
+        layout.addWidget(weights_box)
+        layout.addStretch(1)
+
+        self._update_folders()
+        self._update_buttons()
+
+    @staticmethod
+    def _spin(low: int, high: int, value: int, step: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setSingleStep(step)
+        return spin
+
+    # -- models ----------------------------------------------------------------------------
+
+    def set_registry(self, registry: Registry | None) -> None:
+        """Offer the trainable models of ``registry``."""
+        self.registry = registry
+        current = self.model_combo.currentData()
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for model in self.models():
+            self.model_combo.addItem(model.title or model.name, model.name)
+        index = self.model_combo.findData(current)
+        self.model_combo.setCurrentIndex(max(index, 0))
+        self.model_combo.blockSignals(False)
+        self._model_picked()
+        self.refresh()
+
+    def models(self) -> list[Model]:
+        """The trainable models, in registry order."""
+        return [m for m in (self.registry.models.values() if self.registry else []) if trainable(m)]
+
+    def current_model(self) -> Model | None:
+        """The model chosen for a new run."""
+        name = self.model_combo.currentData()
+        return self.registry.models.get(name) if self.registry and name else None
+
+    def select_model(self, name: str) -> None:
+        """Choose model ``name`` for a new run."""
+        index = self.model_combo.findData(name)
+        if index >= 0:
+            self.model_combo.setCurrentIndex(index)
+
+    def _model_picked(self, _index: int = 0) -> None:
+        model = self.current_model()
+        self._update_folders()
+        if model is not None and not self.name_edit.isModified():
+            self.name_edit.setText(f"{model.name}-{_dt.datetime.now():%Y%m%d-%H%M}")
+        self._update_buttons()
+
+    def _update_folders(self) -> None:
+        model = self.current_model()
+        two = model is not None and folder_count(model) == 2
+        self.folder_labels[0].setText("Style A" if two else "Photos")
+        self.folder_fields[0].title = "Photos of style A" if two else "Photos to train on"
+        for widget in (self.folder_labels[1], self.folder_fields[1]):
+            widget.setVisible(two)
+
+    def folders(self) -> list[str]:
+        """The folder paths the chosen model trains on."""
+        model = self.current_model()
+        count = folder_count(model) if model is not None else 1
+        return [field.path() for field in self.folder_fields[:count]]
+
+    def options(self) -> TrainOptions:
+        """The run options from the form."""
+        return TrainOptions(steps=self.steps.value(), batch_size=self.batch_size.value(), crop=self.crop.value(),
+                            preview_every=PREVIEW_EVERY)
+
+    # -- running ---------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether a run is training (paused included)."""
+        return self.run is not None and self.run.running
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        """Show ``text`` under the progress bar (red for errors)."""
+        self.message.setStyleSheet("color: #ff7b72;" if error else "")
+        self.message.setText(text)
+
+    def start(self) -> bool:
+        """Start a new run from the form; ``False`` (and a message) when the form is not usable."""
+        model = self.current_model()
+        if model is None or self.running:
+            return False
+        name = self.name_edit.text().strip()
+        folders = self.folders()
+        try:
+            check_name(name)
+            for index, folder in enumerate(folders):
+                if not folder:
+                    which = self.folder_labels[index].text()
+                    raise InputError(f"choose a folder of photos for “{which}”")
+                if not Path(folder).expanduser().is_dir():
+                    raise InputError(f"{folder}: no such folder (choose a folder of photos)")
+            if weights_path(model.name, name).exists() or RunRecord(model.name, name, (), TrainOptions()).folder.exists():
+                raise InputError(f"a run named {name!r} exists for {model.name}; choose another name "
+                                 "(or resume it under Unfinished runs)")
+            self.options().check()
+        except RestorerError as exc:
+            self.show_message(str(exc), error=True)
+            return False
+        self._launch(TrainingRun(model, folders, self.options(), name, device=self.device, parent=self))
+        return True
+
+    def resume_run(self) -> bool:
+        """Resume the unfinished run chosen under "Unfinished runs"."""
+        index = self.runs_combo.currentIndex()
+        if self.running or not 0 <= index < len(self._unfinished) or self.registry is None:
+            return False
+        record, _step = self._unfinished[index]
+        model = self.registry.models.get(record.model)
+        if model is None:
+            self.show_message(f"the model {record.model} of this run is not installed", error=True)
+            return False
+        self.select_model(record.model)
+        for field, folder in zip(self.folder_fields, record.folders):
+            field.set_path(folder)
+        self.steps.setValue(record.options.steps)
+        self.batch_size.setValue(record.options.batch_size)
+        self.crop.setValue(record.options.crop)
+        self.name_edit.setText(record.name)
+        self._launch(TrainingRun(model, list(record.folders), record.options, record.name, device=self.device,
+                                 resume=True, parent=self))
+        return True
+
+    def _launch(self, run: TrainingRun) -> None:
+        self.run = run
+        self._clear_plot()
+        self.progress.setRange(0, run.record.options.steps)
+        self.progress.setValue(0)
+        self.stats.setText("")
+        verb = "Resuming" if run.resume else "Starting"
+        self.show_message(f"{verb} {run.record.name}…")
+        run.ticked.connect(self._ticked)
+        run.noticed.connect(self._noticed)
+        run.succeeded.connect(self._succeeded)
+        run.failed.connect(self._failed)
+        run.finished.connect(self._finished)
+        run.start()
+        self._update_buttons()
+        self.runningChanged.emit(True)
+
+    def toggle_pause(self) -> None:
+        """Pause a running run, or resume a paused one."""
+        if not self.running:
+            return
+        if self.run.paused:
+            self.run.resume_training()
+            self.show_message("Training…")
+        else:
+            self.run.pause()
+            self.show_message("Paused after the current step. Resume continues from there.")
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        """Stop the run after the current step; a checkpoint is saved."""
+        if self.running:
+            self.run.cancel()
+            self.show_message("Stopping after the current step and saving a checkpoint…")
+            self._update_buttons()
+
+    def confirm_close(self) -> bool:
+        """Whether the window may close: asks first while training, then cancels and waits for the checkpoint."""
+        if not self.running:
+            return True
+        if not ask_yes(self, "Training is running",
+                       "Stop training and close? A checkpoint is saved; resume it later under Unfinished runs."):
+            return False
+        self.run.cancel()
+        return self.run.wait(120.0)
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def _ticked(self, tick: Tick) -> None:
+        self.progress.setMaximum(max(tick.total, 1))
+        self.progress.setValue(tick.step)
+        for step, losses in tick.losses:
+            for key, value in losses.items():
+                steps, values = self._history.setdefault(key, ([], []))
+                steps.append(step)
+                values.append(value)
+        for key, (steps, values) in self._history.items():
+            curve = self._curves.get(key)
+            if curve is None:
+                curve = self.plot.plot(name=key, pen=pg.mkPen(pg.intColor(len(self._curves), hues=6), width=1.5))
+                self._curves[key] = curve
+            curve.setData(np.asarray(steps), np.asarray(values))
+        parts = []
+        if tick.images_per_s > 0:
+            parts.append(f"{tick.images_per_s:.1f} images/s")
+            batch = self.run.record.options.batch_size if self.run else 1
+            parts.append(f"ETA {format_eta((tick.total - tick.step) * batch / tick.images_per_s)}")
+        if tick.losses:
+            parts.append("  ".join(f"{k} {v:.4f}" for k, v in tick.losses[-1][1].items()))
+        if tick.skipped:
+            parts.append(f"{tick.skipped} unreadable file(s) skipped")
+        self.stats.setText(" · ".join(parts))
+        if tick.preview is not None:
+            self.preview.setPixmap(to_pixmap(tick.preview).scaled(
+                max(self.preview.width(), 96), 160, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+        if self.run is not None and not self.run.paused and not self.run.job.cancelled:
+            self.show_message("Training…")
+
+    def _noticed(self, text: str) -> None:
+        self._notices = getattr(self, "_notices", []) + [text]
+        self.show_message(text)
+
+    def _succeeded(self, path) -> None:
+        record = self.run.record
+        self.show_message(f"Finished: “{record.name}” is ready for {record.model} in the model panel ({path}).")
+        self.refresh()
+        self.weightsChanged.emit(record.model)
+
+    def _failed(self, exc: BaseException) -> None:
+        record = self.run.record if self.run else None
+        if isinstance(exc, Cancelled):
+            self.show_message(f"Cancelled at step {self.run.step}; a checkpoint was saved. "
+                              "Resume it under Unfinished runs.")
+        elif isinstance(exc, RestorerError):
+            self.show_message(str(exc), error=True)
+        else:
+            self.show_message(f"Training failed (a bug): {type(exc).__name__}: {exc}", error=True)
+        if record is not None:
+            self.refresh()
+
+    def _finished(self) -> None:
+        self._update_buttons()
+        self.runningChanged.emit(False)
+
+    def _clear_plot(self) -> None:
+        for curve in self._curves.values():
+            self.plot.removeItem(curve)
+        self._curves.clear()
+        self._history.clear()
+        self._notices = []
+        legend = self.plot.plotItem.legend
+        if legend is not None:
+            legend.clear()
+        self.preview.clear()
+        self.preview.setText("The preview appears here while training.")
+
+    # -- stored runs and weights -----------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the unfinished runs and the person's weights from disk."""
+        names = {m.name for m in self.models()}
+        self._unfinished = unfinished_runs(names)
+        self.runs_combo.clear()
+        for record, step in self._unfinished:
+            self.runs_combo.addItem(f"{record.name} ({record.model}, step {step} of {record.options.steps})")
+        self.weights_list.clear()
+        for model in self.models():
+            for info in list_weights(model.name):
+                if info.starter:
+                    continue
+                steps = info.metadata.get("steps")
+                label = f"{info.name}  —  {model.title or model.name}" + (f", {steps} steps" if steps else "")
+                item = QListWidgetItem(label)
+                item.setData(_WEIGHTS_ROLE, (model.name, info.name))
+                self.weights_list.addItem(item)
+        self._update_buttons()
+
+    def weights_names(self) -> list[tuple[str, str]]:
+        """``(model, weights name)`` of every listed user weights set."""
+        return [self.weights_list.item(i).data(_WEIGHTS_ROLE) for i in range(self.weights_list.count())]
+
+    def select_weights(self, model: str, name: str) -> None:
+        """Select the listed weights ``name`` of ``model``."""
+        for row, key in enumerate(self.weights_names()):
+            if key == (model, name):
+                self.weights_list.setCurrentRow(row)
+
+    def _selected(self) -> tuple[str, str] | None:
+        item = self.weights_list.currentItem()
+        return item.data(_WEIGHTS_ROLE) if item is not None else None
+
+    def use_selected(self) -> None:
+        """Ask the window to repair with the selected weights."""
+        selected = self._selected()
+        if selected:
+            self.useRequested.emit(*selected)
+
+    def rename_selected(self) -> None:
+        """Rename the selected weights (and their run) after asking for the new name."""
+        selected = self._selected()
+        if not selected or self.running and self.run.record.name == selected[1]:
+            return
+        model, name = selected
+        new_name = ask_text(self, "Rename model", f"New name for “{name}”:", name)
+        if not new_name or new_name.strip() == name:
+            return
+        try:
+            rename_weights(model, name, new_name.strip())
+        except RestorerError as exc:
+            self.show_message(str(exc), error=True)
+            return
+        self.refresh()
+        self.select_weights(model, new_name.strip())
+        self.show_message(f"Renamed “{name}” to “{new_name.strip()}”.")
+        self.weightsChanged.emit(model)
+
+    def delete_selected(self) -> None:
+        """Delete the selected weights (and their checkpoint) after asking."""
+        selected = self._selected()
+        if not selected or self.running and self.run.record.name == selected[1]:
+            return
+        model, name = selected
+        if not ask_yes(self, "Delete model", f"Delete “{name}” ({model}) and its training checkpoint?"):
+            return
+        try:
+            delete_weights(model, name)
+        except RestorerError as exc:
+            self.show_message(str(exc), error=True)
+            return
+        self.refresh()
+        self.show_message(f"Deleted “{name}”.")
+        self.weightsChanged.emit(model)
+
+    def _update_buttons(self) -> None:
+        running = self.running
+        has_model = self.current_model() is not None
+        self.start_button.setEnabled(has_model and not running)
+        self.pause_button.setEnabled(running and not self.run.job.cancelled)
+        self.pause_button.setText("Resume" if running and self.run.paused else "Pause")
+        self.cancel_button.setEnabled(running and not self.run.job.cancelled)
+        self.resume_button.setEnabled(not running and bool(self._unfinished))
+        for widget in (self.model_combo, self.steps, self.batch_size, self.crop, self.name_edit,
+                       *self.folder_fields):
+            widget.setEnabled(not running)
+        selected = self._selected() is not None
+        for button in (self.use_button, self.rename_button, self.delete_button):
+            button.setEnabled(selected)

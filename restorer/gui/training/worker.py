@@ -1,0 +1,196 @@
+"""One training run in a worker thread, reported to the GUI thread at a steady, low rate.
+
+The training loop reports every step (for a tiny model, hundreds a second).
+Forwarding each report as a signal would flood the GUI thread, so the job's
+listener only appends to a buffer under a lock, and a timer on the GUI thread
+drains it ten times a second into one :class:`Tick` (every step's losses for the
+plot, the latest rate and preview). Painting and repairing stay fluid.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from superqt.utils import create_worker
+
+from restorer.jobs import Job, Progress
+from restorer.models import Model
+from restorer.training.run import TrainOptions
+from restorer.gui.training.runs import RunRecord
+
+#: How often the GUI thread collects the worker's reports, in milliseconds.
+TICK_MS = 100
+
+
+@dataclass
+class Tick:
+    """What happened in the worker since the last tick."""
+
+    step: int
+    total: int
+    #: ``(step, {loss name: value})`` for every step since the last tick, for the loss plot.
+    losses: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+    images_per_s: float = 0.0
+    preview: np.ndarray | None = None
+    message: str = ""
+    skipped: int = 0
+
+
+def folder_notices(folders: list[str], crop: int) -> list[str]:
+    """Warnings about usable-but-imperfect photo folders: unreadable files, photos smaller than the crop.
+
+    Raises :class:`~restorer.errors.InputError` for a folder that cannot be used at all
+    (missing, empty, no readable photo). Reads image headers only.
+    """
+    from PIL import Image
+
+    from restorer.training.data import PhotoFolder
+
+    notices = []
+    for path in folders:
+        folder = PhotoFolder.scan(path)
+        if folder.skipped:
+            names = ", ".join(s.path.name for s in folder.skipped[:3])
+            more = f" and {len(folder.skipped) - 3} more" if len(folder.skipped) > 3 else ""
+            notices.append(f"{folder.root.name}: {len(folder.skipped)} unreadable file(s) skipped "
+                           f"({names}{more}).")
+        small = 0
+        for photo in folder.paths:
+            with Image.open(photo) as img:
+                small += min(img.size) < crop
+        if small:
+            notices.append(f"{folder.root.name}: {small} of {len(folder)} photo(s) are smaller than the "
+                           f"{crop}-pixel crop; they will be enlarged (blurrier training crops).")
+    return notices
+
+
+class TrainingRun(QObject):
+    """Train ``model`` on ``folders`` in a worker thread; store the result as user weights ``name``.
+
+    Signals arrive on the GUI thread: ``ticked`` (a :class:`Tick`, at most every
+    :data:`TICK_MS`), ``noticed`` (a folder warning), ``succeeded`` (the weights
+    path), ``failed`` (the exception; :class:`~restorer.errors.Cancelled` after a
+    cancel, with the checkpoint saved), then ``finished``.
+    """
+
+    ticked = Signal(object)
+    noticed = Signal(str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    finished = Signal()
+
+    def __init__(self, model: Model, folders: list[str], options: TrainOptions, name: str, *,
+                 device: str | None = None, resume: bool = False, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.record = RunRecord(model.name, name, tuple(str(f) for f in folders), options)
+        self.device = device
+        self.resume = resume
+        self.job = Job(self._report)
+        self.running = False
+        self.step = 0
+        self._lock = threading.Lock()
+        self._pending: list[tuple[int, dict[str, float]]] = []
+        self._latest: Progress | None = None
+        self._preview: np.ndarray | None = None
+        self._recorded = resume
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._drain)
+        self._worker = None
+
+    @property
+    def paused(self) -> bool:
+        """Whether the run is asked to hold."""
+        return self.job.paused
+
+    def start(self) -> None:
+        """Start training in a worker thread."""
+        self.running = True
+        self._timer.start()
+        self._worker = create_worker(self._work, _start_thread=False, _connect={
+            "returned": self._returned, "errored": self._errored, "finished": self._done})
+        self._worker.start()
+
+    def pause(self) -> None:
+        """Hold after the current step (the model stays in memory)."""
+        self.job.pause()
+
+    def resume_training(self) -> None:
+        """Continue after :meth:`pause`."""
+        self.job.resume()
+
+    def cancel(self) -> None:
+        """Stop after the current step; the loop saves a checkpoint first."""
+        self.job.cancel()
+
+    # -- worker thread -------------------------------------------------------------------------
+
+    def _report(self, progress: Progress) -> None:
+        metrics = progress.metrics or {}
+        losses = {k: float(v) for k, v in metrics.items() if k not in ("step", "images_per_s", "skipped")}
+        with self._lock:
+            if losses:
+                self._pending.append((progress.done, losses))
+            self._latest = progress
+            if progress.preview is not None:
+                self._preview = progress.preview
+        if not self._recorded and progress.done > 0:
+            self.record.save()  # the loop accepted the run: remember it for a resume after a restart
+            self._recorded = True
+
+    def _work(self) -> Path:
+        from restorer.training.run import train_model
+
+        device = self.device
+        if device is None:
+            from restorer.devices import resolve_device
+
+            device = resolve_device("auto")
+        for notice in folder_notices(list(self.record.folders), self.record.options.crop):
+            self.noticed.emit(notice)
+        path, _result = train_model(self.model, list(self.record.folders), self.record.options, self.record.name,
+                                    device=device, resume=self.resume, job=self.job)
+        return path
+
+    # -- GUI thread ----------------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+            latest, preview, self._preview = self._latest, self._preview, None
+        if latest is None or (not pending and preview is None and latest.done == self.step):
+            return
+        self.step = latest.done
+        metrics = latest.metrics or {}
+        self.ticked.emit(Tick(latest.done, latest.total, pending, float(metrics.get("images_per_s", 0.0)),
+                              preview, latest.message, int(metrics.get("skipped", 0))))
+
+    def _returned(self, path: Any) -> None:
+        self._drain()
+        self.succeeded.emit(path)
+
+    def _errored(self, exc: BaseException) -> None:
+        self._drain()
+        self.failed.emit(exc)
+
+    def _done(self) -> None:
+        self._timer.stop()
+        self.running = False
+        self.finished.emit()
+
+    def wait(self, timeout_s: float = 60.0) -> bool:
+        """Process events until the worker thread ended (or ``timeout_s`` passed); whether it ended."""
+        from PySide6.QtCore import QCoreApplication, QEventLoop
+
+        deadline = time.monotonic() + timeout_s
+        while self.running and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.005)
+        return not self.running

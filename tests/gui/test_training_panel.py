@@ -1,0 +1,371 @@
+"""The training panel: start, progress, finish, pause/resume, cancel with checkpoint, resume after restart,
+a responsive GUI thread, clear messages for bad folders, rename and delete of the result."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from restorer import hookimpl
+from restorer.errors import Cancelled
+from restorer.models import Model
+from restorer.training import Trainer, load_checkpoint
+from restorer.training.checkpoint import apply_checkpoint
+from restorer.weights import list_weights, load_weights, save_weights, weights_path
+
+
+class TinyTrainer(Trainer):
+    """A one-layer hole filler; ``delay`` seconds per step make a run last long enough to pause."""
+
+    wants_masks = True
+
+    def __init__(self, delay: float = 0.0):
+        super().__init__("cpu")
+        torch.manual_seed(0)
+        self.net = torch.nn.Conv2d(4, 3, 3, padding=1)
+        self.modules["net"] = self.net
+        self.add_optimizer("net", torch.optim.Adam(self.net.parameters(), lr=1e-2))
+        self.delay = delay
+
+    def config(self):
+        return {"arch": "panel-tiny"}
+
+    def train_step(self, batch, step):
+        if self.delay:
+            time.sleep(self.delay)  # sleeping holds no lock: like a long torch op, it must not block the GUI
+        hole = batch.masks
+        out = self.net(torch.cat([batch.photos * (1 - hole), hole], 1))
+        loss = (out - batch.photos).abs().mean()
+        self.optimize("net", loss)
+        return {"l1": loss.item()}
+
+    def preview(self, batch):
+        with torch.no_grad():
+            out = self.net(torch.cat([batch.photos * (1 - batch.masks), batch.masks], 1)).clamp(0, 1)
+        return (out[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+
+    def export(self):
+        return dict(self.net.state_dict()), self.config()
+
+
+class TinyTrainable(Model):
+    name = "test-trainable"
+    title = "Trainable test model"
+    task = "inpaint"
+    trainable = True
+    delay = 0.0
+
+    def make_trainer(self, options, device):  # noqa: D102
+        return TinyTrainer(type(self).delay)
+
+    def run(self, request, job):  # noqa: D102
+        return request.photo
+
+
+class PairTrainer(TinyTrainer):
+    folders = 2
+    wants_masks = False
+
+    def train_step(self, batch, step):
+        loss = (self.net(torch.cat([batch.photos, batch.photos_b[:, :1]], 1)) - batch.photos_b).abs().mean()
+        self.optimize("net", loss)
+        return {"l1": loss.item()}
+
+    def preview(self, batch):
+        return None
+
+
+class PairTrainable(TinyTrainable):
+    name = "test-pair"
+    title = "Two-folder test model"
+    task = "stylize"
+    trainer_class = PairTrainer
+
+    def make_trainer(self, options, device):  # noqa: D102
+        return PairTrainer()
+
+
+class TrainPlugin:
+    __name__ = "training-panel-test-models"
+
+    @hookimpl
+    def register_models(self, register):  # noqa: D102
+        register(TinyTrainable())
+        register(PairTrainable())
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """User weights and runs in a temporary folder; one torch thread (2 shared cores)."""
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield tmp_path / "data"
+    torch.set_num_threads(threads)
+    TinyTrainable.delay = 0.0
+
+
+@pytest.fixture(scope="module")
+def train_registry():
+    from restorer.registry import load_registry
+
+    loaded = load_registry(plugins=[TrainPlugin()], use_entry_points=False)
+    assert not loaded.failures, loaded.failures
+    return loaded
+
+
+@pytest.fixture
+def photos(tmp_path):
+    return _photos(tmp_path / "photos")
+
+
+def _photos(root, count=4, size=(48, 64)):
+    rng = np.random.default_rng(0)
+    root.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).save(root / f"photo{index}.png")
+    return root
+
+
+@pytest.fixture
+def panel(qtbot, train_registry, monkeypatch):
+    from restorer.gui.training import panel as panel_module
+    from restorer.gui.training import TrainingPanel
+
+    monkeypatch.setattr(panel_module, "PREVIEW_EVERY", 5)
+    widget = TrainingPanel(device="cpu")
+    qtbot.addWidget(widget)
+    widget.set_registry(train_registry)
+    widget.show()
+    yield widget
+    if widget.running:
+        widget.run.cancel()
+        widget.run.wait(30)
+
+
+def _setup(panel, folder, *, steps=20, name="mine", model="test-trainable"):
+    panel.select_model(model)
+    panel.folder_fields[0].set_path(str(folder))
+    panel.steps.setValue(steps)
+    panel.batch_size.setValue(2)
+    panel.crop.setValue(32)
+    panel.name_edit.setText(name)
+
+
+def _worker_step(panel) -> int:
+    last = panel.run.job.last
+    return last.done if last else 0
+
+
+def test_only_trainable_models_are_offered(panel, train_registry):
+    assert [panel.model_combo.itemData(i) for i in range(panel.model_combo.count())] == ["test-trainable",
+                                                                                         "test-pair"]
+
+
+def test_start_reports_progress_and_finished_model_is_listed(qtbot, panel, photos):
+    _setup(panel, photos, steps=20)
+    ticks, changed = [], []
+    panel.weightsChanged.connect(changed.append)
+    assert panel.start()
+    panel.run.ticked.connect(ticks.append)
+    with qtbot.waitSignal(panel.run.finished, timeout=60000):
+        pass
+    assert ticks, "no progress arrived on the GUI thread"
+    assert ticks[-1].step == ticks[-1].total == 20
+    assert panel.progress.value() == 20 and panel.progress.maximum() == 20
+    steps, values = panel._history["l1"]
+    assert steps == list(range(1, 21)) and all(np.isfinite(values))  # every step's loss is plotted
+    assert panel._curves["l1"].getData()[0].size == 20
+    assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
+    assert "images/s" in panel.stats.text() and "ETA" in panel.stats.text()
+    assert "Finished" in panel.message.text()
+    assert changed == ["test-trainable"]
+    assert ("test-trainable", "mine") in panel.weights_names()
+    tensors, meta = load_weights("test-trainable", "mine")
+    assert meta["steps"] == 20 and set(tensors) == {"weight", "bias"}
+    assert not panel.running and panel.start_button.isEnabled()
+
+
+def test_pause_stops_step_progress_and_resume_continues(qtbot, panel, photos):
+    TinyTrainable.delay = 0.02
+    _setup(panel, photos, steps=5000)
+    assert panel.start()
+    qtbot.waitUntil(lambda: _worker_step(panel) >= 3, timeout=30000)
+    panel.toggle_pause()
+    assert panel.pause_button.text() == "Resume"
+    qtbot.wait(300)  # the step under way finishes
+    held = _worker_step(panel)
+    qtbot.wait(600)
+    assert _worker_step(panel) == held, "steps continued while paused"
+    assert panel.progress.value() == held
+    panel.toggle_pause()
+    assert panel.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: _worker_step(panel) >= held + 3, timeout=30000)
+    qtbot.waitUntil(lambda: panel.progress.value() > held, timeout=5000)
+
+
+def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, panel, photos, train_registry):
+    from restorer.gui.training import TrainingPanel
+
+    TinyTrainable.delay = 0.02
+    _setup(panel, photos, steps=60, name="interrupted")
+    assert panel.start()
+    qtbot.waitUntil(lambda: _worker_step(panel) >= 4, timeout=30000)
+    with qtbot.waitSignal(panel.run.failed, timeout=30000) as failed:
+        panel.cancel()
+    assert isinstance(failed.args[0], Cancelled)
+    qtbot.waitUntil(lambda: not panel.running, timeout=10000)
+    checkpoint = panel.run.record.checkpoint
+    state = load_checkpoint(checkpoint)
+    assert 4 <= state.step < 60 and state.step == panel.run.step
+    apply_checkpoint(state, TinyTrainer(), np.random.default_rng(0))  # loads into a fresh trainer
+    assert "checkpoint was saved" in panel.message.text()
+    assert not weights_path("test-trainable", "interrupted").exists()
+    assert panel.runs_combo.count() == 1 and panel.resume_button.isEnabled()
+
+    # a restart: a new panel finds the run and resumes it from its checkpoint to the end
+    TinyTrainable.delay = 0.0
+    again = TrainingPanel(device="cpu")
+    qtbot.addWidget(again)
+    again.set_registry(train_registry)
+    assert again.runs_combo.count() == 1 and f"step {state.step} of 60" in again.runs_combo.itemText(0)
+    ticks = []
+    assert again.resume_run()
+    again.run.ticked.connect(ticks.append)
+    with qtbot.waitSignal(again.run.finished, timeout=60000):
+        pass
+    assert ticks and ticks[0].losses[0][0] == state.step + 1  # continued, not restarted
+    assert load_checkpoint(checkpoint).step == 60
+    assert ("test-trainable", "interrupted") in again.weights_names() and again.runs_combo.count() == 0
+
+
+def test_gui_thread_keeps_processing_events_during_training(qtbot, panel, photos):
+    from PySide6.QtCore import QTimer
+
+    TinyTrainable.delay = 0.25  # a step that would freeze the window for 250 ms if it ran on the GUI thread
+    _setup(panel, photos, steps=5000)
+    assert panel.start()
+    qtbot.waitUntil(lambda: _worker_step(panel) >= 1, timeout=30000)
+    beats: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: beats.append(time.perf_counter()))
+    timer.start()
+    qtbot.wait(1500)
+    timer.stop()
+    assert _worker_step(panel) >= 3
+    gaps = np.diff(beats)
+    assert len(beats) > 40 and gaps.max() < 0.2, (len(beats), gaps.max())
+
+
+def test_bad_folders_show_a_clear_message(qtbot, panel, tmp_path):
+    _setup(panel, "", name="bad")
+    assert not panel.start()
+    assert "choose a folder" in panel.message.text()
+
+    panel.folder_fields[0].set_path(str(tmp_path / "missing"))
+    assert not panel.start()
+    assert "no such folder" in panel.message.text()
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    panel.folder_fields[0].set_path(str(empty))
+    assert panel.start()
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        pass
+    assert "no readable photos" in panel.message.text() and "color" in panel.message.styleSheet()
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "a.jpg").write_bytes(b"not a photo")
+    (broken / "b.png").write_bytes(b"\x89PNG nothing")
+    panel.folder_fields[0].set_path(str(broken))
+    assert panel.start()
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        pass
+    assert "no readable photos" in panel.message.text() and "2 unreadable files skipped" in panel.message.text()
+    assert not panel.running and panel.start_button.isEnabled()
+
+
+def test_unreadable_and_small_photos_are_reported_and_training_goes_on(qtbot, panel, tmp_path):
+    mixed = _photos(tmp_path / "mixed", count=2, size=(20, 24))  # smaller than the 32-pixel crop
+    (mixed / "broken.jpg").write_bytes(b"garbage")
+    _setup(panel, mixed, steps=3, name="mixed")
+    notices = []
+    assert panel.start()
+    panel.run.noticed.connect(notices.append)
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        pass
+    text = " ".join(panel._notices)
+    assert "1 unreadable file(s) skipped (broken.jpg)" in text
+    assert "2 of 2 photo(s) are smaller than the 32-pixel crop" in text
+    assert ("test-trainable", "mixed") in panel.weights_names()
+
+
+def test_two_folder_model_asks_for_both_folders(qtbot, panel, photos, tmp_path):
+    _setup(panel, photos, name="pair", model="test-pair", steps=3)
+    assert panel.folder_fields[1].isVisibleTo(panel) and panel.folder_labels[0].text() == "Style A"
+    assert not panel.start() and "Style B" in panel.message.text()
+    panel.folder_fields[1].set_path(str(_photos(tmp_path / "style-b", count=2)))
+    assert panel.start()
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        pass
+    assert ("test-pair", "pair") in panel.weights_names()
+    panel.select_model("test-trainable")
+    assert not panel.folder_fields[1].isVisibleTo(panel)
+
+
+def test_an_existing_name_is_refused(panel, photos):
+    save_weights("test-trainable", "taken", {"weight": torch.zeros(1)}, {"steps": 1})
+    _setup(panel, photos, name="taken")
+    assert not panel.start() and "exists" in panel.message.text()
+    panel.name_edit.setText("bad name!")
+    assert not panel.start() and "invalid weights name" in panel.message.text()
+
+
+def test_rename_use_and_delete(panel, monkeypatch):
+    from restorer.gui.training import panel as panel_module
+
+    save_weights("test-trainable", "old", {"weight": torch.ones(2)}, {"steps": 7})
+    panel.refresh()
+    changed, used = [], []
+    panel.weightsChanged.connect(changed.append)
+    panel.useRequested.connect(lambda model, name: used.append((model, name)))
+    panel.select_weights("test-trainable", "old")
+    panel.use_selected()
+    assert used == [("test-trainable", "old")]
+
+    monkeypatch.setattr(panel_module, "ask_text", lambda *a: "new")
+    panel.rename_selected()
+    assert [w.name for w in list_weights("test-trainable")] == ["new"]
+    assert load_weights("test-trainable", "new")[1]["name"] == "new"
+    assert panel.weights_names() == [("test-trainable", "new")] and changed == ["test-trainable"]
+
+    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: False)
+    panel.select_weights("test-trainable", "new")
+    panel.delete_selected()
+    assert panel.weights_names() == [("test-trainable", "new")]
+    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+    panel.delete_selected()
+    assert panel.weights_names() == [] and list_weights("test-trainable") == []
+    assert changed == ["test-trainable", "test-trainable"]
+
+
+def test_closing_asks_and_saves_a_checkpoint(qtbot, panel, photos, monkeypatch):
+    from restorer.gui.training import panel as panel_module
+
+    TinyTrainable.delay = 0.02
+    _setup(panel, photos, steps=5000, name="closing")
+    assert panel.start()
+    qtbot.waitUntil(lambda: _worker_step(panel) >= 2, timeout=30000)
+    asked = []
+    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: asked.append(a[1]) or False)
+    assert not panel.confirm_close() and panel.running
+    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+    assert panel.confirm_close() and not panel.running
+    assert asked == ["Training is running"]
+    assert load_checkpoint(panel.run.record.checkpoint).step >= 2
