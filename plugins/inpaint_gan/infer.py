@@ -77,5 +77,5 @@ def adapt_generator(net, photo: np.ndarray, mask: np.ndarray, steps: int, *, rad
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        job.update(step + 1, steps, f"learning from this photo {step + 1}/{steps}", metrics={"l1": float(loss)})
+        job.update(step + 1, steps, f"learning from this photo {step + 1}/{steps}", metrics={"l1": loss.item()})
     return tuned.eval()

@@ -44,6 +44,12 @@ def push_pull_fill(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     return fill
 
 
+def pad(x: torch.Tensor, amount: int) -> torch.Tensor:
+    """Mirror-pad ``amount`` pixels on each side; small maps (a dilation larger than the map) repeat the edge."""
+    mode = "reflect" if amount < min(x.shape[-2:]) else "replicate"
+    return F.pad(x, (amount, amount, amount, amount), mode=mode)
+
+
 # -- blocks ---------------------------------------------------------------------------------
 
 
@@ -52,13 +58,13 @@ class SeparableBlock(nn.Module):
 
     def __init__(self, channels: int, dilation: int = 1, expand: int = 2):
         super().__init__()
-        self.depthwise = nn.Conv2d(channels, channels, 3, padding=dilation, dilation=dilation,
-                                   groups=channels, padding_mode="reflect")
+        self.dilation = dilation
+        self.depthwise = nn.Conv2d(channels, channels, 3, dilation=dilation, groups=channels)
         self.expand = nn.Conv2d(channels, channels * expand, 1)
         self.project = nn.Conv2d(channels * expand, channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.project(F.leaky_relu(self.expand(self.depthwise(x)), 0.2))
+        return x + self.project(F.leaky_relu(self.expand(self.depthwise(pad(x, self.dilation))), 0.2))
 
 
 class FourierUnit(nn.Module):
@@ -138,27 +144,27 @@ class RefineGenerator(nn.Module):
         super().__init__()
         self.config = config
         c = config.channels
-        self.stem = nn.Conv2d(7, c[0], 3, padding=1, padding_mode="reflect")  # telea, push-pull, hole
+        self.stem = nn.Conv2d(7, c[0], 3)  # telea, push-pull, hole
         self.downs = nn.ModuleList(Down(c[i], c[i + 1]) for i in range(len(c) - 1))
         self.bottleneck = nn.Sequential(*[SeparableBlock(c[-1], d) for d in config.bottleneck_dilations])
         self.global_unit = FourierUnit(c[-1]) if config.fourier else nn.Identity()
         # No refinement block at full resolution: it would cost the most and see the least.
         self.ups = nn.ModuleList(Up(c[i + 1], c[i], c[i], blocks=0 if i == 0 else 1)
                                  for i in reversed(range(len(c) - 1)))
-        self.head = nn.Conv2d(c[0], 3, 3, padding=1, padding_mode="reflect")
+        self.head = nn.Conv2d(c[0], 3, 3)
         nn.init.zeros_(self.head.weight)  # start as the identity on the classical fill
         nn.init.zeros_(self.head.bias)
 
     def forward(self, telea: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         smooth = push_pull_fill(telea, 1 - hole)
         x = torch.cat([telea - 0.5, smooth - 0.5, hole], 1)
-        skips = [F.leaky_relu(self.stem(x), 0.2)]          # full resolution
+        skips = [F.leaky_relu(self.stem(pad(x, 1)), 0.2)]          # full resolution
         for down in self.downs:                               # 1/2, 1/4, 1/8
             skips.append(down(skips[-1]))
         x = self.global_unit(self.bottleneck(skips.pop()))
         for up in self.ups:
             x = up(x, skips.pop())
-        correction = self.head(x)
+        correction = self.head(pad(x, 1))
         return telea + hole * correction
 
 

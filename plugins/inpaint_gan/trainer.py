@@ -142,7 +142,7 @@ class InpaintTrainer(Trainer):
             critic_loss = hinge_critic_loss(real_scores.float(), fake_scores.float())
             self.optimize("critic", critic_loss)
             losses["critic"] = float(critic_loss)
-        losses["loss"] = float(loss)
+        losses["loss"] = loss.item()
         return losses
 
     def _critic_features(self, photos: torch.Tensor, hole: torch.Tensor) -> list[torch.Tensor]:

@@ -1,0 +1,98 @@
+"""``restorer train MODEL --data DIR --name NAME``: train a model on a folder of your photos.
+
+The result is stored as named weights in your user data folder; ``restorer
+models`` lists them and ``--set weights=NAME`` (e.g. with ``restorer inpaint``)
+uses them. An interrupted run (Ctrl+C, a crash) continues with ``--resume``
+and the same options. Give ``--data`` twice for models that learn between two
+kinds of photos (cyclegan).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from restorer.devices import resolve_device
+from restorer.errors import ModelError
+from restorer.jobs import Job, Progress
+from restorer.registry import get_model
+from restorer.weights import STARTER
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Declare ``train``."""
+    parser = subparsers.add_parser("train", help="train a model on your photos", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="the model to train (see 'restorer models': TRAINABLE yes)")
+    parser.add_argument("--data", action="append", required=True, metavar="DIR",
+                        help="folder of photos, searched recursively (twice for two-domain models)")
+    parser.add_argument("--name", required=True, help="name of the trained weights (letters, digits, . _ -)")
+    parser.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
+    parser.add_argument("--batch-size", type=int, default=8, help="photos per step (default 8)")
+    parser.add_argument("--crop", type=int, default=128, help="training crop size in pixels (default 128)")
+    parser.add_argument("--lr", type=float, default=None, help="learning rate (default: the model's)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--from", dest="base", default=STARTER, metavar="WEIGHTS",
+                        help="weights to start from: starter (default), your weights' name, or scratch")
+    parser.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints")
+    parser.add_argument("--resume", action="store_true", help="continue the interrupted run of this name")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing weights of this name")
+    parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
+    return parser
+
+
+class _Progress:
+    """A tqdm bar on a terminal; otherwise a line every 10 % (logs stay readable)."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.tty = sys.stderr.isatty()
+        self.next_line = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        metrics = progress.metrics or {}
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if k not in ("step", "skipped"))
+        if self.tty:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=progress.total, initial=progress.done, unit="step", file=sys.stderr)
+            self.bar.n = progress.done
+            self.bar.set_postfix_str(shown[:60], refresh=True)
+        elif progress.fraction >= self.next_line:
+            print(f"step {progress.done}/{progress.total} {shown}", file=sys.stderr, flush=True)
+            self.next_line = progress.fraction + 0.1
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, then report where the weights are and how to use them."""
+    from restorer.training import TrainOptions, train_model
+
+    model = get_model(args.model)
+    if not model.trainable or not hasattr(model, "make_trainer"):
+        raise ModelError(f"model {model.name} cannot be trained; trainable models: "
+                         f"{', '.join(m for m, v in _registry_models().items() if v.trainable) or 'none'}")
+    options = TrainOptions(steps=args.steps, batch_size=args.batch_size, crop=args.crop, lr=args.lr,
+                           seed=args.seed, base=None if args.base == "scratch" else args.base,
+                           checkpoint_every=args.checkpoint_every)
+    bar = _Progress()
+    try:
+        path, result = train_model(model, args.data, options, args.name, device=resolve_device(args.device),
+                                   resume=args.resume, overwrite=args.overwrite, job=Job(bar))
+    finally:
+        bar.close()
+    skipped = f", {result.skipped} unreadable files skipped" if result.skipped else ""
+    print(f"trained {model.name} for {result.step} steps in {result.seconds / 60:.1f} min{skipped}")
+    print(f"saved weights {args.name!r} to {path}")
+    print(f"use them with: restorer {model.task} ... --model {model.name} --set weights={args.name}")
+    return 0
+
+
+def _registry_models():
+    from restorer.registry import get_registry
+
+    return get_registry().models

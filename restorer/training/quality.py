@@ -1,0 +1,289 @@
+"""Measuring inpainting quality: fixed-seed holes on photos with known truth, several models, one table.
+
+Used by ``benchmarks/inpaint_quality.py`` (held-out scikit-image photos) and by
+``restorer bench --data DIR`` (a person's own photos). Each photo gets one mask
+of each family (thin, medium, thick strokes and a box; 5-25 % of the photo)
+from a fixed seed, every model repairs it through the same pipeline the app
+uses, and the repair is compared with the original:
+
+- PSNR and SSIM over the whole photo (outside the hole the repair is the photo);
+- hole PSNR: PSNR over the hole's pixels only;
+- texture distance: sliced Wasserstein distance between the 7x7 patches of the
+  high-pass (photo minus its Gaussian blur, in gray) centred in the hole, of the
+  repair and of the truth. Blur (too little detail) and noise (too much, or the
+  wrong kind) both raise it; 0 means identical patch statistics;
+- seconds per 512x512 photo: wall time scaled by the photo's pixel count.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from restorer.jobs import Job
+from restorer.training.masks import MASK_KINDS, random_mask
+
+#: Hole area range of the benchmark masks (fraction of the photo).
+MASK_AREA = (0.05, 0.25)
+PATCH = 7
+PROJECTIONS = 128
+MAX_PATCHES = 4096
+
+
+def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
+    """PSNR in dB between two ``uint8`` images (over the pixels where ``where`` is true, if given)."""
+    diff = a.astype(np.float64) - b.astype(np.float64)
+    if where is not None:
+        diff = diff[where]
+    mse = float(np.mean(diff ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Structural similarity of two ``uint8`` RGB images."""
+    from skimage.metrics import structural_similarity
+
+    return float(structural_similarity(a, b, channel_axis=2, data_range=255))
+
+
+def _high_pass(image: np.ndarray) -> np.ndarray:
+    import cv2
+
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return gray - cv2.GaussianBlur(gray, (0, 0), 2.0)
+
+
+def _patches(detail: np.ndarray, centres: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    half = PATCH // 2
+    padded = np.pad(detail, half, mode="reflect")
+    ys, xs = centres
+    offsets = np.arange(PATCH)
+    rows = (ys[:, None] + offsets[None, :])[:, :, None]
+    cols = (xs[:, None] + offsets[None, :])[:, None, :]
+    return padded[rows, cols].reshape(len(ys), PATCH * PATCH)
+
+
+def texture_distance(repair: np.ndarray, truth: np.ndarray, hole: np.ndarray, seed: int = 0) -> float:
+    """Sliced Wasserstein distance between high-pass 7x7 patches centred in ``hole`` (gray levels)."""
+    rng = np.random.default_rng(seed)
+    ys, xs = np.nonzero(hole)
+    if len(ys) > MAX_PATCHES:
+        pick = rng.choice(len(ys), MAX_PATCHES, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    ours = _patches(_high_pass(repair), (ys, xs))
+    real = _patches(_high_pass(truth), (ys, xs))
+    directions = rng.normal(size=(PATCH * PATCH, PROJECTIONS))
+    directions /= np.linalg.norm(directions, axis=0, keepdims=True)
+    projected_ours = np.sort(ours @ directions, axis=0)
+    projected_real = np.sort(real @ directions, axis=0)
+    return float(np.mean(np.abs(projected_ours - projected_real)))
+
+
+def benchmark_masks(name: str, shape: tuple[int, int], seed: int = 0) -> dict[str, np.ndarray]:
+    """One mask per family for the photo called ``name``; the same for every run (seeded by name)."""
+    out = {}
+    for kind in MASK_KINDS:
+        rng = np.random.default_rng([seed, zlib.crc32(f"{name}/{kind}".encode())])
+        out[kind] = random_mask(shape[0], shape[1], rng, kind, MASK_AREA)
+    return out
+
+
+@dataclass(frozen=True)
+class Method:
+    """A model and the parameters it is benchmarked with, under a display name."""
+
+    label: str
+    model: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Score:
+    """The figures of one method on one photo and mask."""
+
+    method: str
+    photo: str
+    kind: str
+    hole_fraction: float
+    psnr: float
+    ssim: float
+    hole_psnr: float
+    texture: float
+    seconds_512: float
+
+
+@dataclass
+class Comparison:
+    """All scores of a run, plus a few repairs kept for the picture grid."""
+
+    scores: list[Score]
+    examples: list[tuple[str, dict[str, np.ndarray]]]
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Mean figures per method, in the order the methods ran."""
+        rows = []
+        for label in dict.fromkeys(s.method for s in self.scores):
+            mine = [s for s in self.scores if s.method == label]
+            rows.append({
+                "method": label, "images": len(mine),
+                **{key: float(np.mean([getattr(s, key) for s in mine]))
+                   for key in ("psnr", "ssim", "hole_psnr", "texture", "seconds_512")},
+            })
+        return rows
+
+
+def compare(photos: list[tuple[str, np.ndarray]], methods: list[Method], *, seed: int = 0,
+            device: str = "cpu", job: Job | None = None, keep_examples: int = 4,
+            on_score: Callable[[Score], None] | None = None) -> Comparison:
+    """Repair each photo under each benchmark mask with each method and score the repairs."""
+    from restorer.pipeline import run_model
+    from restorer.registry import get_model
+
+    job = job or Job()
+    models = {m.label: get_model(m.model) for m in methods}
+    total = len(photos) * len(MASK_KINDS) * len(methods)
+    done = 0
+    scores: list[Score] = []
+    examples: list[tuple[str, dict[str, np.ndarray]]] = []
+    for name, truth in photos:
+        for kind, hole in benchmark_masks(name, truth.shape[:2], seed).items():
+            damaged = truth.copy()
+            damaged[hole] = 255  # the hole's pixels must not leak into any method
+            repairs: dict[str, np.ndarray] = {"damaged": damaged}
+            for method in methods:
+                started = time.perf_counter()
+                repaired = run_model(models[method.label], damaged, hole, method.params, device=device)
+                seconds = time.perf_counter() - started
+                score = Score(method.label, name, kind, float(hole.mean()), psnr(repaired, truth), ssim(repaired, truth),
+                              psnr(repaired, truth, hole), texture_distance(repaired, truth, hole, seed),
+                              seconds * 512 * 512 / hole.size)
+                scores.append(score)
+                if on_score:
+                    on_score(score)
+                repairs[method.label] = repaired
+                done += 1
+                job.update(done, total, f"{method.label} on {name} ({kind})")
+            if len(examples) < keep_examples and kind in ("thick", "box"):
+                repairs["truth"] = truth
+                examples.append((f"{name} {kind}", repairs))
+    return Comparison(scores, examples)
+
+
+def markdown_table(comparison: Comparison, reference: str | None = None) -> str:
+    """The mean figures as a markdown table (with the change against ``reference``, if named)."""
+    rows = comparison.summary()
+    base = next((r for r in rows if r["method"] == reference), None)
+    lines = ["| method | PSNR (dB) | SSIM | hole PSNR (dB) | texture distance | s / 512² photo |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        delta = ""
+        if base is not None and row is not base:
+            delta = f" ({row['psnr'] - base['psnr']:+.2f})"
+        texture = f"{row['texture']:.3f}"
+        if base is not None and row is not base and base["texture"] > 0:
+            texture += f" ({row['texture'] / base['texture']:.2f}×)"
+        lines.append(f"| {row['method']} | {row['psnr']:.2f}{delta} | {row['ssim']:.4f} | {row['hole_psnr']:.2f} | "
+                     f"{texture} | {row['seconds_512']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *, height: int = 192) -> None:
+    """Save a PNG grid: one row per kept example, one column per name in ``columns`` (with titles)."""
+    import cv2
+
+    from restorer.images import atomic_write
+
+    rows = []
+    for title, repairs in comparison.examples:
+        cells = []
+        for column in columns:
+            image = repairs[column]
+            width = int(round(image.shape[1] * height / image.shape[0]))
+            cell = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            cell = np.ascontiguousarray(cell)
+            cv2.putText(cell, column, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3, cv2.LINE_AA)
+            cv2.putText(cell, column, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
+            cells.append(cell)
+        row = np.concatenate(cells, 1)
+        rows.append(row)
+    width = max(r.shape[1] for r in rows)
+    grid = np.concatenate([np.pad(r, ((0, 2), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows])
+    ok, data = cv2.imencode(".png", grid[..., ::-1])
+    atomic_write(path, data.tobytes(), overwrite=True)
+
+
+def default_methods(adapt_steps: int) -> list[Method]:
+    """The benchmark's methods, in table order: both OpenCV fills, inpaint-gan, and (if asked) with adaptation."""
+    methods = [Method("opencv-telea", "opencv-telea"), Method("opencv-ns", "opencv-ns"),
+               Method("inpaint-gan", "inpaint-gan")]
+    if adapt_steps:
+        methods.append(Method(f"inpaint-gan + adapt {adapt_steps}", "inpaint-gan", {"adapt_steps": adapt_steps}))
+    return methods
+
+
+def photos_from_folder(folder: str | Path, limit: int = 8,
+                       exclude: str | Path | None = None) -> list[tuple[str, np.ndarray]]:
+    """Up to ``limit`` readable photos of a folder (recursive), as ``(stem, uint8 RGB)``.
+
+    Files under ``exclude`` (e.g. the results folder of an earlier run) are left out.
+    """
+    from restorer.errors import InputError
+    from restorer.images import list_photos, load_photo
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder (give a folder of undamaged photos to benchmark on)")
+    out = []
+    skip = Path(exclude).resolve() if exclude is not None else None
+    for path in list_photos(folder, recursive=True):
+        if skip is not None and path.resolve().is_relative_to(skip):
+            continue
+        try:
+            out.append((path.stem, load_photo(path).rgb))
+        except InputError:
+            continue  # unreadable files are skipped, as in training
+        if len(out) >= limit:
+            break
+    if not out:
+        raise InputError(f"{folder}: no readable photos to benchmark on")
+    return out
+
+
+def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], out: str | Path, *,
+                  source: str, device: str = "cpu", job: Job | None = None,
+                  on_score: Callable[[Score], None] | None = None) -> tuple[str, Comparison]:
+    """Compare ``methods`` on ``photos`` and write ``inpaint_quality.{md,json,png}`` to ``out``.
+
+    Returns the markdown report and the comparison.
+    """
+    import json
+    import platform
+
+    import torch
+
+    from restorer.devices import describe_device
+
+    started = time.time()
+    comparison = compare(photos, methods, device=device, job=job, on_score=on_score)
+    wall = time.time() - started
+    machine = f"{platform.machine()} {platform.processor() or ''}".strip()
+    header = (f"Photos: {', '.join(n for n, _ in photos)} ({source}); masks: thin, medium, thick, box "
+              f"({MASK_AREA[0]:.0%}-{MASK_AREA[1]:.0%} of the photo, fixed seed); {len(comparison.scores)} repairs "
+              f"in {wall / 60:.1f} min on {machine}, {describe_device(device)}, torch {torch.__version__}, "
+              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n")
+    report = "# Inpainting quality\n\n" + header + markdown_table(comparison, reference=methods[0].label)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "inpaint_quality.md").write_text(report)
+    (out / "inpaint_quality.json").write_text(json.dumps({
+        "summary": comparison.summary(), "scores": [s.__dict__ for s in comparison.scores],
+        "device": describe_device(device), "machine": machine, "wall_seconds": round(wall)}, indent=1) + "\n")
+    labels = [m.label for m in methods]
+    columns = ["damaged", *[c for c in labels if c != "opencv-ns"], "truth"]
+    picture_grid(comparison, columns, out / "inpaint_quality.png")
+    return report, comparison

@@ -1,0 +1,205 @@
+"""inpaint-gan: networks (shape, determinism), the model through the pipeline, adaptation, trainer, CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from restorer.errors import Cancelled, ModelError
+from restorer.jobs import Job
+from restorer.pipeline import run_model
+from restorer.training import Batch
+from restorer.weights import save_weights
+from restorer_plugins.inpaint_gan import InpaintGAN
+from restorer_plugins.inpaint_gan.infer import adapt_generator, repair
+from restorer_plugins.inpaint_gan.network import GeneratorConfig, PatchCritic, RefineGenerator, push_pull_fill
+from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
+
+TINY = GeneratorConfig(channels=(4, 8, 8), bottleneck_dilations=(1, 2), fourier=True)
+
+
+def _photo(height=48, width=64, seed=0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    base = np.stack([xx * 3, yy * 4, (xx + yy) * 2], -1) % 256
+    return (base + rng.normal(0, 8, base.shape)).clip(0, 255).astype(np.uint8)
+
+
+def _hole(height=48, width=64) -> np.ndarray:
+    mask = np.zeros((height, width), bool)
+    mask[10:30, 20:45] = True
+    return mask
+
+
+def _tiny_net(seed=0) -> RefineGenerator:
+    torch.manual_seed(seed)
+    net = RefineGenerator(TINY)
+    for p in net.head.parameters():  # the head starts at zero; give it something to do
+        torch.nn.init.normal_(p, std=0.1)
+    return net.eval()
+
+
+def test_generator_shape_and_untouched_outside_the_hole():
+    net = _tiny_net()
+    telea = torch.rand(2, 3, 37, 53)  # odd sizes: the U-Net must not need multiples of 8
+    hole = torch.zeros(2, 1, 37, 53)
+    hole[:, :, 5:20, 10:30] = 1
+    out = net(telea, hole)
+    assert out.shape == (2, 3, 37, 53)
+    assert torch.equal(out[hole.expand_as(out) == 0], telea[hole.expand_as(out) == 0])
+    assert not torch.allclose(out, telea)  # inside the hole it does change the fill
+
+
+def test_generator_is_deterministic():
+    telea, hole = torch.rand(1, 3, 32, 32), (torch.rand(1, 1, 32, 32) > 0.7).float()
+    assert torch.equal(_tiny_net(3)(telea, hole), _tiny_net(3)(telea, hole))
+    assert not torch.equal(_tiny_net(3)(telea, hole), _tiny_net(4)(telea, hole))
+
+
+def test_fresh_generator_returns_the_classical_fill():
+    net = RefineGenerator(TINY)
+    telea, hole = torch.rand(1, 3, 24, 24), (torch.rand(1, 1, 24, 24) > 0.5).float()
+    assert torch.equal(net(telea, hole), telea)
+
+
+def test_push_pull_fill_keeps_known_pixels_and_fills_flat_areas_exactly():
+    image = torch.full((1, 3, 40, 40), 0.25)
+    image[:, 0] = 0.75
+    known = torch.ones(1, 1, 40, 40)
+    known[:, :, 8:30, 5:35] = 0
+    fill = push_pull_fill(image * known, known)
+    assert torch.allclose(fill, image, atol=1e-6)
+    ramp = torch.linspace(0, 1, 40).view(1, 1, 1, 40).expand(1, 3, 40, 40)
+    fill = push_pull_fill(ramp * known, known)
+    assert torch.equal(fill[known.expand_as(fill) == 1], ramp[known.expand_as(fill) == 1])
+    inside = fill[:, :, 19, 5:35]
+    assert bool((inside[:, :, 1:] >= inside[:, :, :-1] - 1e-6).all())  # a ramp stays (roughly) a ramp
+
+
+def test_critic_scores_patches():
+    scores = PatchCritic(channels=8)(torch.rand(2, 3, 64, 64), torch.zeros(2, 1, 64, 64))
+    assert scores.shape == (2, 1, 8, 8)
+
+
+@pytest.fixture
+def tiny_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    net = _tiny_net()
+    save_weights("inpaint-gan", "tiny", net.state_dict(), {"generator": TINY.to_json()})
+    return net
+
+
+def test_model_repairs_through_the_pipeline_with_named_weights(tiny_weights):
+    model = InpaintGAN()
+    assert "tiny" in model.param("weights").choices and "tiny" in model.weights_status()
+    photo, mask = _photo(), _hole()
+    out = run_model(model, photo, mask, {"weights": "tiny"})
+    assert out.dtype == np.uint8 and out.shape == photo.shape
+    assert np.array_equal(out[~mask], photo[~mask])
+    expected = repair(tiny_weights, photo, mask)
+    assert np.array_equal(out[mask], expected[mask])
+
+
+def test_unknown_weights_are_a_model_error(tiny_weights):
+    with pytest.raises(ModelError, match="weights"):
+        run_model(InpaintGAN(), _photo(), _hole(), {"weights": "nope"})
+
+
+def test_adaptation_tunes_a_copy_and_honours_cancel(tiny_weights):
+    photo, mask = _photo(64, 64), _hole(64, 64)
+    before = {k: v.clone() for k, v in tiny_weights.state_dict().items()}
+    ticks = []
+    tuned = adapt_generator(tiny_weights, photo, mask, 3, job=Job(ticks.append))
+    assert [t.done for t in ticks] == [1, 2, 3]
+    assert all(torch.equal(before[k], v) for k, v in tiny_weights.state_dict().items())
+    assert any(not torch.equal(before[k], v) for k, v in tuned.state_dict().items())
+    job = Job()
+    job.add_listener(lambda p: job.cancel())
+    with pytest.raises(Cancelled):
+        adapt_generator(tiny_weights, photo, mask, 50, job=job)
+
+
+def test_trainer_steps_reduce_the_hole_error():
+    torch.manual_seed(0)
+    trainer = InpaintTrainer(TrainerConfig(generator=TINY, lr=3e-3))
+    photos = torch.from_numpy(np.stack([_photo(32, 32, s) for s in range(4)]).astype(np.float32) / 255)
+    photos = photos.permute(0, 3, 1, 2)
+    masks = torch.zeros(4, 1, 32, 32)
+    masks[:, :, 8:20, 8:24] = 1
+    batch = Batch(photos, None, masks)
+    first = trainer.train_step(batch, 0)["l1"]
+    for step in range(1, 40):
+        last = trainer.train_step(batch, step)["l1"]
+    assert last < first * 0.9
+
+
+def test_adversarial_trainer_trains_the_critic_too():
+    torch.manual_seed(0)
+    trainer = InpaintTrainer(TrainerConfig(generator=TINY, adv_weight=0.1, feature_weight=0.1))
+    assert set(trainer.optimizers) == {"generator", "critic"}
+    photos = torch.rand(2, 3, 32, 32)
+    masks = torch.zeros(2, 1, 32, 32)
+    masks[:, :, 4:16, 4:16] = 1
+    critic_before = [p.clone() for p in trainer.critic.parameters()]
+    losses = trainer.train_step(Batch(photos, None, masks), 0)
+    assert {"l1", "adv", "critic", "features"} <= set(losses)
+    assert all(np.isfinite(v) for v in losses.values())
+    assert any(not torch.equal(a, b) for a, b in zip(critic_before, trainer.critic.parameters()))
+    assert trainer.preview(Batch(photos, None, masks)).shape == (32, 96, 3)
+
+
+def test_learning_rate_decays_linearly_to_a_tenth():
+    config = TrainerConfig(lr=1e-3, lr_decay=(100, 200))
+    assert config.lr_at(50) == 1e-3 and config.lr_at(150) == pytest.approx(5.5e-4)
+    assert config.lr_at(200) == pytest.approx(1e-4) and config.lr_at(999) == pytest.approx(1e-4)
+
+
+# -- the command line, end to end -------------------------------------------------------------
+
+
+def _cli(*args, env):
+    return subprocess.run([sys.executable, "-m", "restorer", *args], capture_output=True, text=True, env=env,
+                          timeout=240)
+
+
+@pytest.mark.slow
+def test_cli_train_resume_and_inpaint_round_trip(tmp_path):
+    env = {**os.environ, "RESTORER_DATA_DIR": str(tmp_path / "data")}
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(3):
+        Image.fromarray(_photo(40, 50, i)).save(photos / f"p{i}.png")
+    (photos / "broken.jpg").write_bytes(b"nope")
+    common = ["train", "inpaint-gan", "--data", str(photos), "--name", "mine", "--batch-size", "2",
+              "--crop", "32", "--from", "scratch"]
+    done = _cli(*common, "--steps", "3", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "1 unreadable files skipped" in done.stdout and "--set weights=mine" in done.stdout
+    again = _cli(*common, "--steps", "3", env=env)
+    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "--resume" in again.stderr
+    resumed = _cli(*common, "--steps", "5", "--resume", env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "for 5 steps" in resumed.stdout
+    listed = _cli("models", env=env)
+    assert "mine" in [line for line in listed.stdout.splitlines() if line.startswith("inpaint-gan")][0]
+    Image.fromarray((_hole(40, 50) * 255).astype(np.uint8)).save(tmp_path / "mask.png")
+    out = tmp_path / "out.png"
+    repaired = _cli("inpaint", str(photos / "p0.png"), "--mask", str(tmp_path / "mask.png"), "-o", str(out),
+                    "--model", "inpaint-gan", "--set", "weights=mine", "--device", "cpu", env=env)
+    assert repaired.returncode == 0, repaired.stderr
+    result, original = np.asarray(Image.open(out)), _photo(40, 50, 0)
+    assert np.array_equal(result[~_hole(40, 50)], original[~_hole(40, 50)])
+
+
+def test_cli_train_refuses_what_cannot_be_trained(tmp_path):
+    env = {**os.environ, "RESTORER_DATA_DIR": str(tmp_path / "data")}
+    done = _cli("train", "opencv-telea", "--data", str(tmp_path), "--name", "x", env=env)
+    assert done.returncode == 2 and "cannot be trained" in done.stderr and done.stderr.count("\n") == 1
+    done = _cli("train", "inpaint-gan", "--data", str(tmp_path / "missing"), "--name", "x", env=env)
+    assert done.returncode == 2 and "no such folder" in done.stderr
