@@ -1,7 +1,7 @@
 """Train the starter weights of inpaint-gan from scikit-image's bundled photos (fixed seed, CPU).
 
-    python scripts/train_starter_inpaint.py --phase l1 --steps 8000          # the PSNR phase
-    python scripts/train_starter_inpaint.py --phase l1 --steps 8000 --resume # continue it
+    python scripts/train_starter_inpaint.py --phase l1 --steps 5000          # the PSNR phase
+    python scripts/train_starter_inpaint.py --phase l1 --steps 5000 --resume # continue it
     python scripts/train_starter_inpaint.py --export l1                      # write resources/weights/
 
 Photos: :data:`restorer_plugins.inpaint_gan.split.TRAIN` only; the benchmark's
@@ -35,7 +35,7 @@ from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
 SEED = 20261125
 PHASES = {
     # Hole-weighted L1 only: learn the correction that buys PSNR.
-    "l1": TrainerConfig(generator=GeneratorConfig(), lr=5e-4, lr_decay=(6000, 8000)),
+    "l1": TrainerConfig(generator=GeneratorConfig(), lr=5e-4, lr_decay=(3500, 5000)),
     # Then texture: a light adversarial term and critic feature matching on top of the same L1.
     "gan": TrainerConfig(generator=GeneratorConfig(), lr=1e-4, adv_weight=0.01, feature_weight=0.1),
 }
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line of the script."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phase", choices=tuple(PHASES), default="l1")
-    parser.add_argument("--steps", type=int, default=8000, help="total steps of the phase")
+    parser.add_argument("--steps", type=int, default=5000, help="total steps of the phase")
     parser.add_argument("--resume", action="store_true", help="continue the phase's checkpoint")
     parser.add_argument("--workdir", type=Path, default=Path("build/inpaint-starter"))
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (the machine is shared)")
