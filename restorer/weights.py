@@ -172,33 +172,3 @@ def delete_weights(model: str, name: str) -> None:
     path.unlink(missing_ok=True)
     if run.is_dir():
         shutil.rmtree(run)
-
-
-def rename_weights(model: str, name: str, new_name: str) -> Path:
-    """Rename the user weights ``name`` of ``model`` (and its training run folder) to ``new_name``."""
-    if name == STARTER:
-        raise InputError("the starter weights cannot be renamed")
-    source = find_weights(model, name)
-    target = weights_path(model, new_name)
-    if target.exists() or run_dir(model, new_name).exists():
-        raise InputError(f"weights named {new_name!r} for {model} already exist; choose another name")
-    tensors, metadata = load_weights(model, name)
-    save_weights(model, new_name, tensors, {k: v for k, v in metadata.items() if k not in ("model", "name")})
-    source.path.unlink()
-    if run_dir(model, name).is_dir():
-        run_dir(model, name).rename(run_dir(model, new_name))
-    return target
-
-
-def delete_weights(model: str, name: str) -> None:
-    """Delete the user weights ``name`` of ``model`` and its training run folder (checkpoint)."""
-    import shutil
-
-    if name == STARTER:
-        raise InputError("the starter weights cannot be deleted")
-    path, run = weights_path(model, name), run_dir(model, name)
-    if not path.exists() and not run.exists():
-        raise ModelError(f"no weights named {name!r} for {model}")
-    path.unlink(missing_ok=True)
-    if run.is_dir():
-        shutil.rmtree(run)
