@@ -10,10 +10,13 @@ kinds of photos (cyclegan).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import time
 
 from restorer.devices import resolve_device
-from restorer.errors import ModelError
+from restorer.errors import Cancelled, ModelError
 from restorer.jobs import Job, Progress
 from restorer.registry import get_model
 from restorer.weights import STARTER
@@ -44,23 +47,27 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 class _Progress:
     """A tqdm bar on a terminal; otherwise a line every 10 % (logs stay readable)."""
 
-    def __init__(self) -> None:
+    def __init__(self, batch_size: int = 1) -> None:
+        self.batch_size = batch_size
         self.bar = None
         self.tty = sys.stderr.isatty()
         self.next_line = 0.0
 
     def __call__(self, progress: Progress) -> None:
         metrics = progress.metrics or {}
-        shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if k not in ("step", "skipped"))
+        rate = float(metrics.get("images_per_s", 0.0))
+        losses = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if k not in ("step", "skipped", "images_per_s"))
+        shown = (f"{rate:.1f} images/s, " if rate else "") + losses
         if self.tty:
             if self.bar is None:
                 from tqdm import tqdm
 
                 self.bar = tqdm(total=progress.total, initial=progress.done, unit="step", file=sys.stderr)
             self.bar.n = progress.done
-            self.bar.set_postfix_str(shown[:60], refresh=True)
+            self.bar.set_postfix_str(shown[:80], refresh=True)  # tqdm adds elapsed < ETA
         elif progress.fraction >= self.next_line:
-            print(f"step {progress.done}/{progress.total} {shown}", file=sys.stderr, flush=True)
+            eta = f", ETA {(progress.total - progress.done) * self.batch_size / rate / 60:.1f} min" if rate else ""
+            print(f"step {progress.done}/{progress.total} {shown}{eta}", file=sys.stderr, flush=True)
             self.next_line = progress.fraction + 0.1
 
     def close(self) -> None:
@@ -79,17 +86,51 @@ def run(args: argparse.Namespace) -> int:
     options = TrainOptions(steps=args.steps, batch_size=args.batch_size, crop=args.crop, lr=args.lr,
                            seed=args.seed, base=None if args.base == "scratch" else args.base,
                            checkpoint_every=args.checkpoint_every)
-    bar = _Progress()
+    from restorer.training.distributed import is_main_process
+
+    bar = _Progress(args.batch_size)
+    job = Job(bar)
     try:
-        path, result = train_model(model, args.data, options, args.name, device=resolve_device(args.device),
-                                   resume=args.resume, overwrite=args.overwrite, job=Job(bar))
+        with _interrupt_cancels(job):
+            path, result = train_model(model, args.data, options, args.name, device=resolve_device(args.device),
+                                       resume=args.resume, overwrite=args.overwrite, job=job)
+    except Cancelled:
+        bar.close()
+        if is_main_process():
+            step = job.last.done if job.last else 0
+            print(f"restorer: stopped at step {step}, checkpoint saved; continue with the same command and --resume",
+                  file=sys.stderr)
+        return 130
     finally:
         bar.close()
+    if not is_main_process():
+        return 0  # under torchrun, rank 0 reports
     skipped = f", {result.skipped} unreadable files skipped" if result.skipped else ""
     print(f"trained {model.name} for {result.step} steps in {result.seconds / 60:.1f} min{skipped}")
     print(f"saved weights {args.name!r} to {path}")
     print(f"use them with: restorer {model.task} ... --model {model.name} --set weights={args.name}")
     return 0
+
+
+@contextlib.contextmanager
+def _interrupt_cancels(job: Job):
+    """Ctrl+C (or SIGTERM, as torchrun forwards it) cancels ``job``: the loop finishes its step, saves a
+    checkpoint and stops. A second Ctrl+C more than 3 s later stops at once (no checkpoint)."""
+    first: list[float] = []
+
+    def handler(signum, _frame) -> None:
+        if first and signum == signal.SIGINT and time.monotonic() - first[0] > 3.0:
+            raise KeyboardInterrupt
+        if not first:
+            first.append(time.monotonic())
+            job.cancel()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _registry_models():
