@@ -1,0 +1,86 @@
+"""Running a fully convolutional network on a large photo in overlapping, blended tiles.
+
+Memory stays bounded by the tile size; overlapping tiles are cross-faded with
+linear ramps, so no seam shows where two tiles meet. (Also used by the VAE plugin.)
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+
+def _starts(length: int, tile: int, step: int) -> list[int]:
+    """Tile origins covering ``[0, length)``; the last tile is flush with the end."""
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile, step))
+    starts.append(length - tile)
+    return starts
+
+
+def _ramp(length: int, overlap: int, fade_start: bool, fade_end: bool) -> torch.Tensor:
+    """1 in the middle, rising linearly over ``overlap`` pixels at each side that meets another tile."""
+    weight = torch.ones(length)
+    ramp = (torch.arange(overlap, dtype=torch.float32) + 0.5) / overlap
+    span = min(overlap, length)
+    if fade_start:
+        weight[:span] = torch.minimum(weight[:span], ramp[:span])
+    if fade_end:
+        weight[-span:] = torch.minimum(weight[-span:], ramp[:span].flip(0))
+    return weight
+
+
+def pad_to_multiple(image: torch.Tensor, multiple: int) -> torch.Tensor:
+    """Reflect-pad the bottom and right of ``(B, C, H, W)`` so H and W are multiples of ``multiple``."""
+    height, width = image.shape[-2:]
+    pad_h, pad_w = -height % multiple, -width % multiple
+    if not (pad_h or pad_w):
+        return image
+    mode = "reflect" if pad_h < height and pad_w < width else "replicate"
+    return nn.functional.pad(image, (0, pad_w, 0, pad_h), mode=mode)
+
+
+def run_padded(fn: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor, multiple: int) -> torch.Tensor:
+    """``fn(image)`` after padding height and width up to a multiple of ``multiple``, cropped back."""
+    height, width = image.shape[-2:]
+    return fn(pad_to_multiple(image, multiple))[..., :height, :width]
+
+
+def tiled_apply(fn: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor, *, tile: int, overlap: int,
+                multiple: int = 1, progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
+    """Apply a size-preserving ``fn`` to ``image (1, C, H, W)`` tile by tile; returns ``(1, C_out, H, W)``.
+
+    Tiles are ``tile`` pixels square and overlap by ``overlap``; each output pixel is
+    the weighted mean of the tiles covering it. A photo that fits in one tile is
+    run in one piece, exactly as ``fn`` would.
+    """
+    if overlap >= tile:
+        raise ValueError(f"overlap ({overlap}) must be smaller than the tile ({tile})")
+    height, width = image.shape[-2:]
+    rows, cols = _starts(height, tile, tile - overlap), _starts(width, tile, tile - overlap)
+    if len(rows) == 1 and len(cols) == 1:
+        out = run_padded(fn, image, multiple)
+        if progress is not None:
+            progress(1, 1)
+        return out
+    out: torch.Tensor | None = None
+    norm = torch.zeros(1, 1, height, width, device=image.device)
+    total, done = len(rows) * len(cols), 0
+    for top in rows:
+        for left in cols:
+            bottom, right = min(top + tile, height), min(left + tile, width)
+            piece = run_padded(fn, image[..., top:bottom, left:right], multiple)
+            if out is None:
+                out = torch.zeros(1, piece.shape[1], height, width, device=image.device, dtype=piece.dtype)
+            wy = _ramp(bottom - top, overlap, top > 0, bottom < height)
+            wx = _ramp(right - left, overlap, left > 0, right < width)
+            weight = (wy[:, None] * wx[None, :]).to(image.device)
+            out[..., top:bottom, left:right] += piece * weight
+            norm[..., top:bottom, left:right] += weight
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return out / norm
