@@ -89,6 +89,14 @@ class PairTrainable(TinyTrainable):
         return PairTrainer()
 
 
+class ProbedPairTrainable(PairTrainable):
+    """Says nothing about its folders: the panel learns them from a trainer it builds off the GUI thread."""
+
+    name = "test-probed-pair"
+    title = "Two-folder test model, undeclared"
+    trainer_class = None
+
+
 class TrainPlugin:
     __name__ = "training-panel-test-models"
 
@@ -96,6 +104,7 @@ class TrainPlugin:
     def register_models(self, register):  # noqa: D102
         register(TinyTrainable())
         register(PairTrainable())
+        register(ProbedPairTrainable())
 
 
 @pytest.fixture(autouse=True)
@@ -163,7 +172,8 @@ def _worker_step(panel) -> int:
 
 def test_only_trainable_models_are_offered(panel, train_registry):
     assert [panel.model_combo.itemData(i) for i in range(panel.model_combo.count())] == ["test-trainable",
-                                                                                         "test-pair"]
+                                                                                         "test-pair",
+                                                                                         "test-probed-pair"]
 
 
 def test_start_reports_progress_and_finished_model_is_listed(qtbot, panel, photos):
@@ -317,6 +327,14 @@ def test_two_folder_model_asks_for_both_folders(qtbot, panel, photos, tmp_path):
     assert ("test-pair", "pair") in panel.weights_names()
     panel.select_model("test-trainable")
     assert not panel.folder_fields[1].isVisibleTo(panel)
+
+
+def test_folder_count_is_probed_from_a_trainer_when_undeclared(qtbot, panel):
+    state = torch.random.get_rng_state()
+    panel.select_model("test-probed-pair")
+    qtbot.waitUntil(lambda: panel.folder_fields[1].isVisibleTo(panel), timeout=10000)
+    assert panel.folder_labels[0].text() == "Style A" and len(panel.folders()) == 2
+    assert torch.equal(torch.random.get_rng_state(), state)  # the probe left the random stream alone
 
 
 def test_an_existing_name_is_refused(panel, photos):

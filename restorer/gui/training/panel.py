@@ -13,6 +13,9 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from shiboken6 import isValid
+from superqt.utils import create_worker
+
 from restorer.errors import Cancelled, InputError, RestorerError
 from restorer.gui.training.runs import RunRecord, unfinished_runs
 from restorer.gui.training.worker import Tick, TrainingRun
@@ -52,17 +55,27 @@ def trainable(model: Model) -> bool:
     return bool(getattr(model, "trainable", False)) and hasattr(model, "make_trainer")
 
 
-def folder_count(model: Model) -> int:
-    """How many photo folders ``model`` trains on: its trainer's ``folders`` (2 for style pairs such as CycleGAN).
+def declared_folder_count(model: Model) -> int | None:
+    """How many photo folders ``model`` trains on, when it says so without building a trainer.
 
-    Read from the model (``folders``) or its trainer class (``trainer_class.folders``)
-    without building networks; 1 when neither says.
+    Read from the model (``folders``) or its trainer class (``trainer_class.folders``);
+    ``None`` when neither says (then :func:`probe_folder_count` asks a trainer).
     """
     for source in (model, getattr(model, "trainer_class", None)):
         count = getattr(source, "folders", None)
         if isinstance(count, int) and count in (1, 2):
             return count
-    return 1
+    return None
+
+
+def probe_folder_count(model: Model) -> int:
+    """The ``folders`` attribute of a trainer built for ``model`` from scratch (slow: builds networks)."""
+    import torch
+
+    with torch.random.fork_rng():  # building networks draws random weights; leave the caller's stream alone
+        trainer = model.make_trainer(TrainOptions(steps=1, base=None), "cpu")
+    count = getattr(trainer, "folders", 1)
+    return count if count in (1, 2) else 1
 
 
 def format_eta(seconds: float) -> str:
@@ -132,6 +145,9 @@ class TrainingPanel(QWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._history: dict[str, tuple[list[int], list[float]]] = {}
         self._unfinished: list[tuple[RunRecord, int]] = []
+        #: Folder counts found by building a trainer, per model name (see :func:`probe_folder_count`).
+        self._folder_counts: dict[str, int] = {}
+        self._probing: set[str] = set()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -275,9 +291,28 @@ class TrainingPanel(QWidget):
             self.name_edit.setText(f"{model.name}-{_dt.datetime.now():%Y%m%d-%H%M}")
         self._update_buttons()
 
+    def folder_count(self, model: Model) -> int:
+        """How many folders ``model`` trains on: declared, probed, or 1 while a probe is under way."""
+        declared = declared_folder_count(model)
+        if declared is not None:
+            return declared
+        if model.name not in self._folder_counts and model.name not in self._probing:
+            self._probing.add(model.name)
+            create_worker(probe_folder_count, model, _connect={
+                "returned": lambda count, name=model.name: self._probed(name, count),
+                "errored": lambda _exc, name=model.name: self._probed(name, 1)})
+        return self._folder_counts.get(model.name, 1)
+
+    def _probed(self, name: str, count: int) -> None:
+        if not isValid(self):  # the panel was closed while the probe ran
+            return
+        self._probing.discard(name)
+        self._folder_counts[name] = count
+        self._update_folders()
+
     def _update_folders(self) -> None:
         model = self.current_model()
-        two = model is not None and folder_count(model) == 2
+        two = model is not None and self.folder_count(model) == 2
         self.folder_labels[0].setText("Style A" if two else "Photos")
         self.folder_fields[0].title = "Photos of style A" if two else "Photos to train on"
         for widget in (self.folder_labels[1], self.folder_fields[1]):
@@ -286,7 +321,7 @@ class TrainingPanel(QWidget):
     def folders(self) -> list[str]:
         """The folder paths the chosen model trains on."""
         model = self.current_model()
-        count = folder_count(model) if model is not None else 1
+        count = self.folder_count(model) if model is not None else 1
         return [field.path() for field in self.folder_fields[:count]]
 
     def options(self) -> TrainOptions:
