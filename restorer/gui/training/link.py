@@ -1,0 +1,89 @@
+"""The training panel in the main window: a dock tabbed with the model panel, and fine-tuned weights
+showing up in the model panel's ``weights`` choice as soon as they are stored, renamed or deleted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea
+
+from restorer.gui.training.panel import TrainingPanel
+from restorer.models import Model
+from restorer.registry import Registry
+from restorer.weights import STARTER, list_weights
+
+#: The parameter through which a model picks its weights (``--set weights=NAME`` on the command line).
+WEIGHTS_PARAM = "weights"
+
+
+def refresh_weights_choices(model: Model) -> bool:
+    """Re-list the stored weights offered by ``model``'s ``weights`` choice; whether it has one.
+
+    A model lists its weights when it is built (as the plugins do in ``__init__``), so
+    a fresh instance of its class gives the current list; a model that cannot be built
+    again gets the weights stored under its own name.
+    """
+    index = next((i for i, p in enumerate(model.params) if p.name == WEIGHTS_PARAM and p.kind == "choice"), None)
+    if index is None:
+        return False
+    try:
+        fresh = type(model)()
+        param = next(p for p in fresh.params if p.name == WEIGHTS_PARAM)
+    except Exception:  # a model whose constructor needs arguments: list its own weights
+        names = tuple(w.name for w in list_weights(model.name)) or (STARTER,)
+        old = model.params[index]
+        param = replace(old, choices=names, default=old.default if old.default in names else names[0])
+    params = list(model.params)
+    params[index] = param
+    model.params = tuple(params)
+    return True
+
+
+def show_weights(panel, registry: Registry | None, model_name: str | None = None, weights: str | None = None) -> None:
+    """Refresh every model's weights choice in the model panel ``panel``, keeping the picked model;
+    with ``model_name`` and ``weights``, pick that model with those weights."""
+    if registry is None:
+        return
+    changed = [model for model in registry.models.values() if refresh_weights_choices(model)]
+    if not changed:
+        return
+    current = panel.current_model()
+    panel.set_registry(registry)  # rebuilds the controls from the refreshed parameters
+    target = model_name if weights is not None else (current.name if current is not None else None)
+    if target is not None and target in registry.models:
+        panel.select(target)
+    control = panel.controls().get(WEIGHTS_PARAM)
+    if weights is not None and control is not None:
+        control.set_value(weights)
+
+
+def attach_training_panel(window: QMainWindow) -> TrainingPanel:
+    """Add a "Train" dock to ``window`` (tabbed with its model dock) and wire it to the model panel.
+
+    The window keeps calling ``set_registry`` on the returned panel when its models
+    are loaded, and ``confirm_close()`` before it closes.
+    """
+    training = TrainingPanel(device=getattr(window, "device", None))
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(training)
+    dock = QDockWidget("Train", window)
+    dock.setObjectName("training-dock")
+    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+    dock.setWidget(scroll)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    model_dock = window.findChild(QDockWidget, "model-dock")
+    if model_dock is not None:
+        window.tabifyDockWidget(model_dock, dock)
+        model_dock.raise_()
+
+    def use(model_name: str, weights: str) -> None:
+        show_weights(window.panel, window.registry, model_name, weights)
+        if model_dock is not None:
+            model_dock.raise_()
+
+    training.weightsChanged.connect(lambda _model: show_weights(window.panel, window.registry))
+    training.useRequested.connect(use)
+    training.set_registry(getattr(window, "registry", None))
+    return training

@@ -1,0 +1,164 @@
+"""The canvas with a real window: painting with the mouse, zoom and pan, what is shown."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from gui_helpers import drag, paint_image_points, send_mouse
+
+
+def shown_color(canvas, x: float, y: float):
+    """The colour the canvas shows at image point (x, y)."""
+    image = canvas.grab().toImage()
+    point = canvas.image_to_widget(x, y).toPoint()
+    return image.pixelColor(point)
+
+
+def test_a_mouse_stroke_paints_the_mask_under_it_only(window):
+    canvas = window.canvas
+    window.size_slider.setValue(5)
+    paint_image_points(canvas, [(20.5, 30.5), (40.5, 30.5), (60.5, 30.5)])
+    mask = window.document.mask.mask
+    rows, cols = np.nonzero(mask)
+    # The brush is 5 image pixels wide at any zoom; a screen pixel may shift the ends by < 1/zoom.
+    assert 27 <= rows.min() and rows.max() <= 33
+    assert 17 <= cols.min() and cols.max() <= 63
+    assert mask[30, 20:61].all()  # continuous along the drag
+    assert window.document.history.undo_description == "Brush stroke"
+
+
+def test_eraser_tool_and_undo_redo_actions(window):
+    canvas = window.canvas
+    window.size_slider.setValue(9)
+    paint_image_points(canvas, [(10.5, 45.5), (100.5, 45.5)])
+    painted = window.document.mask.coverage.copy()
+    window.eraser_action.trigger()
+    assert canvas.tool == "eraser"
+    paint_image_points(canvas, [(55.5, 20.5), (55.5, 70.5)])
+    assert not window.document.mask.mask[45, 52:59].any() and window.document.mask.mask[45, 20]
+    window.undo_action.trigger()
+    assert np.array_equal(window.document.mask.coverage, painted)
+    window.redo_action.trigger()
+    assert not window.document.mask.mask[45, 55]
+    window.brush_action.trigger()
+    assert canvas.tool == "brush"
+
+
+def test_clear_and_invert_actions(window):
+    paint_image_points(window.canvas, [(30.5, 30.5)])
+    painted = window.document.mask.mask.copy()
+    window.invert_mask_action.trigger()
+    assert np.array_equal(window.document.mask.mask, ~painted)
+    window.clear_mask_action.trigger()
+    assert not window.document.mask.any()
+    window.undo_action.trigger()
+    assert np.array_equal(window.document.mask.mask, ~painted)
+
+
+def test_zoom_and_pan_keep_the_mask_aligned(window):
+    canvas = window.canvas
+    canvas.set_zoom(3.0)
+    canvas.pan(-40, 25)
+    window.size_slider.setValue(3)
+    paint_image_points(canvas, [(50.5, 40.5)])
+    mask = window.document.mask.mask
+    assert mask[40, 50] and mask.sum() == 9  # a 3-pixel brush: the 3x3 block around (50, 40)
+    # What is on screen at that image point is the overlay; one brush width away it is not.
+    painted = shown_color(canvas, 50.5, 40.5)
+    clean = shown_color(canvas, 53.5, 40.5)
+    photo = window.document.rgb
+    assert painted.red() > photo[40, 50, 0] * 0.45 + 100  # the magenta-red overlay on top
+    assert abs(clean.red() - int(photo[40, 53, 0])) <= 2 and abs(clean.green() - int(photo[40, 53, 1])) <= 2
+    # After zooming back out and fitting, the same image pixel is still painted and shown so.
+    window.fit_action.trigger()
+    assert shown_color(canvas, 50.5, 40.5).red() > photo[40, 50, 0] * 0.45 + 100
+    canvas.set_zoom(8.0, QPointF(100, 100))
+    assert shown_color(canvas, 50.5, 40.5).red() > photo[40, 50, 0] * 0.45 + 100
+
+
+def test_ctrl_wheel_zooms_around_the_cursor(window):
+    canvas = window.canvas
+    anchor = QPointF(200, 150)
+    before = canvas.widget_to_image(anchor)
+    event = QWheelEvent(anchor, QPointF(canvas.mapToGlobal(anchor)), QPoint(0, 0), QPoint(0, 240),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    zoom = canvas.zoom
+    QApplication.sendEvent(canvas, event)
+    assert canvas.zoom > zoom * 1.4
+    after = canvas.widget_to_image(anchor)
+    assert abs(after[0] - before[0]) < 1 and abs(after[1] - before[1]) < 1
+
+
+def test_fit_and_actual_pixels(window):
+    window.actual_size_action.trigger()
+    assert window.canvas.zoom == 1.0
+    assert window.zoom_label.text() == "100%"
+    window.fit_action.trigger()
+    width, height = window.document.size
+    assert window.canvas.zoom * width <= window.canvas.width()
+    assert window.canvas.zoom * height <= window.canvas.height()
+    zoom = window.canvas.zoom
+    window.zoom_in_action.trigger()
+    assert window.canvas.zoom > zoom
+
+
+def test_middle_drag_and_space_drag_pan_without_painting(window, qtbot):
+    canvas = window.canvas
+    offset = QPointF(canvas.offset)
+    drag(canvas, [QPointF(100, 100), QPointF(130, 90)], Qt.MouseButton.MiddleButton)
+    assert canvas.offset == offset + QPointF(30, -10)
+    canvas.setFocus()
+    qtbot.keyPress(canvas, Qt.Key.Key_Space)
+    drag(canvas, [QPointF(100, 100), QPointF(90, 120)])
+    qtbot.keyRelease(canvas, Qt.Key.Key_Space)
+    assert canvas.offset == offset + QPointF(20, 10)
+    assert not window.document.mask.any()
+
+
+def test_brush_size_keys_and_status_bar(window, qtbot):
+    window.size_slider.setValue(40)
+    window.bigger_action.trigger()
+    assert window.size_slider.value() == 46 and window.canvas.brush_size == 46
+    window.smaller_action.trigger()
+    window.smaller_action.trigger()
+    assert window.size_slider.value() < 46
+    window.size_slider.setValue(1)
+    window.smaller_action.trigger()
+    assert window.canvas.brush_size == 1
+    assert window.size_label.text().startswith("120 × 90")
+    assert window.device_label.text() == "Device: CPU"
+    send_mouse(window.canvas, "move", window.canvas.image_to_widget(33.5, 21.5), buttons=Qt.MouseButton.NoButton)
+    assert window.cursor_label.text() == "33, 21"
+
+
+def test_keyboard_shortcuts_reach_the_actions(window, qtbot):
+    window.activateWindow()
+    window.canvas.setFocus()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_E)
+    assert window.canvas.tool == "eraser"
+    qtbot.keyClick(window.canvas, Qt.Key.Key_B)
+    assert window.canvas.tool == "brush"
+    paint_image_points(window.canvas, [(30.5, 30.5)])
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not window.document.mask.any()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.document.mask.any()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.zoom == 1.0
+
+
+def test_holding_backslash_shows_the_original(window, qtbot):
+    window.document.apply_result(np.zeros_like(window.document.rgb), None, "Stylize")
+    assert shown_color(window.canvas, 60.5, 45.5).red() == 0
+    qtbot.keyPress(window.canvas, Qt.Key.Key_Backslash)
+    assert window.canvas.compare
+    original = window.document.original_rgb[45, 60]
+    assert abs(shown_color(window.canvas, 60.5, 45.5).red() - int(original[0])) <= 2
+    qtbot.keyRelease(window.canvas, Qt.Key.Key_Backslash)
+    assert not window.canvas.compare

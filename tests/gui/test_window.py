@@ -1,0 +1,297 @@
+"""The window end to end: model runs in a worker, cancel, errors, open and save, prompts."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
+
+from conftest import Sampler
+from gui_helpers import paint_image_points, textured
+from restorer.images import load_photo
+
+
+def run_and_wait(window, qtbot, timeout=10_000):
+    with qtbot.waitSignal(window.runFinished, timeout=timeout):
+        window.run_action.trigger()
+
+
+def test_opencv_telea_in_the_worker_changes_only_masked_pixels(window, qtbot, photo_rgb):
+    window.panel.select("opencv-telea")
+    window.size_slider.setValue(7)
+    paint_image_points(window.canvas, [(30.5, 40.5), (80.5, 50.5)])
+    mask = window.document.mask.mask.copy()
+    assert 200 < mask.sum() < 2000
+    window.panel.clear_mask.setChecked(True)
+    run_and_wait(window, qtbot)
+    rgb = window.document.rgb
+    assert np.array_equal(rgb[~mask], photo_rgb[~mask])
+    assert (rgb[mask] != photo_rgb[mask]).any(axis=1).mean() > 0.5
+    assert not window.document.mask.any()  # cleared after the repair, as asked
+    assert window.document.modified and window.isWindowModified()
+    assert "OpenCV Telea" in window.panel.message.text()
+    window.undo_action.trigger()  # the repair (and the clearing) is one step
+    assert np.array_equal(window.document.rgb, photo_rgb)
+    assert np.array_equal(window.document.mask.mask, mask)
+    window.redo_action.trigger()
+    assert not np.array_equal(window.document.rgb, photo_rgb)
+
+
+def test_keeping_the_mask_and_building_on_the_repair(window, qtbot):
+    window.panel.select("opencv-ns")
+    window.panel.clear_mask.setChecked(False)
+    paint_image_points(window.canvas, [(60.5, 45.5)])
+    run_and_wait(window, qtbot)
+    first = window.document.rgb.copy()
+    assert window.document.mask.any()
+    window.panel.controls()["radius"].set_value(12)
+    run_and_wait(window, qtbot)
+    assert len(window.document.history.applied) == 3  # stroke, repair, repair
+    window.undo_action.trigger()
+    assert np.array_equal(window.document.rgb, first)
+
+
+def test_nothing_painted_says_what_to_do(window, qtbot, photo_rgb):
+    window.panel.select("opencv-telea")
+    window.run_action.trigger()
+    assert window.run is None
+    assert "Paint over the damage" in window.panel.message.text()
+
+
+def test_cancel_and_a_second_run_is_refused_visibly(window, qtbot, photo_rgb):
+    window.panel.select("test-slow")
+    paint_image_points(window.canvas, [(60.5, 45.5)])
+    window.run_action.trigger()
+    first = window.run
+    qtbot.waitUntil(lambda: window.panel.progress.value() > 0, timeout=5000)
+    assert window.panel.cancel_button.isVisible() and not window.panel.run_button.isEnabled()
+    window.run_action.trigger()  # Ctrl+Return again while running
+    assert window.run is first
+    assert "still running" in window.panel.message.text()
+    paint_image_points(window.canvas, [(10.5, 10.5)])  # the canvas stays usable meanwhile
+    assert window.document.mask.mask[10, 10]
+    with qtbot.waitSignal(window.runFinished, timeout=5000):
+        window.panel.cancel_button.click()
+    assert "Cancelled" in window.panel.message.text()
+    assert np.array_equal(window.document.rgb, photo_rgb)
+    assert not window.panel.cancel_button.isVisible() and window.panel.run_button.isEnabled()
+
+
+def test_a_plugin_that_raises_shows_an_error_and_leaves_the_photo_alone(window, qtbot, photo_rgb):
+    window.panel.select("test-broken")
+    paint_image_points(window.canvas, [(60.5, 45.5)])
+    run_and_wait(window, qtbot)
+    box = window.last_error
+    assert box is not None and box.isVisible()
+    assert "kaboom in the plugin" in box.text() and "RuntimeError" in box.text()
+    assert "Traceback" in box.detailedText()
+    assert np.array_equal(window.document.rgb, photo_rgb)
+    assert window.document.mask.any()  # the mask is kept for another try
+    box.close()
+    window.panel.select("opencv-telea")  # the app keeps working
+    run_and_wait(window, qtbot)
+    assert not np.array_equal(window.document.rgb, photo_rgb)
+
+
+def test_stylize_is_a_new_history_state(window, qtbot, photo_rgb):
+    window.panel.select("test-negative")
+    assert window.panel.run_button.text() == "Stylize"
+    run_and_wait(window, qtbot)
+    assert np.array_equal(window.document.rgb, 255 - photo_rgb)
+    window.undo_action.trigger()
+    assert np.array_equal(window.document.rgb, photo_rgb)
+
+
+def test_sampling_opens_a_new_window_with_the_parameters_set(window, qtbot):
+    from restorer.gui import window as window_module
+
+    window.panel.select("test-sampler")
+    controls = window.panel.controls()
+    kinds = {name: type(control).__name__ for name, control in controls.items()}
+    assert kinds == {"seed": "IntControl", "temperature": "FloatControl", "grayscale": "BoolControl",
+                     "palette": "ChoiceControl", "caption": "TextControl", "steps": "IntControl"}
+    assert window.panel.values() == {"seed": 3, "temperature": 0.5, "grayscale": False, "palette": "warm",
+                                     "caption": "hello", "steps": 10}
+    assert type(controls["seed"].widget).__name__ == "QLabeledSlider"
+    assert type(controls["steps"].widget).__name__ == "QSpinBox"  # too wide a range for a slider
+    controls["seed"].set_value(42)
+    controls["palette"].set_value("cold")
+    Sampler.seen.clear()
+    run_and_wait(window, qtbot)
+    assert Sampler.seen == [{"seed": 42, "temperature": 0.5, "grayscale": False, "palette": "cold",
+                             "caption": "hello", "steps": 10}]
+    new = window_module._windows[-1]
+    try:
+        assert new is not window and new.document.size == (48, 32)
+        assert (new.document.rgb[..., 0] == 42).all()
+        assert new.document.modified  # never saved: closing it asks
+    finally:
+        new.set_document(None)
+        new.close()
+    # Switching models keeps what was set for each.
+    window.panel.select("opencv-telea")
+    window.panel.select("test-sampler")
+    assert window.panel.values()["seed"] == 42
+    window.panel.reset_params()
+    assert window.panel.values()["seed"] == 3
+
+
+def test_models_are_grouped_by_task(window):
+    combo = window.panel.combo
+    texts = [combo.itemText(i).strip() for i in range(combo.count())]
+    assert texts[0] == "Repair"
+    assert texts.index("Stylize") < texts.index("Negative") and texts.index("Generate") < texts.index("Test sampler")
+    header = combo.model().item(0)
+    assert not header.isSelectable()
+
+
+def write_photo(path, rgb=None):
+    Image.fromarray(textured() if rgb is None else rgb, "RGB").save(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_save_as_and_reopen_leaves_the_source_untouched(window, qtbot, tmp_path, no_blocking_dialogs,
+                                                        monkeypatch):
+    import restorer.gui.window as window_module
+
+    source = tmp_path / "family.png"
+    digest = write_photo(source)
+    assert window.open_path(source)
+    window.panel.select("opencv-telea")
+    paint_image_points(window.canvas, [(50.5, 50.5), (70.5, 52.5)])
+    run_and_wait(window, qtbot)
+    repaired = window.document.rgb.copy()
+    target = tmp_path / "family_fixed"
+    monkeypatch.setattr(window_module, "ask_save_path", lambda *a: (str(target), "JPEG (*.jpg *.jpeg)"))
+    monkeypatch.setattr(window_module, "ask_int", lambda *a: 97)
+    assert window.save_as()
+    saved = tmp_path / "family_fixed.jpg"
+    assert saved.exists() and not window.isWindowModified()
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
+    assert np.abs(load_photo(saved).rgb.astype(int) - repaired).mean() < 3  # quality 97
+    assert window.open_path(saved)
+    assert window.document.path == saved
+    assert window.recent_files()[0] == str(saved.resolve())
+    png = tmp_path / "exact.png"
+    assert window.save_to(png)
+    assert np.array_equal(load_photo(png).rgb, window.document.rgb)
+
+
+def test_ctrl_s_asks_before_overwriting_the_original(window, qtbot, tmp_path, no_blocking_dialogs, monkeypatch):
+    import restorer.gui.window as window_module
+
+    source = tmp_path / "old.png"
+    digest = write_photo(source)
+    window.open_path(source)
+    window.document.apply_result(np.zeros_like(window.document.rgb), None, "Stylize")
+    assert not window.save()  # the fixture answers "cancel"
+    assert ("overwrite", "old.png") in no_blocking_dialogs
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
+    monkeypatch.setattr(window_module, "ask_overwrite_original", lambda parent, name: "overwrite")
+    assert window.save()
+    assert (load_photo(source).rgb == 0).all()
+    assert not window.document.modified
+
+
+def test_closing_with_unsaved_changes_prompts(window, qtbot, monkeypatch):
+    window.document.apply_result(np.zeros_like(window.document.rgb), None, "Stylize")
+    asked = []
+
+    def answer(choice):
+        def question(parent, title, text, *args, **kwargs):
+            asked.append(text)
+            return choice
+        return staticmethod(question)
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    assert not window.close()
+    assert window.isVisible() and len(asked) == 1 and "Save the changes" in asked[0]
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    assert window.close()
+    assert len(asked) == 2
+
+
+def test_closing_without_changes_does_not_prompt(window, tmp_path, no_blocking_dialogs):
+    source = tmp_path / "clean.png"
+    write_photo(source)
+    window.open_path(source)  # replacing the never-saved test photo asks once
+    assert [a[0] for a in no_blocking_dialogs] == ["question"]
+    no_blocking_dialogs.clear()
+    paint_image_points(window.canvas, [(50.5, 50.5)])  # a mask alone is not an unsaved photo
+    assert window.close()
+    assert not [a for a in no_blocking_dialogs if a[0] == "question"]
+
+
+def test_mask_export_import_round_trip(window, tmp_path):
+    window.size_slider.setValue(11)
+    paint_image_points(window.canvas, [(20.5, 20.5), (90.5, 60.5)])
+    painted = window.document.mask.mask.copy()
+    assert window.export_mask(tmp_path / "mask.png")
+    with Image.open(tmp_path / "mask.png") as image:
+        assert image.mode == "L" and np.array_equal(np.asarray(image) > 127, painted)
+    window.clear_mask_action.trigger()
+    assert window.import_mask(tmp_path / "mask.png")
+    assert np.array_equal(window.document.mask.mask, painted)
+    window.undo_action.trigger()
+    assert not window.document.mask.any()
+
+
+def test_a_mask_of_the_wrong_size_is_refused_with_a_message(window, tmp_path):
+    Image.new("L", (10, 10), 255).save(tmp_path / "small.png")
+    assert not window.import_mask(tmp_path / "small.png")
+    assert "same size" in window.last_error.text()
+    assert not window.document.mask.any()
+
+
+def test_an_unreadable_file_is_refused_and_the_photo_kept(window, tmp_path, photo_rgb):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not a jpeg at all")
+    assert not window.open_path(bad)
+    assert "broken.jpg" in window.last_error.text()
+    assert np.array_equal(window.document.rgb, photo_rgb)
+
+
+def test_dropping_a_file_opens_it(window, qtbot, tmp_path):
+    source = tmp_path / "dropped.png"
+    write_photo(source, textured(40, 50, seed=3))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(source))])
+    event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.document.path == source, timeout=2000)
+    assert window.document.size == (50, 40)
+
+
+def test_grow_and_shrink_ask_for_pixels(window, monkeypatch):
+    import restorer.gui.window as window_module
+
+    paint_image_points(window.canvas, [(60.5, 45.5)])
+    before = window.document.mask.mask.sum()
+    monkeypatch.setattr(window_module, "ask_int", lambda *a: 4)
+    window.grow_mask_action.trigger()
+    grown = window.document.mask.mask.sum()
+    assert grown > before
+    window.shrink_mask_action.trigger()
+    assert window.document.mask.mask.sum() < grown
+
+
+@pytest.mark.parametrize("module", ["restorer.gui.window", "restorer.gui.app"])
+def test_opening_the_window_does_not_import_torch(module):
+    import subprocess
+    import sys
+
+    code = (f"import sys, importlib; importlib.import_module({module!r})\n"
+            "from restorer.gui.app import create_app\n"
+            "from restorer.gui.window import MainWindow\n"
+            "app = create_app(); w = MainWindow(); w.show(); app.processEvents()\n"
+            "print('torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"
