@@ -12,7 +12,7 @@ from PIL import Image
 
 from restorer import hookimpl
 from restorer.errors import Cancelled
-from restorer.models import Model
+from restorer.models import Model, choice_param
 from restorer.training import Trainer, load_checkpoint
 from restorer.training.checkpoint import apply_checkpoint
 from restorer.weights import list_weights, load_weights, save_weights, weights_path
@@ -58,6 +58,11 @@ class TinyTrainable(Model):
     task = "inpaint"
     trainable = True
     delay = 0.0
+
+    def __init__(self):
+        # like the real plugins: the weights choice lists the stored weights when the model is built
+        names = tuple(w.name for w in list_weights(self.name)) or ("starter",)
+        self.params = (choice_param("weights", names[0], names),)
 
     def make_trainer(self, options, device):  # noqa: D102
         return TinyTrainer(type(self).delay)
@@ -387,3 +392,48 @@ def test_closing_asks_and_saves_a_checkpoint(qtbot, panel, photos, monkeypatch):
     assert panel.confirm_close() and not panel.running
     assert asked == ["Training is running"]
     assert load_checkpoint(panel.run.record.checkpoint).step >= 2
+
+
+def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, train_registry, photos, settings,
+                                                                          monkeypatch):
+    from restorer.gui.document import Document
+    from restorer.gui.training import panel as panel_module
+    from restorer.gui.training.link import attach_training_panel
+    from restorer.gui.window import MainWindow
+    from restorer.images import photo_from_array
+
+    from gui_helpers import textured
+
+    window = MainWindow(Document(photo_from_array(textured())), registry=train_registry, device="cpu",
+                        settings=settings)
+    qtbot.addWidget(window)
+    training = attach_training_panel(window)
+    window.show()
+    _setup(training, photos, steps=4, name="beach")
+    assert training.start()
+    with qtbot.waitSignal(training.run.finished, timeout=60000):
+        pass
+
+    def choices():
+        window.panel.select("test-trainable")
+        return window.panel.controls()["weights"].widget
+
+    combo = choices()
+    assert [combo.itemText(i) for i in range(combo.count())] == ["beach"]  # at once, no restart
+    window.panel.select("test-pair")
+    training.select_weights("test-trainable", "beach")
+    training.use_selected()
+    assert window.panel.current_model().name == "test-trainable"
+    assert window.panel.values()["weights"] == "beach"
+
+    monkeypatch.setattr(panel_module, "ask_text", lambda *a: "lake")
+    training.select_weights("test-trainable", "beach")
+    training.rename_selected()
+    combo = choices()
+    assert [combo.itemText(i) for i in range(combo.count())] == ["lake"]
+    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+    training.select_weights("test-trainable", "lake")
+    training.delete_selected()
+    combo = choices()
+    assert [combo.itemText(i) for i in range(combo.count())] == ["starter"]
+    window.document = None  # closing in teardown must not prompt
