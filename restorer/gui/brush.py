@@ -163,17 +163,20 @@ class MaskLayer:
         if top >= bottom or left >= right:
             return None
         box = Box(top, left, bottom, right)
-        # Distance from each pixel centre in the box to the segment.
-        px = (np.arange(left, right, dtype=np.float32) + 0.5 - x0)[None, :]
-        py = (np.arange(top, bottom, dtype=np.float32) + 0.5 - y0)[:, None]
+        # Squared distance from each pixel centre in the box to the segment.
+        px = (np.arange(left, right, dtype=np.float32) + np.float32(0.5 - x0))[None, :]
+        py = (np.arange(top, bottom, dtype=np.float32) + np.float32(0.5 - y0))[:, None]
         dx, dy = np.float32(x1 - x0), np.float32(y1 - y0)
         length2 = float(dx * dx + dy * dy)
         if length2 > 0:
-            t = np.clip((px * dx + py * dy) / np.float32(length2), 0.0, 1.0)
-            distance = np.hypot(px - t * dx, py - t * dy)
+            t = px * (dx / np.float32(length2)) + py * (dy / np.float32(length2))
+            np.clip(t, 0.0, 1.0, out=t)
+            ex = px - t * dx
+            ey = py - t * dy
+            distance2 = ex * ex + ey * ey
         else:
-            distance = np.hypot(px, py)
-        dab = self._profile(distance, radius, stroke.hardness)
+            distance2 = px * px + py * py
+        dab = self._profile(distance2, radius, stroke.hardness)
         region = self.coverage[box.slices]
         if stroke.erase:
             np.minimum(region, 255 - dab, out=region)
@@ -184,15 +187,15 @@ class MaskLayer:
         return box
 
     @staticmethod
-    def _profile(distance: np.ndarray, radius: float, hardness: float) -> np.ndarray:
-        """Coverage 0..255 by distance from the stroke's centre line."""
+    def _profile(distance2: np.ndarray, radius: float, hardness: float) -> np.ndarray:
+        """Coverage 0..255 from the squared distance to the stroke's centre line."""
         # A tiny tolerance so a 1-pixel brush on a pixel centre always paints that pixel.
         edge = radius + 1e-3
         inner = hardness * edge
-        if edge - inner < 0.5:  # hard brush: a crisp, binary edge
-            return np.where(distance <= edge, 255, 0).astype(np.uint8)
-        ramp = (edge - distance) / np.float32(edge - inner)
-        return (np.clip(ramp, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+        if edge - inner < 0.5:  # hard brush: a crisp, binary edge (no square root needed)
+            return (distance2 <= np.float32(edge * edge)).view(np.uint8) * np.uint8(255)
+        ramp = (np.float32(edge) - np.sqrt(distance2)) * np.float32(255.0 / (edge - inner))
+        return (np.clip(ramp, 0.0, 255.0) + 0.5).astype(np.uint8)
 
     # -- whole-mask operations (each one undo step) -----------------------------------------
 

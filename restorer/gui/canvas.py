@@ -78,9 +78,11 @@ class Canvas(QWidget):
         self.mask_visible = True
         self.placeholder = "Open a photo (Ctrl+O) or drop one here"
         self._fit_mode = True
-        self._table = overlay_table()
+        # The overlay table as one 32-bit pixel per coverage value: indexing with it is one lookup a pixel.
+        self._table = overlay_table().view(np.uint32).reshape(256)
         self._photo_buffer: np.ndarray | None = None
         self._overlay_buffer: np.ndarray | None = None
+        self._overlay_pixels: np.ndarray | None = None
         self._original_buffer: np.ndarray | None = None
         self._photo_image: QImage | None = None
         self._overlay_image: QImage | None = None
@@ -105,7 +107,9 @@ class Canvas(QWidget):
             self._photo_image = self._overlay_image = None
         else:
             self._photo_buffer = _rgb32(document.rgb)
-            self._overlay_buffer = self._table[document.mask.coverage]
+            self._overlay_buffer = self._table[document.mask.coverage].view(np.uint8).reshape(
+                document.mask.coverage.shape + (4,))
+            self._overlay_pixels = self._overlay_buffer.view(np.uint32).reshape(document.mask.coverage.shape)
             self._photo_image = _image(self._photo_buffer, QImage.Format.Format_RGB32)
             self._overlay_image = _image(self._overlay_buffer, QImage.Format.Format_ARGB32_Premultiplied)
             document.mask.listeners.append(self._mask_changed)
@@ -114,7 +118,7 @@ class Canvas(QWidget):
 
     def _mask_changed(self, box: Box) -> None:
         assert self.document is not None and self._overlay_buffer is not None
-        self._overlay_buffer[box.slices] = self._table[self.document.mask.coverage[box.slices]]
+        self._overlay_pixels[box.slices] = self._table[self.document.mask.coverage[box.slices]]
         self.update(self.widget_rect(box))
 
     def _photo_changed(self, box: Box) -> None:
