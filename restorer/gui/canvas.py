@@ -25,8 +25,9 @@ ZOOM_LEVELS = (0.02, 0.03, 0.05, 0.0625, 0.083, 0.125, 0.167, 0.25, 0.333, 0.5, 
                1.5, 2.0, 3.0, 4.0, 5.5, 8.0, 11.0, 16.0, 23.0, 32.0)
 ZOOM_MIN, ZOOM_MAX = ZOOM_LEVELS[0], ZOOM_LEVELS[-1]
 BACKGROUND = QColor(38, 38, 41)
-MASK_COLOR = (255, 40, 90)
-MASK_OPACITY = 0.55
+# A cool blue: unlike red or pink it stands out on skin, wood and the usual stains and scratches.
+MASK_COLOR = (40, 110, 255)
+MASK_OPACITY = 0.6
 
 
 def overlay_table(color: tuple[int, int, int] = MASK_COLOR, opacity: float = MASK_OPACITY) -> np.ndarray:

@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
     runFinished = Signal()
 
     def __init__(self, document: Document | None = None, *, registry: Registry | None = None,
-                 device: str | None = None, settings: QSettings | None = None,
+                 device: str | None = None, settings: QSettings | None = None, training: bool = False,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
@@ -83,6 +83,10 @@ class MainWindow(QMainWindow):
         self.run: ModelRun | None = None
         self.last_error: QMessageBox | None = None
         self._loader = None
+        #: The "Train" dock's panel (with ``training=True``), added once the models are known: it needs
+        #: them, and pyqtgraph, which is not imported at start-up.
+        self.training = None
+        self._wants_training = training
 
         self.canvas = Canvas(self)
         self.setCentralWidget(self.canvas)
@@ -111,7 +115,10 @@ class MainWindow(QMainWindow):
         self.canvas.zoomChanged.connect(self._show_zoom)
         QApplication.instance().installEventFilter(self)
 
-        self.panel.set_registry(registry)
+        if registry is not None:
+            self.set_registry(registry)
+        else:
+            self.panel.set_registry(None)
         self.set_document(document)
 
     # -- building ---------------------------------------------------------------------------
@@ -122,6 +129,10 @@ class MainWindow(QMainWindow):
             shortcuts = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
         action.setCheckable(checkable)
+        if shortcut is not None and action.shortcuts():
+            plain = text.replace("&", "").rstrip("…")
+            key = action.shortcuts()[0].toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{plain} ({key})")
         if tip:
             action.setStatusTip(tip)
         action.triggered.connect(slot)
@@ -152,13 +163,19 @@ class MainWindow(QMainWindow):
         self.clear_mask_action = a("&Clear Mask", self.clear_mask, ["Delete", "Ctrl+Shift+A"])
         self.invert_mask_action = a("&Invert Mask", self.invert_mask, "Ctrl+I")
         self.grow_mask_action = a("&Grow Mask…", lambda: self.morph_mask(grow=True))
+        self.grow_mask_action.setIconText("Grow")
         self.shrink_mask_action = a("S&hrink Mask…", lambda: self.morph_mask(grow=False))
+        self.shrink_mask_action.setIconText("Shrink")
+        self.clear_mask_action.setIconText("Clear")
+        self.invert_mask_action.setIconText("Invert")
         self.show_mask_action = a("&Show Mask", self.canvas.set_mask_visible, "Ctrl+H", checkable=True)
         self.show_mask_action.setChecked(True)
         self.zoom_in_action = a("Zoom &In", lambda: self.canvas.zoom_in(), ["+", "=", "Ctrl++", "Ctrl+="])
         self.zoom_out_action = a("Zoom &Out", lambda: self.canvas.zoom_out(), ["-", "Ctrl+-"])
         self.fit_action = a("&Fit in Window", self.canvas.fit, "Ctrl+0")
+        self.fit_action.setIconText("Fit")
         self.actual_size_action = a("&Actual Pixels (100%)", lambda: self.canvas.set_zoom(1.0), "Ctrl+1")
+        self.actual_size_action.setIconText("100%")
         self.run_action = a("&Run Model", self.run_model, ["Ctrl+Return", "Ctrl+Enter"])
         self.cancel_action = a("&Cancel Run", self.cancel_run, "Esc")
 
@@ -218,6 +235,7 @@ class MainWindow(QMainWindow):
         self.hardness_slider.valueChanged.connect(lambda v: self.canvas.set_hardness(v / 100))
         bar.addWidget(self.hardness_slider)
         bar.addSeparator()
+        bar.addWidget(QLabel(" Mask: "))
         for action in (self.clear_mask_action, self.invert_mask_action, self.grow_mask_action,
                        self.shrink_mask_action):
             bar.addAction(action)
@@ -279,7 +297,8 @@ class MainWindow(QMainWindow):
 
     def open_document_window(self, document: Document) -> "MainWindow":
         """Show ``document`` in a new window sharing this one's models and device."""
-        window = MainWindow(document, registry=self.registry, device=self.device, settings=self.settings)
+        window = MainWindow(document, registry=self.registry, device=self.device, settings=self.settings,
+                            training=False)
         window.device_name = self.device_name
         window._show_device()
         _windows.append(window)
@@ -365,6 +384,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if not self._may_discard():
+            event.ignore()
+            return
+        if self.training is not None and not self.training.confirm_close():
             event.ignore()
             return
         if self.run is not None and self.run.running:
@@ -544,11 +566,11 @@ class MainWindow(QMainWindow):
 
     def _loaded(self, result) -> None:
         registry, device, name = result
-        if registry is not None:
-            self.set_registry(registry)
         if device is not None:
             self.device, self.device_name = device, name
             self._show_device()
+        if registry is not None:
+            self.set_registry(registry)
         self.statusBar().showMessage("Ready", 2000)
 
     def _loading_failed(self, exc: Exception) -> None:
@@ -559,6 +581,12 @@ class MainWindow(QMainWindow):
         """Offer the models of ``registry``."""
         self.registry = registry
         self.panel.set_registry(registry)
+        if self.training is not None:
+            self.training.set_registry(registry)
+        elif self._wants_training:
+            from restorer.gui.training.link import attach_training_panel  # pyqtgraph: not at start-up
+
+            self.training = attach_training_panel(self)
 
     def run_model(self) -> None:
         """Run the selected model on the photo and mask (Ctrl+Return)."""

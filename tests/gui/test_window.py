@@ -295,3 +295,24 @@ def test_opening_the_window_does_not_import_torch(module):
                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_train_dock_joins_once_the_models_are_known_and_is_asked_before_closing(qtbot, registry, settings):
+    from PySide6.QtWidgets import QDockWidget
+
+    from restorer.gui.window import MainWindow
+
+    window = MainWindow(settings=settings, device="cpu", training=True)
+    qtbot.addWidget(window)
+    assert window.training is None  # not at start-up: it needs the models (and pyqtgraph)
+    window.set_registry(registry)
+    assert window.training is not None and window.training.registry is registry
+    dock = window.findChild(QDockWidget, "training-dock")
+    assert dock is not None and dock in window.tabifiedDockWidgets(window.findChild(QDockWidget, "model-dock"))
+    window.set_registry(registry)
+    assert len(window.findChildren(QDockWidget, "training-dock")) == 1
+    asked = []
+    window.training.confirm_close = lambda: asked.append(1) or False
+    assert not window.close() and asked == [1]
+    window.training.confirm_close = lambda: True
+    assert window.close()

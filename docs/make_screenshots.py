@@ -1,0 +1,114 @@
+"""Drive the real window and save the screenshots shown in the README (run under a display).
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshots.py
+
+It opens the bundled damaged sample with its mask, paints one more stroke with
+real mouse events, repairs with the default inpainting model in the worker
+thread, holds the compare key, and generates a sample image.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "docs" / "screenshots"
+
+
+def main() -> int:
+    from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+    from PySide6.QtGui import QKeyEvent, QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from restorer.gui import window as window_module
+    from restorer.gui.app import create_app
+    from restorer.gui.window import MainWindow
+    from restorer.registry import get_registry
+    from restorer.resources import sample_mask_path, sample_photo_path
+
+    app = create_app()
+    OUT.mkdir(parents=True, exist_ok=True)
+    settings = QSettings(str(OUT / ".settings.ini"), QSettings.Format.IniFormat)
+
+    def wait(seconds: float) -> None:
+        end = time.time() + seconds
+        while time.time() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def until(condition, timeout: float = 300) -> None:
+        end = time.time() + timeout
+        while not condition():
+            if time.time() > end:
+                raise TimeoutError(str(condition))
+            app.processEvents()
+            time.sleep(0.02)
+
+    def shot(widget, name: str) -> None:
+        wait(0.3)
+        widget.grab().save(str(OUT / name))
+        print("saved", OUT / name)
+
+    window = MainWindow(settings=settings, training=True)
+    window.resize(1360, 860)
+    window.show()
+    window.open_path(sample_photo_path(), sample_mask_path(), remember=False)
+    window.start_background_loading()
+    until(lambda: window.registry is not None and window.device is not None)
+    canvas = window.canvas
+    wait(0.5)
+
+    # One more stroke with real mouse events, across the photo's sky.
+    window.size_slider.setValue(18)
+
+    def mouse(kind, x, y, buttons):
+        point = canvas.image_to_widget(x, y)
+        button = Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
+        QApplication.sendEvent(canvas, QMouseEvent(kind, point, QPointF(canvas.mapToGlobal(point)), button,
+                                                   buttons, Qt.KeyboardModifier.NoModifier))
+
+    left = Qt.MouseButton.LeftButton
+    mouse(QEvent.Type.MouseButtonPress, 430, 60, left)
+    for step in range(1, 30):
+        mouse(QEvent.Type.MouseMove, 430 + step * 4, 60 + step * 1.5, left)
+    mouse(QEvent.Type.MouseButtonRelease, 546, 104, Qt.MouseButton.NoButton)
+    mouse(QEvent.Type.MouseMove, 520, 160, Qt.MouseButton.NoButton)  # the brush outline on show
+    shot(window, "1-mask.png")
+
+    model = window.panel.current_model()
+    print("repairing with", model.name if model else None)
+    window.panel.clear_mask.setChecked(True)
+    window.run_model()
+    wait(0.15)
+    shot(window, "2-running.png")
+    until(lambda: not window.run.running)
+    mouse(QEvent.Type.MouseMove, 700, 500, Qt.MouseButton.NoButton)
+    shot(window, "3-repaired.png")
+    QApplication.sendEvent(canvas, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\"))
+    shot(window, "4-compare-original.png")
+    QApplication.sendEvent(canvas, QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\"))
+
+    samplers = get_registry().by_task("sample")
+    if samplers:
+        window.panel.select(samplers[0].name)
+        window.run_model()
+        until(lambda: not window.run.running)
+        wait(0.5)
+        if window_module._windows:
+            new = window_module._windows[-1]
+            new.resize(900, 640)
+            new.canvas.fit()
+            shot(new, "5-generated.png")
+            new.set_document(None)
+            new.close()
+    window.set_document(None)
+    window.close()
+    (OUT / ".settings.ini").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
