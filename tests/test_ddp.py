@@ -29,14 +29,17 @@ class NormTrainer(Trainer):
 
     wants_masks = True
 
-    def __init__(self):
+    def __init__(self, poison_step: int | None = None):
         super().__init__("cpu")
         torch.manual_seed(1234)
+        self.poison_step = poison_step
         self.net = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, padding=1), torch.nn.BatchNorm2d(8),
                                        torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Conv2d(8, 3, 3, padding=1))
         self.critic = torch.nn.Conv2d(3, 1, 3, padding=1)
         self.modules.update(net=self.net, critic=self.critic)
         self.add_optimizer("net", torch.optim.Adam(self.net.parameters(), lr=1e-2))
+        # a gradient scaler as under AMP on CUDA: a rank with an inf gradient must not make the ranks disagree
+        self.scalers["net"] = torch.amp.GradScaler("cpu", init_scale=256.0, growth_interval=1000)
         self.critic_opt = torch.optim.SGD(self.critic.parameters(), lr=1e-2)
         self.optimizers["critic"] = self.critic_opt
         self.first_batch_mean: float | None = None
@@ -50,7 +53,12 @@ class NormTrainer(Trainer):
         hole = batch.masks
         out = self.net(torch.cat([batch.photos * (1 - hole), hole], 1))
         loss = (out - batch.photos).abs().mean()
+        poison = None
+        if step == self.poison_step:  # an overflow on this rank only
+            poison = self.net[0].weight.register_hook(lambda grad: grad * float("inf"))
         self.optimize("net", loss)
+        if poison is not None:
+            poison.remove()
         self.critic_opt.zero_grad(set_to_none=True)
         critic_loss = self.critic(out.detach()).pow(2).mean()
         critic_loss.backward()
@@ -92,7 +100,7 @@ def _rank_main(rank: int, world: int, port: int, folder: str, out: str) -> None:
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     session = distributed.init_from_env("cpu")
     assert session is not None and session.rank == rank and session.backend == "gloo"
-    trainer = NormTrainer()
+    trainer = NormTrainer(poison_step=2 if rank == 1 else None)
     if rank == 1:  # a different start: rank 0's weights must win
         with torch.no_grad():
             for p in trainer.net.parameters():
@@ -103,7 +111,8 @@ def _rank_main(rank: int, world: int, port: int, folder: str, out: str) -> None:
                    checkpoint=os.path.join(out, f"checkpoint-{rank}.safetensors"), job=job)
     save_file(_state(trainer), os.path.join(out, f"weights-{rank}.safetensors"))
     with open(os.path.join(out, f"rank-{rank}.json"), "w") as handle:
-        json.dump({"step": result.step, "first_batch_mean": trainer.first_batch_mean, "reported": reported}, handle)
+        json.dump({"step": result.step, "first_batch_mean": trainer.first_batch_mean, "reported": reported,
+                   "scale": trainer.scalers["net"].get_scale()}, handle)
     distributed.shutdown()
 
 
@@ -126,6 +135,9 @@ def test_two_gloo_ranks_train_identically_and_resume_in_one_process(tmp_path):
         torch.testing.assert_close(w0[key], w1[key], rtol=0, atol=1e-6, msg=key)
     start = NormTrainer()
     assert any(not torch.equal(w0[f"net/{k}"], v) for k, v in start.net.state_dict().items()), "did not train"
+    # the overflow on rank 1 made both ranks skip that step and halve their scale alike
+    assert [r["scale"] for r in ranks] == [128.0, 128.0]
+    assert all(torch.isfinite(value).all() for value in w0.values())
     # only rank 0 reports progress and writes the checkpoint
     assert ranks[0]["reported"] == list(range(1, STEPS + 1)) and ranks[1]["reported"] == []
     assert (out / "checkpoint-0.safetensors").is_file() and not (out / "checkpoint-1.safetensors").exists()
