@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QImage, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
@@ -81,6 +81,10 @@ class ModelPanel(QWidget):
         progress_row.addWidget(self.progress, 1)
         progress_row.addWidget(self.cancel_button)
         layout.addLayout(progress_row)
+        self.preview = QLabel()
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.hide()
+        layout.addWidget(self.preview)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -209,6 +213,9 @@ class ModelPanel(QWidget):
         self.progress.setVisible(running)
         if running:
             self.progress.setRange(0, 0)  # busy until the first report
+            self.preview.clear()
+        self.preview.setVisible(running and self.preview.pixmap() is not None
+                                and not self.preview.pixmap().isNull())
 
     def set_progress(self, progress: Progress) -> None:
         """Show a job's report."""
@@ -217,6 +224,21 @@ class ModelPanel(QWidget):
             self.progress.setValue(int(progress.fraction * 1000))
         if progress.message:
             self.set_message(progress.message)
+        if progress.preview is not None:
+            self.show_preview(progress.preview)
+
+    def show_preview(self, rgb) -> None:
+        """Show a model's preview image (``uint8`` RGB) under the progress bar, at most 240 px wide."""
+        import numpy as np
+
+        rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+        height, width = rgb.shape[:2]
+        image = QImage(rgb.data, width, height, width * 3, QImage.Format.Format_RGB888).copy()
+        pixmap = QPixmap.fromImage(image)
+        if width > 240:
+            pixmap = pixmap.scaledToWidth(240, Qt.TransformationMode.SmoothTransformation)
+        self.preview.setPixmap(pixmap)
+        self.preview.show()
 
     def set_message(self, text: str) -> None:
         """The line under the progress bar."""

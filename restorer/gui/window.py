@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
+                               QMainWindow,
                                QMessageBox, QPushButton, QToolBar, QWidget)
 from superqt import QLabeledSlider
 from superqt.utils import create_worker
@@ -96,10 +97,18 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setWidget(self.panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.compare_button = QPushButton("Hold to compare with the original  ( \\ )")
+        self.compare_button = QPushButton("Compare ( \\ )")
+        self.compare_button.setToolTip("Hold to see the photo as it was opened (or hold \\)")
         self.compare_button.pressed.connect(lambda: self.canvas.set_compare(True))
         self.compare_button.released.connect(lambda: self.canvas.set_compare(False))
-        self.panel.layout().insertWidget(self.panel.layout().count() - 1, self.compare_button)
+        self.undo_result_button = QPushButton("Undo result")
+        self.undo_result_button.setToolTip("Take back the last model result (Ctrl+Z)")
+        self.undo_result_button.clicked.connect(self.undo)
+        result_row = QHBoxLayout()
+        result_row.addWidget(self.compare_button)
+        result_row.addWidget(self.undo_result_button)
+        self.panel.layout().insertLayout(self.panel.layout().count() - 1, result_row)
+        self._last_result = None  # the history step of the last model result
 
         self._make_actions()
         self._make_menus()
@@ -535,6 +544,8 @@ class MainWindow(QMainWindow):
                        self.zoom_in_action, self.zoom_out_action):
             action.setEnabled(has_document)
         self.compare_button.setEnabled(has_document)
+        applied = history.applied if history else ()
+        self.undo_result_button.setEnabled(bool(applied) and applied[-1] is self._last_result)
 
     # -- models -----------------------------------------------------------------------------
 
@@ -644,8 +655,9 @@ class MainWindow(QMainWindow):
             return None
         verb = TASK_TITLES.get(model.task, "Run")
         clear = model.task == "inpaint" and self.panel.clear_mask.isChecked()
-        self.document.apply_result(result.image, result.coverage, f"{verb} with {model.title}",
-                                   clear_mask=clear)
+        self._last_result = self.document.apply_result(result.image, result.coverage,
+                                                       f"{verb} with {model.title}", clear_mask=clear)
+        self._update_actions()
         self.panel.set_message(f"{verb} with {model.title} done in {result.seconds:.1f} s. "
                                "Hold \\ to compare with the original; Ctrl+Z undoes it.")
         self.statusBar().showMessage(f"{verb} done", 4000)

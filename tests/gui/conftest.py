@@ -37,8 +37,9 @@ class Slow(Model):
     def run(self, request: RunRequest, job):  # noqa: D102
         import time
 
+        preview = np.full((30, 40, 3), 200, np.uint8)
         for step in range(400):
-            job.update(step, 400, f"step {step}")
+            job.update(step, 400, f"step {step}", preview=preview if step == 1 else None)
             time.sleep(0.01)
         return np.zeros_like(request.photo)
 

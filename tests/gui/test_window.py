@@ -35,7 +35,9 @@ def test_opencv_telea_in_the_worker_changes_only_masked_pixels(window, qtbot, ph
     assert not window.document.mask.any()  # cleared after the repair, as asked
     assert window.document.modified and window.isWindowModified()
     assert "OpenCV Telea" in window.panel.message.text()
-    window.undo_action.trigger()  # the repair (and the clearing) is one step
+    assert window.undo_result_button.isEnabled()
+    window.undo_result_button.click()  # the repair (and the clearing) is one step
+    assert not window.undo_result_button.isEnabled()
     assert np.array_equal(window.document.rgb, photo_rgb)
     assert np.array_equal(window.document.mask.mask, mask)
     window.redo_action.trigger()
@@ -49,9 +51,11 @@ def test_keeping_the_mask_and_building_on_the_repair(window, qtbot):
     run_and_wait(window, qtbot)
     first = window.document.rgb.copy()
     assert window.document.mask.any()
+    paint_image_points(window.canvas, [(20.5, 20.5)])
+    assert not window.undo_result_button.isEnabled()  # the last step is a stroke now, not the result
     window.panel.controls()["radius"].set_value(12)
     run_and_wait(window, qtbot)
-    assert len(window.document.history.applied) == 3  # stroke, repair, repair
+    assert len(window.document.history.applied) == 4  # stroke, repair, stroke, repair
     window.undo_action.trigger()
     assert np.array_equal(window.document.rgb, first)
 
@@ -70,6 +74,8 @@ def test_cancel_and_a_second_run_is_refused_visibly(window, qtbot, photo_rgb):
     first = window.run
     qtbot.waitUntil(lambda: window.panel.progress.value() > 0, timeout=5000)
     assert window.panel.cancel_button.isVisible() and not window.panel.run_button.isEnabled()
+    qtbot.waitUntil(lambda: window.panel.preview.isVisible(), timeout=5000)  # the model's preview image
+    assert window.panel.preview.pixmap().width() == 40
     window.run_action.trigger()  # Ctrl+Return again while running
     assert window.run is first
     assert "still running" in window.panel.message.text()
