@@ -159,6 +159,7 @@ def panel(qtbot, train_registry, monkeypatch):
     if widget.running:
         widget.run.cancel()
         widget.run.wait(30)
+    qtbot.waitUntil(lambda: not widget._probing, timeout=30000)  # a folder-count probe still building a trainer
 
 
 def _setup(panel, folder, *, steps=20, name="mine", model="test-trainable"):
@@ -293,6 +294,15 @@ def test_bad_folders_show_a_clear_message(qtbot, panel, tmp_path):
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         pass
     assert "no readable photos" in panel.message.text() and "color" in panel.message.styleSheet()
+
+    notes = tmp_path / "notes"  # files, but no photos
+    notes.mkdir()
+    (notes / "readme.txt").write_text("no photos here")
+    panel.folder_fields[0].set_path(str(notes))
+    assert panel.start()
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        pass
+    assert "no readable photos (JPEG, PNG, WebP, TIFF or BMP) found" in panel.message.text()
 
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -436,4 +446,5 @@ def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, t
     training.delete_selected()
     combo = choices()
     assert [combo.itemText(i) for i in range(combo.count())] == ["starter"]
+    qtbot.waitUntil(lambda: not training._probing, timeout=30000)
     window.document = None  # closing in teardown must not prompt

@@ -18,7 +18,7 @@ from superqt.utils import create_worker
 
 from restorer.errors import Cancelled, InputError, RestorerError
 from restorer.gui.training.runs import RunRecord, unfinished_runs
-from restorer.gui.training.worker import Tick, TrainingRun
+from restorer.gui.training.worker import Tick, TrainingRun, import_torch_fully
 from restorer.models import Model
 from restorer.registry import Registry
 from restorer.training.run import TrainOptions
@@ -70,6 +70,7 @@ def declared_folder_count(model: Model) -> int | None:
 
 def probe_folder_count(model: Model) -> int:
     """The ``folders`` attribute of a trainer built for ``model`` from scratch (slow: builds networks)."""
+    import_torch_fully()
     import torch
 
     with torch.random.fork_rng():  # building networks draws random weights; leave the caller's stream alone

@@ -27,6 +27,16 @@ from restorer.gui.training.runs import RunRecord
 #: How often the GUI thread collects the worker's reports, in milliseconds.
 TICK_MS = 100
 
+_torch_import_lock = threading.Lock()
+
+
+def import_torch_fully() -> None:
+    """Import torch with the parts it imports lazily (the first optimizer pulls in ``torch._dynamo``),
+    one thread at a time: two worker threads doing that at once can see half-registered operators
+    (``'prims' object has no attribute 'sum'``)."""
+    with _torch_import_lock:
+        import torch._dynamo  # noqa: F401
+
 
 @dataclass
 class Tick:
@@ -146,6 +156,7 @@ class TrainingRun(QObject):
             self._recorded = True
 
     def _work(self) -> Path:
+        import_torch_fully()
         from restorer.training.run import train_model
 
         device = self.device
