@@ -49,7 +49,17 @@ def main() -> int:
 
     def shot(widget, name: str) -> None:
         wait(0.3)
-        widget.grab().save(str(OUT / name))
+        raw = OUT / f".{name}"
+        widget.grab().save(str(raw))
+        # Small enough for the repository: 80 % size, 256 colours.
+        from PIL import Image
+
+        with Image.open(raw) as image:
+            image = image.convert("RGB")
+            image = image.resize((image.width * 4 // 5, image.height * 4 // 5), Image.Resampling.LANCZOS)
+            image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+                OUT / name, optimize=True)
+        raw.unlink()
         print("saved", OUT / name)
 
     window = MainWindow(settings=settings, training=True)
@@ -78,13 +88,19 @@ def main() -> int:
     mouse(QEvent.Type.MouseMove, 520, 160, Qt.MouseButton.NoButton)  # the brush outline on show
     shot(window, "1-mask.png")
 
+    wanted = sys.argv[1] if len(sys.argv) > 1 else "inpaint-gan"
+    if wanted in window.registry.models:
+        window.panel.select(wanted)
     model = window.panel.current_model()
     print("repairing with", model.name if model else None)
     window.panel.clear_mask.setChecked(True)
     window.run_model()
-    wait(0.15)
+    until(lambda: window.panel.progress.maximum() > 0 or not window.run.running)
     shot(window, "2-running.png")
     until(lambda: not window.run.running)
+    if window.last_error is not None:
+        shot(window, "error.png")
+        print("error:", window.last_error.text())
     mouse(QEvent.Type.MouseMove, 700, 500, Qt.MouseButton.NoButton)
     shot(window, "3-repaired.png")
     QApplication.sendEvent(canvas, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\"))

@@ -268,7 +268,20 @@ class Canvas(QWidget):
             painter.drawImage(target, photo, source)
             if self.mask_visible and not self.compare:
                 painter.drawImage(target, self._overlay_image, source)
+        if self.compare:
+            self._paint_badge(painter, "Original")
         self._paint_brush_outline(painter)
+
+    def _paint_badge(self, painter: QPainter, text: str) -> None:
+        """A label in the top-left corner, so a person knows what they are looking at."""
+        metrics = painter.fontMetrics()
+        box = QRect(10, 10, metrics.horizontalAdvance(text) + 20, metrics.height() + 10)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 170))
+        painter.drawRoundedRect(box, 6, 6)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_brush_outline(self, painter: QPainter) -> None:
         if self._mouse is None or self._space or self._pan_from is not None:

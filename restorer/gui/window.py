@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setWidget(self.panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.model_dock = dock
         self.compare_button = QPushButton("Compare ( \\ )")
         self.compare_button.setToolTip("Hold to see the photo as it was opened (or hold \\)")
         self.compare_button.pressed.connect(lambda: self.canvas.set_compare(True))
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self._make_status_bar()
         self.setAcceptDrops(True)
         self.resize(1280, 820)
+        self.resizeDocks([dock], [340], Qt.Orientation.Horizontal)
 
         self.panel.runRequested.connect(self.run_model)
         self.panel.cancelRequested.connect(self.cancel_run)
@@ -598,6 +600,8 @@ class MainWindow(QMainWindow):
             from restorer.gui.training.link import attach_training_panel  # pyqtgraph: not at start-up
 
             self.training = attach_training_panel(self)
+            # The training panel is wide; the photo keeps most of the window.
+            self.resizeDocks([self.model_dock], [380], Qt.Orientation.Horizontal)
 
     def run_model(self) -> None:
         """Run the selected model on the photo and mask (Ctrl+Return)."""
