@@ -117,6 +117,17 @@ def photo_rgb() -> np.ndarray:
     return textured()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_user_settings(tmp_path_factory):
+    """Windows made with default settings write to a temporary folder, not the person's recent files."""
+    from PySide6.QtCore import QSettings
+
+    folder = str(tmp_path_factory.mktemp("user-settings"))
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def no_blocking_dialogs(monkeypatch):
     """A modal dialog would hang an offscreen test: answer them, and record what was asked."""

@@ -159,6 +159,12 @@ def test_keyboard_shortcuts_reach_the_actions(window, qtbot):
     assert window.document.mask.any()
     qtbot.keyClick(window.canvas, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.zoom == 1.0
+    qtbot.keyClick(window.canvas, Qt.Key.Key_BracketRight)
+    assert window.canvas.brush_size > 40
+    window.panel.select("opencv-telea")
+    with qtbot.waitSignal(window.runFinished, timeout=10_000):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert not np.array_equal(window.document.rgb, window.document.original_rgb)
 
 
 def test_holding_backslash_shows_the_original(window, qtbot):

@@ -322,3 +322,62 @@ def test_the_train_dock_joins_once_the_models_are_known_and_is_asked_before_clos
     assert not window.close() and asked == [1]
     window.training.confirm_close = lambda: True
     assert window.close()
+
+
+def test_sampling_works_without_an_open_photo(qtbot, registry, settings):
+    from restorer.gui import window as window_module
+    from restorer.gui.window import MainWindow
+
+    window = MainWindow(registry=registry, device="cpu", settings=settings)
+    qtbot.addWidget(window)
+    assert window.document is None and not window.save_as_action.isEnabled()
+    window.panel.select("opencv-telea")
+    window.run_action.trigger()
+    assert window.run is None  # a repair needs a photo: nothing starts
+    window.panel.select("test-sampler")
+    with qtbot.waitSignal(window.runFinished, timeout=10_000):
+        window.run_action.trigger()
+    new = window_module._windows[-1]
+    assert new.document.size == (48, 32) and window.document is None
+    new.set_document(None)
+    new.close()
+
+
+def test_start_up_opens_the_bundled_sample_with_its_mask_or_the_given_photo(qtbot, monkeypatch, tmp_path, settings):
+    from restorer.gui import app as app_module
+    from restorer.gui.window import MainWindow
+    from restorer.resources import sample_mask_path, sample_photo_path
+
+    monkeypatch.setattr(MainWindow, "start_background_loading", lambda self: None)  # no plugins, no torch here
+    window = app_module.open_window()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.document is not None, timeout=5000)
+    assert window.document.path == sample_photo_path()
+    assert window.document.mask.any()
+    assert np.array_equal(window.document.mask.mask, load_mask_array(sample_mask_path()))
+    assert window.training is None  # joins when the models are loaded
+    window.set_document(None)
+    window.close()
+
+    photo = tmp_path / "given.png"
+    write_photo(photo)
+    mask = tmp_path / "given_mask.png"
+    Image.fromarray(np.where(np.arange(120)[None, :] < 30, 255, 0).repeat(90, 0).astype(np.uint8), "L").save(mask)
+    window = app_module.open_window(str(photo), str(mask))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.document is not None, timeout=5000)
+    assert window.document.path == photo and window.document.mask.mask[:, :30].all()
+    assert not window.document.mask.mask[:, 30:].any()
+    window.set_document(None)
+
+
+def load_mask_array(path):
+    from restorer.images import load_mask
+
+    return load_mask(path)
+
+
+def test_default_settings_stay_out_of_the_home_folder(private_user_settings):
+    from PySide6.QtCore import QSettings
+
+    assert QSettings("Restorer", "Restorer").fileName().startswith(private_user_settings)
