@@ -30,7 +30,7 @@ class InpaintGAN(Model):
     title = "Inpaint GAN"
     task = "inpaint"
     trainable = True
-    preferred = True
+    default_priority = 100  # the default of `restorer inpaint` and the window
     description = ("Learned repair on top of a classical fill: sharper structure in wide holes than OpenCV; "
                    "'adapt_steps' first learns from the rest of this photo.")
 
