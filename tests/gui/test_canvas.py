@@ -176,3 +176,48 @@ def test_holding_backslash_shows_the_original(window, qtbot):
     assert abs(shown_color(window.canvas, 60.5, 45.5).red() - int(original[0])) <= 2
     qtbot.keyRelease(window.canvas, Qt.Key.Key_Backslash)
     assert not window.canvas.compare
+
+
+def test_a_stroke_repaints_only_the_rectangle_it_touched_on_a_large_photo(qtbot, registry, settings):
+    from PySide6.QtCore import QEvent, QObject
+
+    from restorer.gui.document import Document
+    from restorer.gui.window import MainWindow
+    from restorer.images import photo_from_array
+
+    big = np.zeros((3000, 4000, 3), np.uint8)
+    big[..., 1] = 90
+    window = MainWindow(Document(photo_from_array(big)), registry=registry, device="cpu", settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1000, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    canvas = window.canvas
+    canvas.set_zoom(1.0)
+    window.size_slider.setValue(20)
+    QApplication.processEvents()
+
+    painted = []
+
+    class Spy(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802
+            if obj is canvas and event.type() == QEvent.Type.Paint:
+                painted.append(event.rect())
+            return False
+
+    spy = Spy()
+    canvas.installEventFilter(spy)
+    start = QPointF(400, 300)
+    send_mouse(canvas, "press", start)
+    QApplication.processEvents()
+    for step in range(1, 6):
+        painted.clear()
+        send_mouse(canvas, "move", start + QPointF(step * 8, step * 3))
+        QApplication.processEvents()
+        assert painted, "the segment was not repainted"
+        # A 20-pixel brush moving 8 px, plus the brush outline: far from the 1000x600 view.
+        assert all(rect.width() * rect.height() < 60 * 60 for rect in painted), painted
+    send_mouse(canvas, "release", start + QPointF(40, 15))
+    canvas.removeEventFilter(spy)
+    assert window.document.mask.mask.sum() > 0
+    window.set_document(None)
