@@ -52,6 +52,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 def open_window(photo: str | None = None, mask: str | None = None) -> MainWindow:
     """Show a window at once, then open the photo (default: the bundled damaged sample) and load the models."""
     window = MainWindow(training=True)
+    window.restore_layout()
     window.show()
 
     def fill() -> None:

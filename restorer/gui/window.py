@@ -402,8 +402,20 @@ class MainWindow(QMainWindow):
             return
         if self.run is not None and self.run.running:
             self.run.cancel()
+        if self._wants_training:  # the main window: remember where it was
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.setValue("window/state", self.saveState())
         QApplication.instance().removeEventFilter(self)
         event.accept()
+
+    def restore_layout(self) -> None:
+        """Put the window and its docks back where the person left them last time."""
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
 
     # -- recent files -----------------------------------------------------------------------
 
