@@ -160,3 +160,14 @@ def test_set_mask_checks_the_size():
     wanted[2:4, 3:7] = True
     layer.set_mask(wanted)
     assert np.array_equal(layer.mask, wanted)
+
+
+def test_the_editing_model_imports_no_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import restorer.gui.brush, restorer.gui.history, restorer.gui.document\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'superqt'))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
