@@ -203,6 +203,10 @@ class MaskLayer:
         """Unpaint everything. With ``record=False`` the step is returned, not pushed (to compose it)."""
         return self._replace(np.zeros_like(self.coverage), "Clear mask", record=record)
 
+    def unpaint(self, where: np.ndarray, *, record: bool = True, description: str = "Clear mask") -> RegionSwap | None:
+        """Unpaint the pixels where ``where`` (``bool``) is true; the rest of the mask stays."""
+        return self._replace(np.where(where, 0, self.coverage).astype(np.uint8), description, record=record)
+
     def invert(self) -> RegionSwap | None:
         """Painted becomes unpainted and the other way round."""
         return self._replace(255 - self.coverage, "Invert mask")

@@ -103,8 +103,10 @@ class Document:
             swap.changes_photo = True  # type: ignore[attr-defined]
             edits.append(swap)
         if clear_mask:
-            # Cleared inside the same step: undoing the repair brings the mask back too.
-            cleared = self.mask.clear(record=False)
+            # Cleared inside the same step: undoing the repair brings the mask back too. Only what
+            # the model repaired is cleared: strokes painted while it ran stay for the next repair.
+            cleared = self.mask.clear(record=False) if coverage is None else self.mask.unpaint(
+                coverage > 0, record=False)
             if cleared is not None:
                 edits.append(cleared)
         if not edits:

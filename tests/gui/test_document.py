@@ -71,3 +71,14 @@ def test_alpha_is_kept_through_a_repair_and_save(tmp_path):
         with Image.open(tmp_path / name) as saved:
             assert saved.mode == "RGBA", name
             assert np.array_equal(np.asarray(saved)[..., 3], rgba[..., 3]), name
+
+
+def test_strokes_painted_while_a_model_ran_survive_clearing_the_mask():
+    rgb = textured()
+    document = Document(photo_from_array(rgb.copy()))
+    document.mask.stroke([(20.5, 20.5)], size=7)
+    snapshot = document.mask.coverage.copy()  # what the model ran with
+    document.mask.stroke([(90.5, 60.5)], size=7)  # painted during the run
+    document.apply_result(np.zeros_like(rgb), snapshot, "Repair", clear_mask=True)
+    assert not document.mask.mask[20, 20] and document.mask.mask[60, 90]
+    assert (document.rgb[60, 90] == rgb[60, 90]).all()  # not repaired: it was not in the run's mask
