@@ -305,11 +305,10 @@ class TrainingPanel(QWidget):
         return self._folder_counts.get(model.name, 1)
 
     def _probed(self, name: str, count: int) -> None:
-        if not isValid(self):  # the panel was closed while the probe ran
-            return
         self._probing.discard(name)
         self._folder_counts[name] = count
-        self._update_folders()
+        if isValid(self):  # the panel may have been closed while the probe ran
+            self._update_folders()
 
     def _update_folders(self) -> None:
         model = self.current_model()
