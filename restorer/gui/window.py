@@ -681,8 +681,9 @@ class MainWindow(QMainWindow):
 
     def _run_failed(self, exc: Exception) -> None:
         model = self.run.model if self.run else None
+        outcome = "nothing was generated" if model is not None and model.task == "sample" else "the photo is unchanged"
         if isinstance(exc, Cancelled):
-            self.panel.set_message("Cancelled; the photo is unchanged.")
+            self.panel.set_message(f"Cancelled; {outcome}.")
             self.statusBar().showMessage("Cancelled", 3000)
             return
         title = f"{model.title} failed" if model else "The model failed"
@@ -691,9 +692,9 @@ class MainWindow(QMainWindow):
         else:  # a bug in a plugin: say which, keep the traceback for the report
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             self.show_error(title, f"The model raised an unexpected error: {type(exc).__name__}"
-                                   f"{': ' + text if text else ''}\nThe photo is unchanged.",
+                                   f"{': ' + text if text else ''}\n{outcome[0].upper() + outcome[1:]}.",
                             "".join(traceback.format_exception(exc)))
-        self.panel.set_message(f"{title}; the photo is unchanged.")
+        self.panel.set_message(f"{title}; {outcome}.")
 
     def _run_finished(self) -> None:
         self.panel.set_running(False)
