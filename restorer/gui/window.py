@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         result_row.addWidget(self.undo_result_button)
         self.panel.layout().insertLayout(self.panel.layout().count() - 1, result_row)
         self._last_result = None  # the history step of the last model result
+        self._run_document: Document | None = None
 
         self._make_actions()
         self._make_menus()
@@ -640,6 +641,7 @@ class MainWindow(QMainWindow):
         photo = document.rgb if (document is not None and model.task != "sample") else None
         coverage = document.mask.coverage if (document is not None and model.task != "sample") else None
         self.run = ModelRun(model, photo, coverage, self.panel.values(), self.device, self)
+        self._run_document = document  # a result belongs to the photo it was computed from
         self.run.progressed.connect(self._run_progressed)
         self.run.succeeded.connect(self._run_succeeded)
         self.run.failed.connect(self._run_failed)
@@ -666,8 +668,8 @@ class MainWindow(QMainWindow):
             self.panel.set_message(f"Generated with {model.title} in {result.seconds:.1f} s; "
                                    "it opened in a new window.")
             return window
-        if self.document is None or result.image.shape != self.document.rgb.shape:
-            self.panel.set_message("The photo changed size while the model ran; the result was dropped.")
+        if self.document is None or self.document is not self._run_document:
+            self.panel.set_message("Another photo was opened while the model ran; its result was dropped.")
             return None
         verb = TASK_TITLES.get(model.task, "Run")
         clear = model.task == "inpaint" and self.panel.clear_mask.isChecked()

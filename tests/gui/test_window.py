@@ -381,3 +381,16 @@ def test_default_settings_stay_out_of_the_home_folder(private_user_settings):
     from PySide6.QtCore import QSettings
 
     assert QSettings("Restorer", "Restorer").fileName().startswith(private_user_settings)
+
+
+def test_a_result_for_a_photo_that_was_replaced_meanwhile_is_dropped(window, qtbot, tmp_path):
+    window.panel.select("opencv-telea")
+    paint_image_points(window.canvas, [(60.5, 45.5)])
+    source = tmp_path / "other.png"
+    write_photo(source, textured(seed=9))
+    window.run_action.trigger()
+    assert window.open_path(source)  # before the worker's result arrives on the GUI thread
+    qtbot.waitUntil(lambda: not window.run.running, timeout=10_000)
+    assert np.array_equal(window.document.rgb, textured(seed=9))
+    assert not window.document.history.can_undo
+    assert "dropped" in window.panel.message.text()
