@@ -1,7 +1,7 @@
 """Running a fully convolutional network on a large photo in overlapping, blended tiles.
 
 Memory stays bounded by the tile size; overlapping tiles are cross-faded with
-linear ramps, so no seam shows where two tiles meet. (Also used by the VAE plugin.)
+linear ramps that ignore each tile's outermost pixels, so no seam shows where two tiles meet. (Also used by the VAE plugin.)
 """
 
 from __future__ import annotations
@@ -22,9 +22,18 @@ def _starts(length: int, tile: int, step: int) -> list[int]:
 
 
 def _ramp(length: int, overlap: int, fade_start: bool, fade_end: bool) -> torch.Tensor:
-    """1 in the middle, rising linearly over ``overlap`` pixels at each side that meets another tile."""
+    """Per-pixel weight of a tile along one axis: 1 inside, fading at each side that meets another tile.
+
+    Over the ``overlap`` pixels two tiles share, the outer quarter of each tile gets
+    (almost) no weight, since a network's output is least reliable next to the
+    tile's edge, where it sees padding instead of the photo; the middle half cross-fades linearly.
+    """
     weight = torch.ones(length)
-    ramp = (torch.arange(overlap, dtype=torch.float32) + 0.5) / overlap
+    if overlap == 0:
+        return weight
+    margin = overlap // 4
+    position = torch.arange(overlap, dtype=torch.float32) + 0.5
+    ramp = ((position - margin) / max(1, overlap - 2 * margin)).clamp(1e-4, 1.0)
     span = min(overlap, length)
     if fade_start:
         weight[:span] = torch.minimum(weight[:span], ramp[:span])
@@ -43,44 +52,44 @@ def pad_to_multiple(image: torch.Tensor, multiple: int) -> torch.Tensor:
     return nn.functional.pad(image, (0, pad_w, 0, pad_h), mode=mode)
 
 
-def run_padded(fn: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor, multiple: int) -> torch.Tensor:
-    """``fn(image)`` after padding height and width up to a multiple of ``multiple``, cropped back."""
-    height, width = image.shape[-2:]
-    return fn(pad_to_multiple(image, multiple))[..., :height, :width]
-
-
 def tiled_apply(fn: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor, *, tile: int, overlap: int,
                 multiple: int = 1, progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
     """Apply a size-preserving ``fn`` to ``image (1, C, H, W)`` tile by tile; returns ``(1, C_out, H, W)``.
 
-    Tiles are ``tile`` pixels square and overlap by ``overlap``; each output pixel is
-    the weighted mean of the tiles covering it. A photo that fits in one tile is
-    run in one piece, exactly as ``fn`` would.
+    The image is reflect-padded to a multiple of ``multiple`` (the padding is cropped
+    off the result). Tiles are ``tile`` pixels square (rounded down to a multiple of
+    ``multiple``) and overlap by ``overlap``; each output pixel is the weighted mean
+    of the tiles covering it. A photo that fits in one tile is run in one piece,
+    exactly as ``fn`` would.
     """
+    tile -= tile % multiple  # every tile must suit the network
     if overlap >= tile:
         raise ValueError(f"overlap ({overlap}) must be smaller than the tile ({tile})")
     height, width = image.shape[-2:]
-    rows, cols = _starts(height, tile, tile - overlap), _starts(width, tile, tile - overlap)
+    # pad the photo once, so a tile at its edge sees the same padding a one-piece run would
+    padded = pad_to_multiple(image, multiple)
+    full_h, full_w = padded.shape[-2:]
+    rows, cols = _starts(full_h, tile, tile - overlap), _starts(full_w, tile, tile - overlap)
     if len(rows) == 1 and len(cols) == 1:
-        out = run_padded(fn, image, multiple)
+        out = fn(padded)[..., :height, :width]
         if progress is not None:
             progress(1, 1)
         return out
     out: torch.Tensor | None = None
-    norm = torch.zeros(1, 1, height, width, device=image.device)
+    norm = torch.zeros(1, 1, full_h, full_w, device=image.device)
     total, done = len(rows) * len(cols), 0
     for top in rows:
         for left in cols:
-            bottom, right = min(top + tile, height), min(left + tile, width)
-            piece = run_padded(fn, image[..., top:bottom, left:right], multiple)
+            bottom, right = min(top + tile, full_h), min(left + tile, full_w)
+            piece = fn(padded[..., top:bottom, left:right])
             if out is None:
-                out = torch.zeros(1, piece.shape[1], height, width, device=image.device, dtype=piece.dtype)
-            wy = _ramp(bottom - top, overlap, top > 0, bottom < height)
-            wx = _ramp(right - left, overlap, left > 0, right < width)
+                out = torch.zeros(1, piece.shape[1], full_h, full_w, device=image.device, dtype=piece.dtype)
+            wy = _ramp(bottom - top, overlap, top > 0, bottom < full_h)
+            wx = _ramp(right - left, overlap, left > 0, right < full_w)
             weight = (wy[:, None] * wx[None, :]).to(image.device)
             out[..., top:bottom, left:right] += piece * weight
             norm[..., top:bottom, left:right] += weight
             done += 1
             if progress is not None:
                 progress(done, total)
-    return out / norm
+    return (out / norm)[..., :height, :width]
