@@ -109,6 +109,10 @@ class MainWindow(QMainWindow):
         result_row.addWidget(self.compare_button)
         result_row.addWidget(self.undo_result_button)
         self.panel.layout().insertLayout(self.panel.layout().count() - 1, result_row)
+        # Buttons do not take the keyboard focus: Space is for panning, not for pressing Repair again.
+        for button in (self.compare_button, self.undo_result_button, self.panel.run_button,
+                       self.panel.cancel_button, self.panel.reset_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._last_result = None  # the history step of the last model result
         self._run_document: Document | None = None
 
