@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
         if document is not None:
             document.history.listeners.append(self._history_changed)
         self.canvas.set_document(document)
+        self._show_zoom(self.canvas.zoom)
         if document is None:
             self.size_label.setText("")
         else:
@@ -722,6 +723,9 @@ class MainWindow(QMainWindow):
         self.cursor_label.setText("" if pixel is None else f"{pixel[0]}, {pixel[1]}")
 
     def _show_zoom(self, zoom: float) -> None:
+        if self.document is None:
+            self.zoom_label.setText("")
+            return
         self.zoom_label.setText(f"{zoom * 100:.0f}%" if zoom >= 0.1 else f"{zoom * 100:.1f}%")
 
     def _show_device(self) -> None:
