@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from restorer.gui.brush import MAX_SIZE, MIN_SIZE
+from restorer.gui.display import DisplayImage, level_for
 from restorer.gui.document import Document
 from restorer.pipeline import Box
 
@@ -50,12 +51,6 @@ def _rgb32(rgb: np.ndarray) -> np.ndarray:
     return out
 
 
-def _image(buffer: np.ndarray, fmt: QImage.Format) -> QImage:
-    height, width = buffer.shape[:2]
-    # The QImage reads the numpy buffer in place; the canvas keeps the buffer alive.
-    return QImage(buffer.data, width, height, width * 4, fmt)
-
-
 class Canvas(QWidget):
     """Shows a :class:`Document` and paints its mask with the mouse."""
 
@@ -81,13 +76,10 @@ class Canvas(QWidget):
         self._fit_mode = True
         # The overlay table as one 32-bit pixel per coverage value: indexing with it is one lookup a pixel.
         self._table = overlay_table().view(np.uint32).reshape(256)
-        self._photo_buffer: np.ndarray | None = None
-        self._overlay_buffer: np.ndarray | None = None
-        self._overlay_pixels: np.ndarray | None = None
-        self._original_buffer: np.ndarray | None = None
-        self._photo_image: QImage | None = None
-        self._overlay_image: QImage | None = None
-        self._original_image: QImage | None = None
+        self._photo: DisplayImage | None = None
+        self._overlay: DisplayImage | None = None
+        self._overlay_pixels: np.ndarray | None = None  # the overlay buffer seen as one uint32 a pixel
+        self._original: DisplayImage | None = None  # made when first compared
         self._mouse: QPointF | None = None
         self._pan_from: tuple[QPointF, QPointF] | None = None
         self._space = False
@@ -102,38 +94,38 @@ class Canvas(QWidget):
             self.document.mask.listeners.remove(self._mask_changed)
             self.document.photo_listeners.remove(self._photo_changed)
         self.document = document
-        self._original_buffer = self._original_image = None
+        self._original = None
         if document is None:
-            self._photo_buffer = self._overlay_buffer = None
-            self._photo_image = self._overlay_image = None
+            self._photo = self._overlay = None
+            self._overlay_pixels = None
         else:
-            self._photo_buffer = _rgb32(document.rgb)
-            self._overlay_buffer = self._table[document.mask.coverage].view(np.uint8).reshape(
-                document.mask.coverage.shape + (4,))
-            self._overlay_pixels = self._overlay_buffer.view(np.uint32).reshape(document.mask.coverage.shape)
-            self._photo_image = _image(self._photo_buffer, QImage.Format.Format_RGB32)
-            self._overlay_image = _image(self._overlay_buffer, QImage.Format.Format_ARGB32_Premultiplied)
+            self._photo = DisplayImage(_rgb32(document.rgb), QImage.Format.Format_RGB32)
+            overlay = self._table[document.mask.coverage]
+            self._overlay_pixels = overlay
+            self._overlay = DisplayImage(overlay.view(np.uint8).reshape(overlay.shape + (4,)),
+                                         QImage.Format.Format_ARGB32_Premultiplied)
             document.mask.listeners.append(self._mask_changed)
             document.photo_listeners.append(self._photo_changed)
         self.fit()
 
     def _mask_changed(self, box: Box) -> None:
-        assert self.document is not None and self._overlay_buffer is not None
+        assert self.document is not None and self._overlay is not None
         self._overlay_pixels[box.slices] = self._table[self.document.mask.coverage[box.slices]]
+        self._overlay.changed(box)
         self.update(self.widget_rect(box))
 
     def _photo_changed(self, box: Box) -> None:
-        assert self.document is not None and self._photo_buffer is not None
-        self._photo_buffer[box.slices] = _rgb32(self.document.rgb[box.slices])
+        assert self.document is not None and self._photo is not None
+        self._photo.buffer[box.slices] = _rgb32(self.document.rgb[box.slices])
+        self._photo.changed(box)
         self.update(self.widget_rect(box))
 
     def set_compare(self, on: bool) -> None:
         """Show the photo as it was opened (``True``) or as it is now."""
         if on == self.compare:
             return
-        if on and self.document is not None and self._original_image is None:
-            self._original_buffer = _rgb32(self.document.original_rgb)
-            self._original_image = _image(self._original_buffer, QImage.Format.Format_RGB32)
+        if on and self.document is not None and self._original is None:
+            self._original = DisplayImage(_rgb32(self.document.original_rgb), QImage.Format.Format_RGB32)
         self.compare = on
         self.update()
 
@@ -247,7 +239,7 @@ class Canvas(QWidget):
         painter = QPainter(self)
         exposed = event.rect()
         painter.fillRect(exposed, BACKGROUND)
-        if self.document is None or self._photo_image is None:
+        if self.document is None or self._photo is None:
             painter.setPen(QColor(150, 150, 155))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
             return
@@ -259,15 +251,17 @@ class Canvas(QWidget):
         bottom = min(height, math.ceil((exposed.bottom() + 1 - self.offset.y()) / self.zoom))
         if left < right and top < bottom:
             painter.setClipRect(exposed)
-            source = QRectF(left, top, right - left, bottom - top)
             target = QRectF(self.offset.x() + left * self.zoom, self.offset.y() + top * self.zoom,
                             (right - left) * self.zoom, (bottom - top) * self.zoom)
+            # Zoomed out, draw from a level averaged down (no moiré); the same rectangle, in its pixels.
+            factor = level_for(self.zoom)
+            source = QRectF(left / factor, top / factor, (right - left) / factor, (bottom - top) / factor)
             # Smooth when shrinking; show real pixels when enlarging, as photo editors do.
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 1)
-            photo = self._original_image if self.compare and self._original_image else self._photo_image
-            painter.drawImage(target, photo, source)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom * factor < 1)
+            photo = self._original if self.compare and self._original is not None else self._photo
+            painter.drawImage(target, photo.image(factor), source)
             if self.mask_visible and not self.compare:
-                painter.drawImage(target, self._overlay_image, source)
+                painter.drawImage(target, self._overlay.image(factor), source)
         if self.compare:
             self._paint_badge(painter, "Original")
         self._paint_brush_outline(painter)

@@ -221,3 +221,32 @@ def test_a_stroke_repaints_only_the_rectangle_it_touched_on_a_large_photo(qtbot,
     canvas.removeEventFilter(spy)
     assert window.document.mask.mask.sum() > 0
     window.set_document(None)
+
+
+def test_zoomed_out_the_photo_is_averaged_not_sampled(qtbot, registry, settings):
+    from restorer.gui.document import Document
+    from restorer.gui.window import MainWindow
+    from restorer.images import photo_from_array
+
+    # One-pixel stripes: sampling shows black or white (moiré); averaging shows grey.
+    stripes = np.zeros((1200, 1600, 3), np.uint8)
+    stripes[:, ::2] = 255
+    window = MainWindow(Document(photo_from_array(stripes)), registry=registry, device="cpu", settings=settings)
+    qtbot.addWidget(window)
+    window.resize(900, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    canvas = window.canvas
+    canvas.set_zoom(0.3)  # sampling positions fall at varying fractions of a pixel here
+    image = canvas.grab().toImage()
+    centre = canvas.image_to_widget(800, 600).toPoint()
+    greys = [image.pixelColor(centre.x() + dx, centre.y()).red() for dx in range(-20, 20)]
+    assert all(100 <= g <= 155 for g in greys), greys
+    # Painting at that zoom still shows the mask where it is, through the averaged overlay.
+    window.size_slider.setValue(200)
+    paint_image_points(canvas, [(800.5, 600.5)])
+    image = canvas.grab().toImage()
+    assert image.pixelColor(centre).blue() > 200 and image.pixelColor(centre).red() < 100
+    far = canvas.image_to_widget(200, 200).toPoint()
+    assert 100 <= image.pixelColor(far).red() <= 155
+    window.set_document(None)

@@ -1,0 +1,82 @@
+"""What the canvas draws: a display buffer shared with a QImage, plus downscaled levels for zooming out.
+
+Drawing a 24-megapixel photo at 15 % by sampling it would alias (fine textures
+shimmer into moiré) and read far more memory than needed. Like photo editors, the
+canvas draws from a copy averaged down by 2, 4 or 8 when zoomed out. The levels are
+made on first use and kept up to date rectangle by rectangle, so a brush stroke
+costs the same with them as without.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from restorer.pipeline import Box
+
+#: The most a level averages down (1/8: a 6000-pixel-wide photo becomes 750 wide).
+MAX_FACTOR = 8
+
+
+def level_for(zoom: float) -> int:
+    """The level factor (1, 2, 4 or 8) to draw at ``zoom``: never below the screen's resolution."""
+    factor = 1
+    while factor * 2 <= MAX_FACTOR and zoom * factor * 2 <= 1.0:
+        factor *= 2
+    return factor
+
+
+def _qimage(buffer: np.ndarray, fmt: QImage.Format) -> QImage:
+    height, width = buffer.shape[:2]
+    # The QImage reads the numpy buffer in place; the owner keeps the buffer alive.
+    return QImage(buffer.data, width, height, width * 4, fmt)
+
+
+class DisplayImage:
+    """A ``(H, W, 4) uint8`` buffer in a QImage format of 32 bits a pixel, with its levels."""
+
+    def __init__(self, buffer: np.ndarray, fmt: QImage.Format):
+        self.buffer = buffer
+        self.format = fmt
+        self._images: dict[int, QImage] = {1: _qimage(buffer, fmt)}
+        self._levels: dict[int, np.ndarray] = {1: buffer}
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the full-size buffer."""
+        return self.buffer.shape[1], self.buffer.shape[0]
+
+    def image(self, factor: int = 1) -> QImage:
+        """The image averaged down by ``factor`` (1: the buffer itself), made on first use."""
+        if factor not in self._images:
+            height, width = self.buffer.shape[:2]
+            level = np.empty((-(-height // factor), -(-width // factor), 4), np.uint8)
+            self._levels[factor] = level
+            self._fill(factor, Box(0, 0, height, width))
+            self._images[factor] = _qimage(level, self.format)
+        return self._images[factor]
+
+    def changed(self, box: Box) -> None:
+        """Bring the levels up to date after ``buffer[box]`` changed."""
+        for factor in self._levels:
+            if factor > 1:
+                self._fill(factor, box)
+
+    def _fill(self, factor: int, box: Box) -> None:
+        import cv2
+
+        height, width = self.buffer.shape[:2]
+        # The box grown to whole blocks of the level.
+        top, left = box.top // factor * factor, box.left // factor * factor
+        bottom = min(height, -(-box.bottom // factor) * factor)
+        right = min(width, -(-box.right // factor) * factor)
+        rows, cols = -(-(bottom - top) // factor), -(-(right - left) // factor)
+        source = self.buffer[top:bottom, left:right]
+        if source.shape[0] != rows * factor or source.shape[1] != cols * factor:
+            # A partial block at the photo's far edge: repeat its last row/column to fill it.
+            source = np.pad(source, ((0, rows * factor - source.shape[0]),
+                                     (0, cols * factor - source.shape[1]), (0, 0)), mode="edge")
+        level = self._levels[factor]
+        # An exact integer shrink with INTER_AREA is the plain average of each block.
+        level[top // factor:top // factor + rows, left // factor:left // factor + cols] = cv2.resize(
+            source, (cols, rows), interpolation=cv2.INTER_AREA)
