@@ -31,7 +31,9 @@ def main() -> int:
 
     app = create_app()
     OUT.mkdir(parents=True, exist_ok=True)
-    settings = QSettings(str(OUT / ".settings.ini"), QSettings.Format.IniFormat)
+    import tempfile
+
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
 
     def wait(seconds: float) -> None:
         end = time.time() + seconds
@@ -122,7 +124,6 @@ def main() -> int:
             new.close()
     window.set_document(None)
     window.close()
-    (OUT / ".settings.ini").unlink(missing_ok=True)
     return 0
 
 
