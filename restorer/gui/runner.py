@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import create_worker
 
 from restorer.jobs import Job, Progress
@@ -24,6 +24,17 @@ class RunResult:
     coverage: np.ndarray | None  # the mask the model ran with (None: the whole photo)
     seconds: float
     device: str
+
+
+def make_room_in_thread_pool() -> None:
+    """Let the next worker start at once, even while long work (a training run) holds the pool's threads.
+
+    superqt's workers share Qt's global thread pool, sized by the CPU count: on a
+    two-core machine a training run and a model load would otherwise queue a repair.
+    """
+    pool = QThreadPool.globalInstance()
+    if pool.activeThreadCount() >= pool.maxThreadCount():
+        pool.setMaxThreadCount(pool.activeThreadCount() + 1)
 
 
 class ModelRun(QObject):
@@ -56,6 +67,7 @@ class ModelRun(QObject):
         self.running = True
         self._worker = create_worker(self._work, _start_thread=False, _connect={
             "returned": self.succeeded.emit, "errored": self.failed.emit, "finished": self._done})
+        make_room_in_thread_pool()
         self._worker.start()
 
     def cancel(self) -> None:

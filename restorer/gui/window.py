@@ -19,7 +19,7 @@ from restorer.gui.brush import MAX_SIZE, MIN_SIZE
 from restorer.gui.canvas import Canvas
 from restorer.gui.document import Document
 from restorer.gui.panel import TASK_TITLES, ModelPanel
-from restorer.gui.runner import ModelRun, RunResult
+from restorer.gui.runner import ModelRun, RunResult, make_room_in_thread_pool
 from restorer.images import PHOTO_SUFFIXES, photo_from_array
 from restorer.jobs import Progress
 from restorer.registry import Registry
@@ -592,8 +592,10 @@ class MainWindow(QMainWindow):
             return registry, device, name
 
         self.statusBar().showMessage("Loading models…")
-        self._loader = create_worker(load, _start_thread=True, _connect={
+        self._loader = create_worker(load, _start_thread=False, _connect={
             "returned": self._loaded, "errored": self._loading_failed})
+        make_room_in_thread_pool()
+        self._loader.start()
 
     def _loaded(self, result) -> None:
         registry, device, name = result

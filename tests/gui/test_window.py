@@ -394,3 +394,27 @@ def test_a_result_for_a_photo_that_was_replaced_meanwhile_is_dropped(window, qtb
     assert np.array_equal(window.document.rgb, textured(seed=9))
     assert not window.document.history.can_undo
     assert "dropped" in window.panel.message.text()
+
+
+def test_a_run_starts_at_once_while_long_work_holds_every_pool_thread(window, qtbot):
+    import threading
+
+    from PySide6.QtCore import QThreadPool
+    from superqt.utils import create_worker
+
+    pool = QThreadPool.globalInstance()
+    release = threading.Event()
+    blockers = []
+    for _ in range(pool.maxThreadCount()):  # e.g. a training run and a model load
+        worker = create_worker(release.wait, 20, _start_thread=False, _ignore_errors=True)
+        worker.start()
+        blockers.append(worker)
+    qtbot.waitUntil(lambda: pool.activeThreadCount() >= pool.maxThreadCount(), timeout=5000)
+    try:
+        window.panel.select("opencv-telea")
+        paint_image_points(window.canvas, [(60.5, 45.5)])
+        run_and_wait(window, qtbot, timeout=5000)
+        assert window.document.history.undo_description.startswith("Repair")
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=5000)
