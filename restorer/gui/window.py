@@ -6,7 +6,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
                                QMainWindow,
@@ -321,6 +321,7 @@ class MainWindow(QMainWindow):
         _windows.append(window)
         window.destroyed.connect(lambda *_: _windows.remove(window) if window in _windows else None)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        window.move(self.pos() + QPoint(40, 40))  # cascaded, so both windows can be seen
         window.show()
         return window
 
