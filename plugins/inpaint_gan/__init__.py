@@ -19,7 +19,7 @@ from restorer.models import Model, RunRequest, choice_param, int_param
 from restorer.weights import STARTER, find_weights, list_weights, load_weights
 
 NAME = "inpaint-gan"
-#: Per-photo adaptation steps a person can ask for (each ~0.3 s on 2 CPU cores).
+#: Most per-photo adaptation steps a person can ask for (each step trains on 4 crops of 128 pixels).
 MAX_ADAPT_STEPS = 1000
 
 
@@ -31,7 +31,7 @@ class InpaintGAN(Model):
     task = "inpaint"
     trainable = True
     default_priority = 100  # the default of `restorer inpaint` and the window
-    description = ("Learned repair on top of a classical fill: sharper structure in wide holes than OpenCV; "
+    description = ("A learned correction of OpenCV Telea's fill (U-Net with an image-wide Fourier unit); "
                    "'adapt_steps' first learns from the rest of this photo.")
 
     def __init__(self) -> None:
@@ -40,7 +40,7 @@ class InpaintGAN(Model):
         self.params = (
             choice_param("weights", default, names, help="starter weights or weights you trained"),
             int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS,
-                      help="fine-tune on this photo's undamaged pixels first (slower, often better)"),
+                      help="fine-tune on this photo's undamaged pixels first (slower)"),
             int_param("radius", 5, 1, 50, help="Telea neighbourhood (pixels) of the first, classical fill"),
             int_param("seed", 0, 0, 2**31 - 1, help="random seed of the adaptation"),
         )
