@@ -20,7 +20,7 @@ from restorer.gui.canvas import Canvas
 from restorer.gui.document import Document
 from restorer.gui.panel import TASK_TITLES, ModelPanel
 from restorer.gui.runner import ModelRun, RunResult, make_room_in_thread_pool
-from restorer.images import PHOTO_SUFFIXES, photo_from_array
+from restorer.images import PHOTO_SUFFIXES, SAVE_FORMATS, photo_from_array
 from restorer.jobs import Progress
 from restorer.registry import Registry
 
@@ -332,8 +332,7 @@ class MainWindow(QMainWindow):
         document = self.document
         if document is None:
             return False
-        if document.path is None or document.path.suffix.lower() not in {".png", ".jpg", ".jpeg", ".webp",
-                                                                         ".tif", ".tiff", ".bmp"}:
+        if document.path is None or document.path.suffix.lower() not in SAVE_FORMATS:
             return self.save_as()
         if not document.may_overwrite_source:
             answer = ask_overwrite_original(self, document.path.name)
@@ -356,7 +355,7 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         path = Path(path)
-        if path.suffix.lower() not in {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}:
+        if path.suffix.lower() not in SAVE_FORMATS:
             path = path.with_suffix(SAVE_FILTERS.get(picked, ".png"))
         quality = 95
         if path.suffix.lower() in (".jpg", ".jpeg", ".webp"):
@@ -672,13 +671,13 @@ class MainWindow(QMainWindow):
         if model.task == "sample":
             count = len(_windows) + 1
             photo = photo_from_array(np.ascontiguousarray(result.image))
-            window = self.open_document_window(Document(photo, title=f"{model.title} sample {count}"))
+            self.open_document_window(Document(photo, title=f"{model.title} sample {count}"))
             self.panel.set_message(f"Generated with {model.title} in {result.seconds:.1f} s; "
                                    "it opened in a new window.")
-            return window
+            return
         if self.document is None or self.document is not self._run_document:
             self.panel.set_message("Another photo was opened while the model ran; its result was dropped.")
-            return None
+            return
         verb = TASK_TITLES.get(model.task, "Run")
         clear = model.task == "inpaint" and self.panel.clear_mask.isChecked()
         self._last_result = self.document.apply_result(result.image, result.coverage,
@@ -687,7 +686,6 @@ class MainWindow(QMainWindow):
         self.panel.set_message(f"{verb} with {model.title} done in {result.seconds:.1f} s. "
                                "Hold \\ to compare with the original; Ctrl+Z undoes it.")
         self.statusBar().showMessage(f"{verb} done", 4000)
-        return None
 
     def _run_failed(self, exc: Exception) -> None:
         model = self.run.model if self.run else None
