@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import create_worker
 
-from restorer.jobs import Job, Progress
+from restorer.jobs import Job
 from restorer.models import Model
 from restorer.pipeline import run_model
 
@@ -94,4 +94,4 @@ class ModelRun(QObject):
         return RunResult(self.model, image, coverage, time.perf_counter() - started, device)
 
 
-__all__ = ["ModelRun", "RunResult", "Progress"]
+__all__ = ["ModelRun", "RunResult", "make_room_in_thread_pool"]
