@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 
 import numpy as np
@@ -110,6 +111,17 @@ def _rank_main(rank: int, world: int, port: int, folder: str, out: str) -> None:
     result = train(trainer, [PhotoFolder.scan(folder)], _config(STEPS),
                    checkpoint=os.path.join(out, f"checkpoint-{rank}.safetensors"), job=job)
     save_file(_state(trainer), os.path.join(out, f"weights-{rank}.safetensors"))
+
+    # machines without shared storage: rank 1's "node" lacks the run folder; rank 0 sends its checkpoint
+    node = os.path.join(out, f"node{rank}")
+    os.makedirs(node)
+    if rank == 0:
+        shutil.copy(os.path.join(out, "checkpoint-0.safetensors"), os.path.join(node, "checkpoint.safetensors"))
+    session.share_file(os.path.join(node, "checkpoint.safetensors"))
+    resumed = NormTrainer()
+    train(resumed, [PhotoFolder.scan(folder)], _config(STEPS + 2),
+          checkpoint=os.path.join(node, "checkpoint.safetensors"), resume=True)
+    save_file(_state(resumed), os.path.join(out, f"resumed-{rank}.safetensors"))
     with open(os.path.join(out, f"rank-{rank}.json"), "w") as handle:
         json.dump({"step": result.step, "first_batch_mean": trainer.first_batch_mean, "reported": reported,
                    "scale": trainer.scalers["net"].get_scale()}, handle)
@@ -141,6 +153,14 @@ def test_two_gloo_ranks_train_identically_and_resume_in_one_process(tmp_path):
     # only rank 0 reports progress and writes the checkpoint
     assert ranks[0]["reported"] == list(range(1, STEPS + 1)) and ranks[1]["reported"] == []
     assert (out / "checkpoint-0.safetensors").is_file() and not (out / "checkpoint-1.safetensors").exists()
+
+    # a data-parallel resume where rank 1 had no checkpoint: it received rank 0's, and both went on alike
+    assert load_checkpoint(out / "node1" / "checkpoint.safetensors").step == STEPS  # received, not written
+    assert load_checkpoint(out / "node0" / "checkpoint.safetensors").step == STEPS + 2
+    r0, r1 = load_file(str(out / "resumed-0.safetensors")), load_file(str(out / "resumed-1.safetensors"))
+    for key in r0:
+        torch.testing.assert_close(r0[key], r1[key], rtol=0, atol=1e-6, msg=key)
+    assert any(not torch.equal(r0[key], w0[key]) for key in r0), "the resumed run did not train"
 
     # the checkpoint resumes in a single process, with the weights the ranks ended with
     assert distributed.current() is None

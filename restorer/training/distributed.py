@@ -18,7 +18,8 @@ command with ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and
 - wraps the job so that a cancel (Ctrl+C, SIGTERM) on any rank stops every
   rank after the same step, and only rank 0 reports progress.
 
-Only rank 0 writes checkpoints, logs and the exported weights. The trainer's
+Only rank 0 writes checkpoints, logs and the exported weights; on ``--resume`` it
+sends its checkpoint to the ranks that lack it (:meth:`Session.share_file`). The trainer's
 own code is unchanged: this works on every :class:`~restorer.training.loop.Trainer`,
 also those that call ``optimizer.step()`` themselves.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -155,6 +157,34 @@ class Session:
         sequence = np.random.SeedSequence([int(seed), int(step), self.rank])
         data_rng.bit_generator.state = np.random.default_rng(sequence).bit_generator.state
         torch.manual_seed(int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1)))
+
+    def share_file(self, path: str | os.PathLike) -> None:
+        """Give every rank rank 0's copy of ``path`` (the checkpoint to resume from), written where it is
+        missing or differs: machines without shared storage resume from the first machine's run folder.
+
+        Sent as a byte tensor (nothing is pickled). When rank 0 has no such file, nothing happens.
+        """
+        import torch
+        import torch.distributed as dist
+
+        from restorer.images import atomic_write
+
+        path = Path(path)
+        data = path.read_bytes() if self.is_main and path.is_file() else b""
+        size = torch.tensor([len(data)], dtype=torch.int64, device=self.device)
+        dist.broadcast(size, src=0)
+        if int(size.item()) == 0:
+            return
+        if self.is_main:
+            buffer = torch.frombuffer(bytearray(data), dtype=torch.uint8).to(self.device)
+        else:
+            buffer = torch.empty(int(size.item()), dtype=torch.uint8, device=self.device)
+        dist.broadcast(buffer, src=0)
+        if not self.is_main:
+            blob = buffer.cpu().numpy().tobytes()
+            if not path.is_file() or path.read_bytes() != blob:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(path, blob, overwrite=True)
 
     # -- weights and gradients -----------------------------------------------------------------
 

@@ -62,6 +62,8 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     session = init_from_env(device)  # None unless started by torchrun as one of several ranks
     if session is not None:
         device = session.device  # cuda:LOCAL_RANK, or cpu
+        if resume:
+            session.share_file(checkpoint)  # machines without shared storage get rank 0's checkpoint
     folders = [PhotoFolder.scan(folder) for folder in data]
     trainer = model.make_trainer(options, device)
     config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
