@@ -29,6 +29,8 @@ BACKGROUND = QColor(38, 38, 41)
 # A cool blue: unlike red or pink it stands out on skin, wood and the usual stains and scratches.
 MASK_COLOR = (40, 110, 255)
 MASK_OPACITY = 0.6
+#: Side of the checkerboard squares behind transparent pixels, in photo pixels.
+CHECKER = 8
 
 
 def overlay_table(color: tuple[int, int, int] = MASK_COLOR, opacity: float = MASK_OPACITY) -> np.ndarray:
@@ -41,8 +43,19 @@ def overlay_table(color: tuple[int, int, int] = MASK_COLOR, opacity: float = MAS
     return table
 
 
-def _rgb32(rgb: np.ndarray) -> np.ndarray:
-    """``(H, W, 3)`` RGB to the ``(H, W, 4)`` byte layout of ``QImage.Format_RGB32``."""
+def _rgb32(rgb: np.ndarray, alpha: np.ndarray | None = None, top: int = 0, left: int = 0) -> np.ndarray:
+    """``(H, W, 3)`` RGB to the ``(H, W, 4)`` byte layout of ``QImage.Format_RGB32``.
+
+    With an ``alpha`` channel, transparent parts are shown over a checkerboard, as
+    photo editors do; ``top`` and ``left`` place the block so the squares line up.
+    """
+    if alpha is not None:
+        height, width = alpha.shape
+        rows = (np.arange(top, top + height) // CHECKER)[:, None]
+        cols = (np.arange(left, left + width) // CHECKER)[None, :]
+        checker = np.where((rows + cols) % 2 == 0, 204, 153).astype(np.float32)[..., None]
+        weight = alpha.astype(np.float32)[..., None] / 255.0
+        rgb = (rgb * weight + checker * (1.0 - weight) + 0.5).astype(np.uint8)
     out = np.empty(rgb.shape[:2] + (4,), np.uint8)
     out[..., 0] = rgb[..., 2]
     out[..., 1] = rgb[..., 1]
@@ -99,7 +112,7 @@ class Canvas(QWidget):
             self._photo = self._overlay = None
             self._overlay_pixels = None
         else:
-            self._photo = DisplayImage(_rgb32(document.rgb), QImage.Format.Format_RGB32)
+            self._photo = DisplayImage(_rgb32(document.rgb, document.alpha), QImage.Format.Format_RGB32)
             overlay = self._table[document.mask.coverage]
             self._overlay_pixels = overlay
             self._overlay = DisplayImage(overlay.view(np.uint8).reshape(overlay.shape + (4,)),
@@ -116,7 +129,9 @@ class Canvas(QWidget):
 
     def _photo_changed(self, box: Box) -> None:
         assert self.document is not None and self._photo is not None
-        self._photo.buffer[box.slices] = _rgb32(self.document.rgb[box.slices])
+        alpha = self.document.alpha
+        self._photo.buffer[box.slices] = _rgb32(self.document.rgb[box.slices],
+                                                None if alpha is None else alpha[box.slices], box.top, box.left)
         self._photo.changed(box)
         self.update(self.widget_rect(box))
 
@@ -125,7 +140,8 @@ class Canvas(QWidget):
         if on == self.compare:
             return
         if on and self.document is not None and self._original is None:
-            self._original = DisplayImage(_rgb32(self.document.original_rgb), QImage.Format.Format_RGB32)
+            self._original = DisplayImage(_rgb32(self.document.original_rgb, self.document.alpha),
+                                          QImage.Format.Format_RGB32)
         self.compare = on
         self.update()
 

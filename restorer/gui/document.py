@@ -60,6 +60,11 @@ class Document:
         return self._photo.with_rgb(self.rgb)
 
     @property
+    def alpha(self):
+        """The photo's alpha channel (``uint8`` H x W, kept on save), or ``None``."""
+        return self._photo.alpha
+
+    @property
     def has_alpha(self) -> bool:
         """Whether the photo has an alpha channel (kept on save)."""
         return self._photo.alpha is not None

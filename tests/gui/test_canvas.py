@@ -250,3 +250,27 @@ def test_zoomed_out_the_photo_is_averaged_not_sampled(qtbot, registry, settings)
     far = canvas.image_to_widget(200, 200).toPoint()
     assert 100 <= image.pixelColor(far).red() <= 155
     window.set_document(None)
+
+
+def test_transparent_pixels_show_a_checkerboard_and_keep_their_colour_when_saved(window, tmp_path):
+    from PIL import Image
+
+    from restorer.gui.canvas import CHECKER
+
+    rgba = np.zeros((64, 64, 4), np.uint8)
+    rgba[..., 0] = 255  # red everywhere...
+    rgba[:, 32:, 3] = 255  # ...opaque on the right half only
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "cutout.png")
+    assert window.open_path(tmp_path / "cutout.png")
+    canvas = window.canvas
+    window.show_mask_action.trigger()  # hide the mask overlay for a clean look
+    assert window.size_label.text().endswith("alpha")
+    opaque = shown_color(canvas, 48.5, 8.5)
+    assert (opaque.red(), opaque.green(), opaque.blue()) == (255, 0, 0)
+    light = shown_color(canvas, 0.5 + 2, 0.5 + 2)
+    dark = shown_color(canvas, CHECKER + 2.5, 2.5)
+    assert light.red() == light.green() == light.blue() == 204
+    assert dark.red() == dark.green() == dark.blue() == 153
+    window.save_to(tmp_path / "again.png")
+    with Image.open(tmp_path / "again.png") as saved:
+        assert np.array_equal(np.asarray(saved), rgba)
