@@ -25,7 +25,7 @@ from restorer.training.run import TrainOptions
 from restorer.weights import check_name, delete_weights, list_weights, rename_weights, weights_path
 
 #: A preview every this many steps (the trainer draws it on a fixed sample).
-PREVIEW_EVERY = 50
+PREVIEW_EVERY = 10
 _WEIGHTS_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -149,6 +149,8 @@ class TrainingPanel(QWidget):
         #: Folder counts found by building a trainer, per model name (see :func:`probe_folder_count`).
         self._folder_counts: dict[str, int] = {}
         self._probing: set[str] = set()
+        #: Warnings about the current run's folders (unreadable files, small photos), kept on screen.
+        self._notices: list[str] = []
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -337,9 +339,9 @@ class TrainingPanel(QWidget):
         return self.run is not None and self.run.running
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        """Show ``text`` under the progress bar (red for errors)."""
+        """Show ``text`` under the progress bar (red for errors), above this run's folder warnings."""
         self.message.setStyleSheet("color: #ff7b72;" if error else "")
-        self.message.setText(text)
+        self.message.setText("\n".join([text, *self._notices]))
 
     def start(self) -> bool:
         """Start a new run from the form; ``False`` (and a message) when the form is not usable."""
@@ -467,8 +469,8 @@ class TrainingPanel(QWidget):
             self.show_message("Training…")
 
     def _noticed(self, text: str) -> None:
-        self._notices = getattr(self, "_notices", []) + [text]
-        self.show_message(text)
+        self._notices.append(text)
+        self.show_message(self.message.text().split("\n")[0])
 
     def _succeeded(self, path) -> None:
         record = self.run.record
