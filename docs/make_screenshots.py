@@ -4,7 +4,7 @@
 
 It opens the bundled damaged sample with its mask, paints one more stroke with
 real mouse events, repairs with the default inpainting model in the worker
-thread, holds the compare key, and generates a sample image.
+thread, shows the split view (original | now), and generates a sample image.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ OUT = ROOT / "docs" / "screenshots"
 
 def main() -> int:
     from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
-    from PySide6.QtGui import QKeyEvent, QMouseEvent
+    from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
     from restorer.gui import window as window_module
@@ -105,9 +105,11 @@ def main() -> int:
         print("error:", window.last_error.text())
     mouse(QEvent.Type.MouseMove, 700, 500, Qt.MouseButton.NoButton)
     shot(window, "3-repaired.png")
-    QApplication.sendEvent(canvas, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\"))
-    shot(window, "4-compare-original.png")
-    QApplication.sendEvent(canvas, QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_Backslash, Qt.KeyboardModifier.NoModifier, "\\"))
+    window.split_action.trigger()  # the photo as opened | as it is now
+    canvas.set_split(0.55)
+    mouse(QEvent.Type.MouseMove, 700, 500, Qt.MouseButton.NoButton)
+    shot(window, "4-split.png")
+    window.split_action.trigger()
 
     samplers = get_registry().by_task("sample")
     if samplers:

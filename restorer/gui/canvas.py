@@ -84,6 +84,7 @@ class Canvas(QWidget):
         self.zoom = 1.0
         self.offset = QPointF(0, 0)  # where the photo's top-left corner is, in widget pixels
         self.compare = False  # show the photo as opened instead of the current state
+        self.split: float | None = None  # split view: the original left of this fraction of the width
         self.mask_visible = True
         self.placeholder = "Open a photo (Ctrl+O) or drop one here"
         self._fit_mode = True
@@ -97,6 +98,7 @@ class Canvas(QWidget):
         self._pan_from: tuple[QPointF, QPointF] | None = None
         self._space = False
         self._painting = False
+        self._split_drag = False
         self._update_cursor()
 
     # -- document ---------------------------------------------------------------------------
@@ -144,6 +146,29 @@ class Canvas(QWidget):
                                           QImage.Format.Format_RGB32)
         self.compare = on
         self.update()
+
+    def set_split(self, fraction: float | None) -> None:
+        """Split view: the photo as opened left of ``fraction`` of the width, as it is now right of it.
+
+        ``None`` ends the split view. The divider can be dragged with the mouse.
+        """
+        if fraction is not None:
+            fraction = min(1.0, max(0.0, float(fraction)))
+            if self.document is not None and self._original is None:
+                self._original = DisplayImage(_rgb32(self.document.original_rgb, self.document.alpha),
+                                              QImage.Format.Format_RGB32)
+        self.split = fraction
+        self.update()
+
+    def split_x(self) -> float | None:
+        """Where the split view's divider is, in widget pixels (``None`` without a split view)."""
+        if self.split is None or self.document is None:
+            return None
+        return self.offset.x() + self.split * self.document.size[0] * self.zoom
+
+    def _near_divider(self, pos: QPointF) -> bool:
+        divider = self.split_x()
+        return divider is not None and abs(pos.x() - divider) <= 5
 
     def set_mask_visible(self, on: bool) -> None:
         """Show or hide the mask overlay."""
@@ -278,14 +303,31 @@ class Canvas(QWidget):
             painter.drawImage(target, photo.image(factor), source)
             if self.mask_visible and not self.compare:
                 painter.drawImage(target, self._overlay.image(factor), source)
+            divider = self.split_x()
+            if divider is not None and not self.compare and self._original is not None:
+                painter.save()
+                painter.setClipRect(QRectF(exposed).intersected(QRectF(0, 0, divider, self.height())))
+                painter.drawImage(target, self._original.image(factor), source)
+                painter.restore()
+        divider = self.split_x()
+        if divider is not None and not self.compare:
+            painter.setPen(QPen(QColor(0, 0, 0, 160), 3))
+            painter.drawLine(QPointF(divider, 0), QPointF(divider, self.height()))
+            painter.setPen(QPen(QColor(255, 255, 255), 1))
+            painter.drawLine(QPointF(divider, 0), QPointF(divider, self.height()))
+            self._paint_badge(painter, "Original", QPointF(divider - 10, 10), right_aligned=True)
+            self._paint_badge(painter, "Now", QPointF(divider + 10, 10))
         if self.compare:
             self._paint_badge(painter, "Original")
         self._paint_brush_outline(painter)
 
-    def _paint_badge(self, painter: QPainter, text: str) -> None:
-        """A label in the top-left corner, so a person knows what they are looking at."""
+    def _paint_badge(self, painter: QPainter, text: str, at: QPointF = QPointF(10, 10), *,
+                     right_aligned: bool = False) -> None:
+        """A label (top-left corner by default), so a person knows what they are looking at."""
         metrics = painter.fontMetrics()
-        box = QRect(10, 10, metrics.horizontalAdvance(text) + 20, metrics.height() + 10)
+        width = metrics.horizontalAdvance(text) + 20
+        x = at.x() - width if right_aligned else at.x()
+        box = QRect(round(x), round(at.y()), width, metrics.height() + 10)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 170))
@@ -294,7 +336,7 @@ class Canvas(QWidget):
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_brush_outline(self, painter: QPainter) -> None:
-        if self._mouse is None or self._space or self._pan_from is not None:
+        if self._mouse is None or self._space or self._pan_from is not None or self._split_drag:
             return
         radius = self.brush_size / 2 * self.zoom
         if radius < 3:
@@ -321,6 +363,8 @@ class Canvas(QWidget):
             self._pan_from = (pos, QPointF(self.offset))
             self._update_cursor()
             self.update(self._cursor_rect())
+        elif button == Qt.MouseButton.LeftButton and self._near_divider(pos):
+            self._split_drag = True
         elif button == Qt.MouseButton.LeftButton and self.document is not None:
             x, y = self.widget_to_image(pos)
             self._painting = True
@@ -337,7 +381,15 @@ class Canvas(QWidget):
             self.offset = QPointF(round(offset.x() + pos.x() - start.x()), round(offset.y() + pos.y() - start.y()))
             self._fit_mode = False
             self.update()
+        elif self._split_drag:
+            width = self.document.size[0] * self.zoom
+            self.set_split((pos.x() - self.offset.x()) / width)
         else:
+            if self.split is not None and not self._painting:
+                if self._near_divider(pos):
+                    self.setCursor(Qt.CursorShape.SplitHCursor)
+                else:
+                    self._update_cursor()
             if self._painting and self.document is not None and self.document.mask.stroking:
                 self.document.mask.extend_stroke(*self.widget_to_image(pos))
             self.update(old_cursor.united(self._cursor_rect()))
@@ -348,6 +400,8 @@ class Canvas(QWidget):
         if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             self._pan_from = None
             self._update_cursor()
+        elif event.button() == Qt.MouseButton.LeftButton and self._split_drag:
+            self._split_drag = False
         elif event.button() == Qt.MouseButton.LeftButton and self._painting:
             self._painting = False
             if self.document is not None and self.document.mask.stroking:

@@ -106,11 +106,16 @@ class MainWindow(QMainWindow):
         self.undo_result_button.setToolTip("Take back the last model result (Ctrl+Z)")
         self.undo_result_button.clicked.connect(self.undo)
         result_row = QHBoxLayout()
+        self.split_button = QPushButton("Split")
+        self.split_button.setCheckable(True)
+        self.split_button.setToolTip("Original on the left, now on the right; drag the divider (Y)")
+        self.split_button.toggled.connect(self.set_split_view)
         result_row.addWidget(self.compare_button)
+        result_row.addWidget(self.split_button)
         result_row.addWidget(self.undo_result_button)
         self.panel.layout().insertLayout(self.panel.layout().count() - 1, result_row)
         # Buttons do not take the keyboard focus: Space is for panning, not for pressing Repair again.
-        for button in (self.compare_button, self.undo_result_button, self.panel.run_button,
+        for button in (self.compare_button, self.split_button, self.undo_result_button, self.panel.run_button,
                        self.panel.cancel_button, self.panel.reset_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._last_result = None  # the history step of the last model result
@@ -192,6 +197,8 @@ class MainWindow(QMainWindow):
         self.fit_action.setIconText("Fit")
         self.actual_size_action = a("&Actual Pixels (100%)", lambda: self.canvas.set_zoom(1.0), "Ctrl+1")
         self.actual_size_action.setIconText("100%")
+        self.split_action = a("&Split View (Original | Now)", self.set_split_view, "Y", checkable=True,
+                              tip="The photo as opened on the left, as it is now on the right; drag the divider")
         self.run_action = a("&Run Model", self.run_model, ["Ctrl+Return", "Ctrl+Enter"])
         self.cancel_action = a("&Cancel Run", self.cancel_run, "Esc")
 
@@ -220,6 +227,8 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action):
             view.addAction(action)
+        view.addSeparator()
+        view.addAction(self.split_action)
         model = bar.addMenu("M&odel")
         model.addAction(self.run_action)
         model.addAction(self.cancel_action)
@@ -280,6 +289,8 @@ class MainWindow(QMainWindow):
         if document is not None:
             document.history.listeners.append(self._history_changed)
         self.canvas.set_document(document)
+        if self.canvas.split is not None:
+            self.set_split_view(False)
         self._show_zoom(self.canvas.zoom)
         if document is None:
             self.size_label.setText("")
@@ -465,6 +476,15 @@ class MainWindow(QMainWindow):
         step = max(1, round(size * 0.15))
         self.size_slider.setValue(max(MIN_SIZE, min(MAX_SIZE, size + direction * step)))
 
+    def set_split_view(self, on: bool) -> None:
+        """Show the photo as opened and as it is now side by side, split by a draggable divider."""
+        on = bool(on) and self.document is not None
+        self.canvas.set_split(0.5 if on else None)
+        for control in (self.split_action, self.split_button):
+            control.blockSignals(True)
+            control.setChecked(on)
+            control.blockSignals(False)
+
     def clear_mask(self) -> None:
         """Unpaint everything."""
         if self.document is not None:
@@ -564,6 +584,8 @@ class MainWindow(QMainWindow):
                        self.zoom_in_action, self.zoom_out_action):
             action.setEnabled(has_document)
         self.compare_button.setEnabled(has_document)
+        self.split_button.setEnabled(has_document)
+        self.split_action.setEnabled(has_document)
         applied = history.applied if history else ()
         self.undo_result_button.setEnabled(bool(applied) and applied[-1] is self._last_result)
 

@@ -274,3 +274,23 @@ def test_transparent_pixels_show_a_checkerboard_and_keep_their_colour_when_saved
     window.save_to(tmp_path / "again.png")
     with Image.open(tmp_path / "again.png") as saved:
         assert np.array_equal(np.asarray(saved), rgba)
+
+
+def test_split_view_shows_the_original_left_of_a_divider_that_can_be_dragged(window, qtbot):
+    canvas = window.canvas
+    original = window.document.original_rgb
+    window.document.apply_result(np.zeros_like(window.document.rgb), None, "Stylize")
+    window.split_action.trigger()
+    assert canvas.split == 0.5 and window.split_button.isChecked()
+    left, right = shown_color(canvas, 30.5, 45.5), shown_color(canvas, 90.5, 45.5)
+    assert abs(left.red() - int(original[45, 30, 0])) <= 2 and abs(left.green() - int(original[45, 30, 1])) <= 2
+    assert (right.red(), right.green(), right.blue()) == (0, 0, 0)
+    # Drag the divider from the middle to a quarter of the width: no paint on the way.
+    y = canvas.image_to_widget(0, 45.5).y()
+    drag(canvas, [QPointF(canvas.split_x(), y), QPointF(canvas.image_to_widget(30, 0).x(), y)])
+    assert abs(canvas.split - 0.25) < 0.02
+    assert not window.document.mask.any()
+    assert shown_color(canvas, 45.5, 45.5).red() == 0  # now right of the divider: the current photo
+    window.split_button.click()
+    assert canvas.split is None and not window.split_action.isChecked()
+    assert shown_color(canvas, 30.5, 45.5).red() == 0
