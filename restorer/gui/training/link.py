@@ -67,6 +67,7 @@ def attach_training_panel(window: QMainWindow) -> TrainingPanel:
     training = TrainingPanel(device=getattr(window, "device", None))
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the panel wraps to the dock
     scroll.setWidget(training)
     dock = QDockWidget("Train", window)
     dock.setObjectName("training-dock")

@@ -196,6 +196,7 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         layout.addWidget(self.progress)
         self.stats = QLabel("")
+        self.stats.setWordWrap(True)
         layout.addWidget(self.stats)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -203,7 +204,9 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.message)
 
         self.plot = pg.PlotWidget()
-        self.plot.setMinimumHeight(140)
+        self.plot.setFixedHeight(190)
+        self.plot.setToolTip("Click a name in the legend to hide or show its curve "
+                             "(the axis fits the curves shown).")
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "loss")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
