@@ -65,7 +65,8 @@ def adapt_generator(net, photo: np.ndarray, mask: np.ndarray, steps: int, *, rad
         crops, holes, targets = [], [], []
         for top, left in _windows(mask, rng, ADAPT_BATCH, crop):
             window = (slice(top, top + crop), slice(left, left + crop))
-            target = known_region_mask(known[window], rng)
+            # Holes drawn for the whole photo and cut, so they are as wide as the real one can be.
+            target = known_region_mask(known, rng)[window]
             crops.append(photo[window])
             holes.append(target | mask[window])
             targets.append(target)
