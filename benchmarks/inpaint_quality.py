@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     provenance = starter_weights_path("inpaint-gan").with_suffix(".json")
     if provenance.exists():
         record = json.loads(provenance.read_text())
-        record["benchmark"] = {"summary": comparison.summary(), "threads": args.threads,
+        record["benchmark"] = {"weights_steps": record.get("steps"), "summary": comparison.summary(),
+                               "threads": args.threads,
                                "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                "table": "benchmarks/results/inpaint_quality.md"}
         provenance.write_text(json.dumps(record, indent=2) + "\n")

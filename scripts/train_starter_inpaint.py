@@ -102,9 +102,8 @@ def export(phase: str, workdir: Path) -> Path:
                     "torch": torch.__version__, "threads": 1},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    old = provenance_path()
-    if old.exists():  # the benchmark's figures stay until it is run again
-        provenance["benchmark"] = json.loads(old.read_text()).get("benchmark")
+    # Figures measured on earlier weights do not describe these: benchmarks/inpaint_quality.py adds new ones.
+    provenance["benchmark"] = None
     path = save_weights("inpaint-gan", "starter", tensors,
                         {"generator": PHASES[phase].generator.to_json(), "trainer": PHASES[phase].to_json(),
                          "steps": state.step, "phase": phase, "seed": SEED},
