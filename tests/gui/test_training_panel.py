@@ -127,7 +127,9 @@ def data_dir(tmp_path, monkeypatch):
 def train_registry():
     from restorer.registry import load_registry
 
-    loaded = load_registry(plugins=[TrainPlugin()], use_entry_points=False)
+    import restorer_plugins.opencv as opencv
+
+    loaded = load_registry(plugins=[opencv, TrainPlugin()], use_entry_points=False)
     assert not loaded.failures, loaded.failures
     return loaded
 
@@ -449,3 +451,36 @@ def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, t
     assert [combo.itemText(i) for i in range(combo.count())] == ["starter"]
     qtbot.waitUntil(lambda: not training._probing, timeout=30000)
     window.document = None  # closing in teardown must not prompt
+
+
+def test_painting_and_repairing_keep_working_while_training(qtbot, train_registry, photos, settings):
+    from restorer.gui.document import Document
+    from restorer.gui.training.link import attach_training_panel
+    from restorer.gui.window import MainWindow
+    from restorer.images import photo_from_array
+
+    from gui_helpers import paint_image_points, textured
+
+    TinyTrainable.delay = 0.05
+    original = textured()
+    window = MainWindow(Document(photo_from_array(original.copy())), registry=train_registry, device="cpu",
+                        settings=settings)
+    qtbot.addWidget(window)
+    training = attach_training_panel(window)
+    window.show()
+    _setup(training, photos, steps=100_000, name="busy")
+    assert training.start()
+    qtbot.waitUntil(lambda: _worker_step(training) >= 2, timeout=30000)
+    window.panel.select("opencv-telea")
+    paint_image_points(window.canvas, [(30.5, 40.5), (80.5, 50.5)])
+    mask = window.document.mask.mask.copy()
+    assert mask.sum() > 100  # the brush painted while the trainer ran
+    before = _worker_step(training)
+    with qtbot.waitSignal(window.runFinished, timeout=30000):
+        window.run_action.trigger()
+    assert (window.document.rgb[mask] != original[mask]).any(axis=1).mean() > 0.5  # repaired
+    assert training.running and _worker_step(training) > before  # and training went on meanwhile
+    training.cancel()
+    training.run.wait(30)
+    qtbot.waitUntil(lambda: not training._probing, timeout=30000)
+    window.document = None
