@@ -18,9 +18,8 @@ processed: see :func:`shared_statistics`.
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Iterator, Literal
 
 import torch
@@ -43,15 +42,6 @@ class CycleGANConfig:
     def __post_init__(self) -> None:
         if self.upsample not in ("transpose", "resize"):
             raise ValueError(f"upsample must be 'transpose' or 'resize', got {self.upsample!r}")
-
-    def to_json(self) -> str:
-        """The config as JSON text (for safetensors metadata)."""
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> "CycleGANConfig":
-        """Rebuild a config written by :meth:`to_json`."""
-        return cls(**json.loads(text))
 
 
 class InstanceNorm(nn.Module):

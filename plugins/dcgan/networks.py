@@ -13,9 +13,8 @@ discriminator layer has no BatchNorm, and the discriminator ends in a single
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -49,15 +48,6 @@ class DCGANConfig:
     def stages(self) -> int:
         """Number of 2x resolution steps between 4x4 and ``image_size``."""
         return int(math.log2(self.image_size)) - 2
-
-    def to_json(self) -> str:
-        """The config as JSON text (for safetensors metadata)."""
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> "DCGANConfig":
-        """Rebuild a config written by :meth:`to_json`."""
-        return cls(**json.loads(text))
 
 
 def init_weights(module: nn.Module) -> None:

@@ -14,8 +14,7 @@ Shapes for the default ``widths=(32, 64, 128), latent_channels=8``::
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -42,15 +41,6 @@ class VAEConfig:
     def factor(self) -> int:
         """How much smaller the latent map is than the image, per side."""
         return 2 ** (len(self.widths) - 1)
-
-    def to_json(self) -> str:
-        """The config as JSON text (for safetensors metadata)."""
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> "VAEConfig":
-        """Rebuild a config written by :meth:`to_json`."""
-        return cls(**json.loads(text))
 
 
 class ResBlock(nn.Module):
