@@ -175,3 +175,36 @@ def test_tiles_share_the_photo_statistics(tiny_weights):
 def test_bad_tiling_is_a_model_error(tiny_weights):
     with pytest.raises(ModelError, match="overlap"):
         run_model(CycleGANStylize(), _photo(), None, {"weights": "tiny", "tile": 64, "overlap": 64})
+
+
+@pytest.mark.slow
+def test_cli_stylize_and_train_on_two_folders(tmp_path, tiny_weights):
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    env = {**os.environ}
+    photo = _photo(40, 52)
+    Image.fromarray(photo).save(tmp_path / "p.png")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "restorer", *args], capture_output=True, text=True, env=env,
+                              timeout=240)
+
+    done = cli("stylize", str(tmp_path / "p.png"), "--model", "cyclegan", "--set", "weights=tiny",
+               "--set", "direction=BtoA", "-o", str(tmp_path / "s.png"))
+    assert done.returncode == 0, done.stderr
+    expected = stylize(tiny_weights.nets["b_to_a"].eval(), photo, tile=512, overlap=64, stats_size=1024)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "s.png")), expected)
+    for domain in ("a", "b"):
+        (tmp_path / domain).mkdir()
+        Image.fromarray(_photo(40, 40, ord(domain))).save(tmp_path / domain / "x.png")
+    one = cli("train", "cyclegan", "--data", str(tmp_path / "a"), "--name", "mine", "--from", "tiny",
+              "--steps", "1", "--batch-size", "1", "--crop", "32")
+    assert one.returncode != 0 and "2 photo folder" in one.stderr
+    two = cli("train", "cyclegan", "--data", str(tmp_path / "a"), "--data", str(tmp_path / "b"), "--name", "mine",
+              "--from", "tiny", "--steps", "2", "--batch-size", "1", "--crop", "32")
+    assert two.returncode == 0, two.stderr
+    assert (tmp_path / "data" / "weights" / "cyclegan" / "mine.safetensors").exists()

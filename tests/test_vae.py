@@ -131,3 +131,36 @@ def test_bad_tiling_and_unknown_weights_are_model_errors(tiny_weights):
         run_model(VAEReconstruct(), _photo(), None, {"weights": "tiny", "tile": 32, "overlap": 32})
     with pytest.raises(ModelError, match="weights"):
         run_model(VAEReconstruct(), _photo(), None, {"weights": "nope"})
+
+
+@pytest.mark.slow
+def test_cli_reconstruct_inpaint_and_train(tmp_path, tiny_weights):
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    env = {**os.environ}
+    photo, mask = _photo(), np.zeros((40, 52), bool)
+    mask[10:20, 10:30] = True
+    Image.fromarray(photo).save(tmp_path / "p.png")
+    Image.fromarray((mask * 255).astype(np.uint8)).save(tmp_path / "m.png")
+
+    def cli(*args):
+        done = subprocess.run([sys.executable, "-m", "restorer", *args], capture_output=True, text=True, env=env,
+                              timeout=240)
+        assert done.returncode == 0, done.stderr
+
+    cli("reconstruct", str(tmp_path / "p.png"), "--model", "vae", "--set", "weights=tiny", "-o", str(tmp_path / "r.png"))
+    assert np.asarray(Image.open(tmp_path / "r.png")).shape == photo.shape
+    cli("inpaint", str(tmp_path / "p.png"), "--mask", str(tmp_path / "m.png"), "--model", "vae-inpaint",
+        "--set", "weights=tiny", "--set", "iterations=2", "-o", str(tmp_path / "i.png"))
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "i.png"))[~mask], photo[~mask])
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(_photo(40, 40, i)).save(folder / f"{i}.png")
+    cli("train", "vae", "--data", str(folder), "--name", "mine", "--from", "tiny", "--steps", "2",
+        "--batch-size", "2", "--crop", "16")
+    assert (tmp_path / "data" / "weights" / "vae" / "mine.safetensors").exists()
