@@ -208,3 +208,13 @@ def test_cli_stylize_and_train_on_two_folders(tmp_path, tiny_weights):
               "--from", "tiny", "--steps", "2", "--batch-size", "1", "--crop", "32")
     assert two.returncode == 0, two.stderr
     assert (tmp_path / "data" / "weights" / "cyclegan" / "mine.safetensors").exists()
+
+
+def test_models_declare_their_training_folders():
+    from restorer.registry import load_registry
+
+    registry = load_registry()
+    assert registry.get("cyclegan").folders == 2 == CycleGANTrainer.folders
+    trainable = {m.name for m in registry.models.values() if m.trainable}
+    assert {"dcgan", "vae", "cyclegan"} <= trainable
+    assert not {"dcgan-interpolate", "dcgan-inpaint", "vae-sample", "vae-inpaint"} & trainable  # one entry per family

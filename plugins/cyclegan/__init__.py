@@ -32,6 +32,7 @@ class CycleGANStylize(Model):
     title = "CycleGAN style transfer"
     task = "stylize"
     trainable = True
+    folders = 2  # trains on two photo folders: style A and style B (read by the training panel)
     description = ("Translate a photo between two styles learned from two unpaired folders (starter: "
                    "photo <-> OpenCV stylization). Full resolution, in seamless tiles.")
     own_params = (

@@ -76,6 +76,7 @@ class DCGANSampler(_DCGANModel):
     task = "sample"
     description = "Generate new images like the training ones (starter: 32x32 grayscale faces) as a grid."
     trainable = True
+    folders = 1
     own_params = (int_param("n", 16, 1, 256, help="how many images"), _SEED, _TRUNCATION, _ZOOM)
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:

@@ -100,6 +100,7 @@ class VAEReconstruct(_VAEModel):
     description = ("Rebuild the photo from the VAE's latent: noise and fine scratches it never learned to "
                    "draw are dropped. Soft on fine detail; works on any size through overlapping tiles.")
     trainable = True
+    folders = 1
     own_params = (float_param("strength", 1.0, 0.0, 1.0, help="1 = the reconstruction, 0 = the photo unchanged"),
               _TILE, _OVERLAP)
 
