@@ -6,7 +6,9 @@ photos passed through ``cv2.stylization`` (OpenCV's edge-preserving "watercolour
 filter). A and B crops are drawn independently (different photos and
 positions), so the pairs are never aligned: the training is unpaired, as
 CycleGAN's is. The config is much smaller than the paper's (fewer filters,
-small crops, few steps) to fit a ~15-minute single-thread CPU budget.
+small crops, few steps) to fit a ~15-minute single-thread CPU budget, and its
+generators are residual (they learn a change to the photo; ``--plain`` for the
+paper's), which keeps colours in so short a training.
 
     nice -n 10 .venv/bin/python scripts/train_starter_cyclegan.py --steps 1200
 """
@@ -64,6 +66,8 @@ def main() -> None:
     parser.add_argument("--ngf", type=int, default=16)
     parser.add_argument("--ndf", type=int, default=32)
     parser.add_argument("--blocks", type=int, default=6)
+    parser.add_argument("--plain", action="store_true",
+                        help="the paper's plain generator instead of the residual one (see CycleGANConfig.residual)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=starter_weights_path("cyclegan"))
@@ -74,7 +78,7 @@ def main() -> None:
     photos = starter_photos(TRAIN)
     domain_a = [as_tensor(p) for p in photos]
     domain_b = [as_tensor(stylized(p)) for p in photos]
-    config = CycleGANConfig(ngf=args.ngf, ndf=args.ndf, blocks=args.blocks)
+    config = CycleGANConfig(ngf=args.ngf, ndf=args.ndf, blocks=args.blocks, residual=not args.plain)
     train = CycleGANTrainConfig(lr=args.lr, steps=args.steps)
     trainer = CycleGANTrainer(config, train, names=("photo", "OpenCV stylization"))
     gen_a = torch.Generator().manual_seed(args.seed + 2)

@@ -55,6 +55,19 @@ def test_generator_keeps_the_size_and_resnet_layout():
     assert sum(isinstance(m, InstanceNorm) for m in generator.modules()) == 3 + 2 * 9 + 2
 
 
+def test_residual_generator_starts_from_the_photo():
+    generator = ResnetGenerator(CycleGANConfig(ngf=4, blocks=2, residual=True)).eval()
+    last = generator.net[-1]
+    nn.init.zeros_(last.weight)
+    nn.init.zeros_(last.bias)
+    photo = torch.rand(1, 3, 16, 16) * 1.8 - 0.9
+    assert torch.allclose(generator(photo), photo, atol=1e-5)  # no change learnt: the photo itself
+    plain = ResnetGenerator(CycleGANConfig(ngf=4, blocks=2)).eval()
+    nn.init.zeros_(plain.net[-1].weight)
+    nn.init.zeros_(plain.net[-1].bias)
+    assert torch.equal(plain(photo), torch.zeros_like(photo))
+
+
 def test_patch_discriminator_sees_70_pixel_patches():
     discriminator = PatchDiscriminator(CycleGANConfig(ndf=4))
     assert discriminator(torch.rand(1, 3, 256, 256)).shape == (1, 1, 30, 30)  # as in the paper

@@ -4,7 +4,7 @@ Shapes of the generator (``ngf`` filters, ``blocks`` residual blocks)::
 
     photo (B, 3, H, W) -> 7x7 conv (B, ngf, H, W) -> stride-2 (B, 2ngf, H/2, W/2) -> (B, 4ngf, H/4, W/4)
         -> blocks x residual (B, 4ngf, H/4, W/4) -> up (B, 2ngf, H/2, W/2) -> (B, ngf, H, W)
-        -> 7x7 conv + tanh (B, 3, H, W)
+        -> 7x7 conv + tanh (B, 3, H, W)   (residual: tanh(atanh(photo) + 7x7 conv))
 
 H and W must be multiples of 4 (callers reflect-pad). The discriminator maps
 ``(B, 3, H, W)`` to a map of realism scores, one per overlapping 70x70 patch.
@@ -38,6 +38,10 @@ class CycleGANConfig:
     blocks: int = 9  # 9 for 256-px training crops in the paper, 6 for 128 px
     disc_layers: int = 3  # 3 -> the 70x70 PatchGAN
     upsample: Upsample = "transpose"
+    #: Learn a change to the photo instead of the photo: ``tanh(atanh(photo) + net(photo))``.
+    #: Not in the paper; instance norms drop each image's mean colour, which a plain generator must
+    #: re-learn from context, so a short training keeps colours far better with this on.
+    residual: bool = False
 
     def __post_init__(self) -> None:
         if self.upsample not in ("transpose", "resize"):
@@ -110,13 +114,16 @@ class ResnetGenerator(nn.Module):
         layers += [ResidualBlock(4 * f) for _ in range(config.blocks)]
         layers += [_up(4 * f, 2 * f, config.upsample), *_norm_act(2 * f)]
         layers += [_up(2 * f, f, config.upsample), *_norm_act(f)]
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(f, c, 7), nn.Tanh()]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(f, c, 7)]
         self.net = nn.Sequential(*layers)
         self.apply(init_weights)
 
     def forward(self, photo: torch.Tensor) -> torch.Tensor:
         """The translated photo."""
-        return self.net(photo)
+        change = self.net(photo)
+        if self.config.residual:
+            return torch.tanh(torch.atanh(photo.clamp(-0.995, 0.995)) + change)
+        return torch.tanh(change)
 
 
 class PatchDiscriminator(nn.Module):
