@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         print(export(args.export, args.workdir))
         return 0
     folders = [photo_folder(args.workdir)]
+    torch.manual_seed(SEED)  # the networks' initial weights (torch seeds itself randomly otherwise)
     trainer = make_trainer(args.phase, args.workdir)
     config = LoopConfig(steps=args.steps, seed=SEED + (1 if args.phase == "gan" else 0), checkpoint_every=100,
                         checkpoint_seconds=300, data=DATA)

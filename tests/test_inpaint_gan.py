@@ -203,3 +203,31 @@ def test_cli_train_refuses_what_cannot_be_trained(tmp_path):
     assert done.returncode == 2 and "cannot be trained" in done.stderr and done.stderr.count("\n") == 1
     done = _cli("train", "inpaint-gan", "--data", str(tmp_path / "missing"), "--name", "x", env=env)
     assert done.returncode == 2 and "no such folder" in done.stderr
+
+
+def test_adversarial_training_resumes_exactly(tmp_path):
+    from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(_photo(40, 48, i)).save(folder / f"p{i}.png")
+    photos = [PhotoFolder.scan(folder)]
+    config = TrainerConfig(generator=TINY, adv_weight=0.1, feature_weight=0.1, lr_decay=(5, 30))
+
+    def loop(steps):
+        return LoopConfig(steps=steps, seed=1, checkpoint_every=100, data=DataConfig(crop=32, batch_size=2))
+
+    def trainer():
+        torch.manual_seed(0)  # the same initial weights for every run
+        return InpaintTrainer(config)
+
+    straight = []
+    train(trainer(), photos, loop(21), checkpoint=tmp_path / "a.safetensors",
+          job=Job(lambda p: straight.append(p.metrics) if p.metrics else None))
+    train(trainer(), photos, loop(20), checkpoint=tmp_path / "b.safetensors")
+    resumed = []
+    train(trainer(), photos, loop(21), checkpoint=tmp_path / "b.safetensors", resume=True,
+          job=Job(lambda p: resumed.append(p.metrics) if p.metrics else None))
+    keys = ("l1", "adv", "critic", "features")
+    assert [resumed[0][k] for k in keys] == [straight[20][k] for k in keys]

@@ -24,6 +24,7 @@ class TinyTrainer(Trainer):
 
     def __init__(self, lr: float = 1e-2, poison_at: int | None = None):
         super().__init__("cpu")
+        torch.manual_seed(0)  # every run starts from the same weights
         self.net = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, padding=1), torch.nn.ReLU(),
                                        torch.nn.Dropout(0.2), torch.nn.Conv2d(8, 3, 3, padding=1))
         self.modules["net"] = self.net

@@ -127,13 +127,13 @@ class InpaintTrainer(Trainer):
             fake_feats = self._critic_features(fake_aug, hole_aug)
             adv = hinge_generator_loss(fake_feats[-1])
             loss = loss + self.settings.adv_weight * adv
-            losses["adv"] = float(adv)
+            losses["adv"] = adv.item()
             if self.settings.feature_weight:
                 with torch.no_grad():
                     real_feats = self._critic_features(real_aug, hole_aug)
                 matching = sum(F.l1_loss(f, r) for f, r in zip(fake_feats[:-1], real_feats[:-1]))
                 loss = loss + self.settings.feature_weight * matching
-                losses["features"] = float(matching)
+                losses["features"] = matching.item()
         self.optimize("generator", loss)
         if self.critic is not None:
             with self.autocast():
@@ -141,7 +141,7 @@ class InpaintTrainer(Trainer):
                 fake_scores = self.critic(fake_aug.detach(), hole_aug)
             critic_loss = hinge_critic_loss(real_scores.float(), fake_scores.float())
             self.optimize("critic", critic_loss)
-            losses["critic"] = float(critic_loss)
+            losses["critic"] = critic_loss.item()
         losses["loss"] = loss.item()
         return losses
 

@@ -65,6 +65,9 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         if resume:
             session.share_file(checkpoint)  # machines without shared storage get rank 0's checkpoint
     folders = [PhotoFolder.scan(folder) for folder in data]
+    import torch
+
+    torch.manual_seed(options.seed)  # networks built from scratch start from the seed too
     trainer = model.make_trainer(options, device)
     config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
                         preview_every=options.preview_every,
