@@ -106,6 +106,14 @@ def test_model_repairs_through_the_pipeline_with_named_weights(tiny_weights):
     assert np.array_equal(out[mask], expected[mask])
 
 
+def test_weights_trained_after_loading_appear_on_refresh(tiny_weights):
+    model = InpaintGAN()
+    save_weights("inpaint-gan", "later", tiny_weights.state_dict(), {"generator": TINY.to_json()})
+    assert "later" not in model.param("weights").choices
+    model.refresh_weights()
+    assert "later" in model.param("weights").choices
+
+
 def test_unknown_weights_are_a_model_error(tiny_weights):
     with pytest.raises(ModelError, match="weights"):
         run_model(InpaintGAN(), _photo(), _hole(), {"weights": "nope"})

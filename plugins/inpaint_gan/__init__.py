@@ -35,6 +35,12 @@ class InpaintGAN(Model):
                    "'adapt_steps' first learns from the rest of this photo.")
 
     def __init__(self) -> None:
+        self.refresh_weights()
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, float], object] = {}
+
+    def refresh_weights(self) -> None:
+        """Re-read the weights store, so weights trained since loading appear in the ``weights`` choices."""
         names = tuple(w.name for w in list_weights(NAME)) or (STARTER,)
         default = STARTER if STARTER in names else names[0]
         self.params = (
@@ -44,8 +50,6 @@ class InpaintGAN(Model):
             int_param("radius", 5, 1, 50, help="Telea neighbourhood (pixels) of the first, classical fill"),
             int_param("seed", 0, 0, 2**31 - 1, help="random seed of the adaptation"),
         )
-        self._lock = threading.Lock()
-        self._loaded: dict[tuple[str, float], object] = {}
 
     def weights_status(self) -> str:
         """``starter`` plus the names of the person's trained weights, or what is missing."""
