@@ -94,10 +94,12 @@ def main() -> None:
             })
         rows.append({"sigma": sigma, "all_settings_psnr_mean": {
             label: round(float(np.mean([v[0] for v in s.values()])), 2) for label, s in scores.items()}})
-        # a picture of the first photo at this noise level: noisy | VAE | NL-means | clean
+        # a picture of a 192-pixel detail of the first photo: noisy | VAE | NL-means | clean
         name = next(iter(photos))
-        strip = np.concatenate([candidates["noisy input"][name][0], candidates[best("vae")][name][0],
-                                candidates[best("nl-means")][name][0], photos[name]], axis=1)
+        top, left = (photos[name].shape[0] - 192) // 2, (photos[name].shape[1] - 192) // 2
+        detail = (slice(top, top + 192), slice(left, left + 192))
+        strip = np.concatenate([candidates["noisy input"][name][0][detail], candidates[best("vae")][name][0][detail],
+                                candidates[best("nl-means")][name][0][detail], photos[name][detail]], axis=1)
         RESULTS.mkdir(exist_ok=True)
         from PIL import Image
 
