@@ -470,17 +470,20 @@ def test_painting_and_repairing_keep_working_while_training(qtbot, train_registr
     window.show()
     _setup(training, photos, steps=100_000, name="busy")
     assert training.start()
-    qtbot.waitUntil(lambda: _worker_step(training) >= 2, timeout=30000)
-    window.panel.select("opencv-telea")
-    paint_image_points(window.canvas, [(30.5, 40.5), (80.5, 50.5)])
-    mask = window.document.mask.mask.copy()
-    assert mask.sum() > 100  # the brush painted while the trainer ran
-    before = _worker_step(training)
-    with qtbot.waitSignal(window.runFinished, timeout=30000):
-        window.run_action.trigger()
-    assert (window.document.rgb[mask] != original[mask]).any(axis=1).mean() > 0.5  # repaired
-    assert training.running and _worker_step(training) > before  # and training went on meanwhile
-    training.cancel()
-    training.run.wait(30)
-    qtbot.waitUntil(lambda: not training._probing, timeout=30000)
-    window.document = None
+    try:
+        qtbot.waitUntil(lambda: _worker_step(training) >= 2, timeout=30000)
+        window.panel.select("opencv-telea")
+        paint_image_points(window.canvas, [(30.5, 40.5), (80.5, 50.5)])
+        mask = window.document.mask.mask.copy()
+        assert mask.sum() > 100  # the brush painted while the trainer ran
+        before = _worker_step(training)
+        with qtbot.waitSignal(window.runFinished, timeout=30000):
+            window.run_action.trigger()
+        assert (window.document.rgb[mask] != original[mask]).any(axis=1).mean() > 0.5  # repaired
+        qtbot.waitUntil(lambda: _worker_step(training) > before, timeout=10000)  # and training goes on
+        assert training.running
+    finally:
+        training.cancel()
+        training.run.wait(30)
+        qtbot.waitUntil(lambda: not training._probing, timeout=30000)
+        window.document = None

@@ -68,6 +68,10 @@ def declared_folder_count(model: Model) -> int | None:
     return None
 
 
+#: Folder counts learnt by :func:`probe_folder_count`, shared by every window's panel.
+_probed_counts: dict[tuple[type, str], int] = {}
+
+
 def probe_folder_count(model: Model) -> int:
     """The ``folders`` attribute of a trainer built for ``model`` from scratch (slow: builds networks)."""
     import_torch_fully()
@@ -146,8 +150,7 @@ class TrainingPanel(QWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._history: dict[str, tuple[list[int], list[float]]] = {}
         self._unfinished: list[tuple[RunRecord, int]] = []
-        #: Folder counts found by building a trainer, per model name (see :func:`probe_folder_count`).
-        self._folder_counts: dict[str, int] = {}
+        #: Models whose folder count a trainer is being built for (see :func:`probe_folder_count`).
         self._probing: set[str] = set()
         #: Warnings about the current run's folders (unreadable files, small photos), kept on screen.
         self._notices: list[str] = []
@@ -302,16 +305,17 @@ class TrainingPanel(QWidget):
         declared = declared_folder_count(model)
         if declared is not None:
             return declared
-        if model.name not in self._folder_counts and model.name not in self._probing:
+        key = (type(model), model.name)
+        if key not in _probed_counts and model.name not in self._probing:
             self._probing.add(model.name)
             create_worker(probe_folder_count, model, _connect={
-                "returned": lambda count, name=model.name: self._probed(name, count),
-                "errored": lambda _exc, name=model.name: self._probed(name, 1)})
-        return self._folder_counts.get(model.name, 1)
+                "returned": lambda count, model=model: self._probed(model, count),
+                "errored": lambda _exc, model=model: self._probed(model, 1)})
+        return _probed_counts.get(key, 1)
 
-    def _probed(self, name: str, count: int) -> None:
-        self._probing.discard(name)
-        self._folder_counts[name] = count
+    def _probed(self, model: Model, count: int) -> None:
+        self._probing.discard(model.name)
+        _probed_counts[(type(model), model.name)] = count
         if isValid(self):  # the panel may have been closed while the probe ran
             self._update_folders()
 
