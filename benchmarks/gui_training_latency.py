@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_throughput import cpu_name  # noqa: E402
 INTERVAL_MS = 10
 
 
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
 
     result = {
-        "machine": f"{os.cpu_count()} logical CPUs, load average {os.getloadavg()[0]:.2f} at the end",
+        "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs, load average {os.getloadavg()[0]:.2f} at the end",
         "torch_threads": torch.get_num_threads(),
         "model": args.model,
         "crop": panel.crop.value(),

@@ -44,6 +44,17 @@ def matmul_gflops(size: int = 1024, seconds: float = 2.0) -> float:
     return 2 * size ** 3 / best / 1e9
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux), else the architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _time(work) -> float:
     start = time.perf_counter()
     work()
@@ -129,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     load_s = statistics.median(load_times)
     achieved = flops / step_s / 1e9
     result = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs",
+        "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs",
         "load_average": list(os.getloadavg()),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
