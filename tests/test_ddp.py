@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
+from restorer.errors import Cancelled
 from restorer.jobs import Job
 from restorer.training import DataConfig, LoopConfig, PhotoFolder, Trainer, load_checkpoint, train
 from restorer.training import distributed
@@ -122,9 +123,29 @@ def _rank_main(rank: int, world: int, port: int, folder: str, out: str) -> None:
     train(resumed, [PhotoFolder.scan(folder)], _config(STEPS + 2),
           checkpoint=os.path.join(node, "checkpoint.safetensors"), resume=True)
     save_file(_state(resumed), os.path.join(out, f"resumed-{rank}.safetensors"))
+
+    # a cancel on rank 1 alone (Ctrl+C reaching one process) stops both after the same step
+    stopping, trained = Job(), []
+    one_step = resumed.train_step
+
+    def step_then_cancel_on_rank_1(batch, step):
+        losses = one_step(batch, step)
+        trained.append(step + 1)
+        if rank == 1 and step + 1 == STEPS + 4:
+            stopping.cancel()
+        return losses
+
+    resumed.train_step = step_then_cancel_on_rank_1
+    session.share_file(os.path.join(node, "checkpoint.safetensors"))  # as train_model does on --resume
+    stopped_at = None
+    try:
+        train(resumed, [PhotoFolder.scan(folder)], _config(STEPS + 50),
+              checkpoint=os.path.join(node, "checkpoint.safetensors"), resume=True, job=stopping)
+    except Cancelled:
+        stopped_at = trained[-1]
     with open(os.path.join(out, f"rank-{rank}.json"), "w") as handle:
         json.dump({"step": result.step, "first_batch_mean": trainer.first_batch_mean, "reported": reported,
-                   "scale": trainer.scalers["net"].get_scale()}, handle)
+                   "scale": trainer.scalers["net"].get_scale(), "stopped_at": stopped_at}, handle)
     distributed.shutdown()
 
 
@@ -155,12 +176,14 @@ def test_two_gloo_ranks_train_identically_and_resume_in_one_process(tmp_path):
     assert (out / "checkpoint-0.safetensors").is_file() and not (out / "checkpoint-1.safetensors").exists()
 
     # a data-parallel resume where rank 1 had no checkpoint: it received rank 0's, and both went on alike
-    assert load_checkpoint(out / "node1" / "checkpoint.safetensors").step == STEPS  # received, not written
-    assert load_checkpoint(out / "node0" / "checkpoint.safetensors").step == STEPS + 2
+    assert load_checkpoint(out / "node1" / "checkpoint.safetensors").step == STEPS + 2  # received, not written
     r0, r1 = load_file(str(out / "resumed-0.safetensors")), load_file(str(out / "resumed-1.safetensors"))
     for key in r0:
         torch.testing.assert_close(r0[key], r1[key], rtol=0, atol=1e-6, msg=key)
     assert any(not torch.equal(r0[key], w0[key]) for key in r0), "the resumed run did not train"
+    # then rank 1 alone was cancelled: both stopped after step STEPS + 4, and rank 0 saved it
+    assert [r["stopped_at"] for r in ranks] == [STEPS + 4, STEPS + 4]
+    assert load_checkpoint(out / "node0" / "checkpoint.safetensors").step == STEPS + 4
 
     # the checkpoint resumes in a single process, with the weights the ranks ended with
     assert distributed.current() is None

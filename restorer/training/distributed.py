@@ -27,6 +27,7 @@ also those that call ``optimizer.step()`` themselves.
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,8 @@ class Session:
     device: str
     #: Optimizers whose gradients were already averaged this step (by the AMP scaler hook).
     _averaged: set[int] = field(default_factory=set, repr=False)
+    #: Optimizers and scalers already hooked (a trainer trained twice is hooked once).
+    _hooked: "weakref.WeakSet" = field(default_factory=lambda: weakref.WeakSet(), repr=False)
 
     @property
     def is_main(self) -> bool:
@@ -246,11 +249,15 @@ class Session:
                         param.grad.copy_(mean)
 
     def sync_gradients(self, trainer) -> None:
-        """Average every optimizer's gradients over the ranks right before it steps."""
+        """Average every optimizer's gradients over the ranks right before it steps (once per optimizer,
+        however often the trainer is trained)."""
         for optimizer in trainer.optimizers.values():
-            optimizer.register_step_pre_hook(self._before_step)
+            if optimizer not in self._hooked:
+                optimizer.register_step_pre_hook(self._before_step)
+                self._hooked.add(optimizer)
         for name, scaler in getattr(trainer, "scalers", {}).items():
-            if scaler.is_enabled():
+            if scaler.is_enabled() and scaler not in self._hooked:
+                self._hooked.add(scaler)
                 # The scaler unscales, then skips the step on any inf: average first, so the
                 # ranks see the same gradients and all skip (or take) the same steps.
                 scaler.unscale_ = self._averaging_unscale(scaler.unscale_)
