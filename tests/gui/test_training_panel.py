@@ -261,6 +261,30 @@ def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, pan
     assert ("test-trainable", "interrupted") in again.weights_names() and again.runs_combo.count() == 0
 
 
+def test_an_unfinished_run_can_be_discarded(qtbot, panel, photos, monkeypatch):
+    from restorer.gui.training import panel as panel_module
+
+    TinyTrainable.delay = 0.02
+    _setup(panel, photos, steps=500, name="unwanted")
+    assert panel.start()
+    qtbot.waitUntil(lambda: _worker_step(panel) >= 2, timeout=30000)
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        panel.cancel()
+    folder = panel.run.record.folder
+    assert panel.runs_combo.count() == 1 and folder.is_dir()
+    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: False)
+    panel.discard_run()
+    assert panel.runs_combo.count() == 1 and folder.is_dir()
+    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+    panel.discard_run()
+    assert panel.runs_combo.count() == 0 and not folder.exists() and not panel.discard_button.isEnabled()
+    _setup(panel, photos, steps=2, name="unwanted")  # the name is free again
+    assert panel.start()
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        pass
+    assert ("test-trainable", "unwanted") in panel.weights_names()
+
+
 def test_gui_thread_keeps_processing_events_during_training(qtbot, panel, photos):
     from PySide6.QtCore import QTimer
 

@@ -227,8 +227,11 @@ class TrainingPanel(QWidget):
         self.runs_combo = QComboBox()
         self.resume_button = QPushButton("Resume")
         self.resume_button.clicked.connect(self.resume_run)
+        self.discard_button = QPushButton("Discard…")
+        self.discard_button.clicked.connect(self.discard_run)
         runs_row.addWidget(self.runs_combo, 1)
         runs_row.addWidget(self.resume_button)
+        runs_row.addWidget(self.discard_button)
         layout.addWidget(runs_box)
 
         weights_box = QGroupBox("Your models")
@@ -395,6 +398,23 @@ class TrainingPanel(QWidget):
         self._launch(TrainingRun(model, list(record.folders), record.options, record.name, device=self.device,
                                  resume=True, parent=self))
         return True
+
+    def discard_run(self) -> None:
+        """Delete the unfinished run chosen under "Unfinished runs" (its checkpoint), after asking."""
+        index = self.runs_combo.currentIndex()
+        if self.running or not 0 <= index < len(self._unfinished):
+            return
+        record, step = self._unfinished[index]
+        if not ask_yes(self, "Discard run", f"Delete the unfinished run “{record.name}” ({record.model}, "
+                                            f"step {step} of {record.options.steps}) and its checkpoint?"):
+            return
+        try:
+            delete_weights(record.model, record.name)
+        except RestorerError as exc:
+            self.show_message(str(exc), error=True)
+            return
+        self.refresh()
+        self.show_message(f"Discarded the run “{record.name}”.")
 
     def _launch(self, run: TrainingRun) -> None:
         self.run = run
@@ -598,6 +618,7 @@ class TrainingPanel(QWidget):
         self.pause_button.setText("Resume" if running and self.run.paused else "Pause")
         self.cancel_button.setEnabled(running and not self.run.job.cancelled)
         self.resume_button.setEnabled(not running and bool(self._unfinished))
+        self.discard_button.setEnabled(not running and bool(self._unfinished))
         for widget in (self.model_combo, self.steps, self.batch_size, self.crop, self.name_edit,
                        *self.folder_fields):
             widget.setEnabled(not running)
