@@ -10,6 +10,7 @@ GUI forwards them to its thread with a signal.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -34,6 +35,19 @@ class Progress:
 
 Listener = Callable[[Progress], None]
 
+#: Every job not yet garbage-collected, so that quitting can stop them all (see :func:`cancel_all`).
+_live: "weakref.WeakSet[Job]" = weakref.WeakSet()
+_live_lock = threading.Lock()
+
+
+def cancel_all() -> int:
+    """Cancel every job still alive (on quit: no worker thread may outlive the app). Returns how many."""
+    with _live_lock:
+        jobs = list(_live)
+    for job in jobs:
+        job.cancel()
+    return len(jobs)
+
 
 class Job:
     """Progress + cancel + pause for one piece of long work. Thread-safe."""
@@ -44,6 +58,8 @@ class Job:
         self._running = threading.Event()
         self._running.set()
         self.last: Progress | None = None
+        with _live_lock:
+            _live.add(self)
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(progress)`` on every update."""

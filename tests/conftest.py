@@ -24,3 +24,10 @@ def textured_photo(height: int = 64, width: int = 96, seed: int = 0) -> np.ndarr
 def photo() -> np.ndarray:
     """A 64x96 textured RGB photo."""
     return textured_photo()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A failed test must not leave a worker running (it would keep the interpreter from exiting)."""
+    from restorer.jobs import cancel_all
+
+    cancel_all()

@@ -74,3 +74,11 @@ def test_child_maps_progress_into_parent_range():
     job.cancel()
     with pytest.raises(Cancelled):
         child.update(1, 10)
+
+
+def test_cancel_all_stops_every_live_job():
+    from restorer.jobs import cancel_all
+
+    jobs = [Job(), Job()]
+    assert cancel_all() >= 2
+    assert all(job.cancelled for job in jobs)

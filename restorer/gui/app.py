@@ -74,4 +74,7 @@ def main(photo: str | None = None, mask: str | None = None) -> int:
         print(f"restorer: {photo}: no such file", file=sys.stderr)
         return 2
     window = open_window(photo, mask)  # noqa: F841 - kept alive by the event loop
+    from restorer.jobs import cancel_all
+
+    app.aboutToQuit.connect(cancel_all)  # no worker may keep the process alive after the window closed
     return app.exec()
