@@ -435,16 +435,15 @@ def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, t
                                                                           monkeypatch):
     from restorer.gui.document import Document
     from restorer.gui.training import panel as panel_module
-    from restorer.gui.training.link import attach_training_panel
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 
     from gui_helpers import textured
 
     window = MainWindow(Document(photo_from_array(textured())), registry=train_registry, device="cpu",
-                        settings=settings)
+                        settings=settings, training=True)
     qtbot.addWidget(window)
-    training = attach_training_panel(window)
+    training = window.training
     window.show()
     _setup(training, photos, steps=4, name="beach")
     assert training.start()
@@ -479,7 +478,6 @@ def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, t
 
 def test_painting_and_repairing_keep_working_while_training(qtbot, train_registry, photos, settings):
     from restorer.gui.document import Document
-    from restorer.gui.training.link import attach_training_panel
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 
@@ -488,9 +486,9 @@ def test_painting_and_repairing_keep_working_while_training(qtbot, train_registr
     TinyTrainable.delay = 0.05
     original = textured()
     window = MainWindow(Document(photo_from_array(original.copy())), registry=train_registry, device="cpu",
-                        settings=settings)
+                        settings=settings, training=True)
     qtbot.addWidget(window)
-    training = attach_training_panel(window)
+    training = window.training
     window.show()
     _setup(training, photos, steps=100_000, name="busy")
     assert training.start()
@@ -511,3 +509,34 @@ def test_painting_and_repairing_keep_working_while_training(qtbot, train_registr
         training.run.wait(30)
         qtbot.waitUntil(lambda: not training._probing, timeout=30000)
         window.document = None
+
+
+def test_closing_the_window_while_training_asks_then_saves_a_checkpoint(qtbot, train_registry, photos, settings,
+                                                                        monkeypatch):
+    from restorer.gui.document import Document
+    from restorer.gui.training import panel as panel_module
+    from restorer.gui.window import MainWindow
+    from restorer.images import photo_from_array
+
+    from gui_helpers import textured
+
+    TinyTrainable.delay = 0.02
+    window = MainWindow(Document(photo_from_array(textured())), registry=train_registry, device="cpu",
+                        settings=settings, training=True)
+    qtbot.addWidget(window)
+    window.show()
+    training = window.training
+    _setup(training, photos, steps=100_000, name="closing-window")
+    assert training.start()
+    try:
+        qtbot.waitUntil(lambda: _worker_step(training) >= 2, timeout=30000)
+        monkeypatch.setattr(panel_module, "ask_yes", lambda *a: False)
+        assert not window.close() and window.isVisible() and training.running  # asked, and kept training
+        monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+        assert window.close() and not training.running
+        step = load_checkpoint(training.run.record.checkpoint).step
+        assert step >= 2 and training.runs_combo.count() == 1  # resumable from the panel
+    finally:
+        training.cancel()
+        training.run.wait(30)
+        qtbot.waitUntil(lambda: not training._probing, timeout=30000)

@@ -17,6 +17,7 @@ from shiboken6 import isValid
 from superqt.utils import create_worker
 
 from restorer.errors import Cancelled, InputError, RestorerError
+from restorer.gui.runner import make_room_in_thread_pool
 from restorer.gui.training.runs import RunRecord, unfinished_runs
 from restorer.gui.training.worker import Tick, TrainingRun, import_torch_fully
 from restorer.models import Model
@@ -311,6 +312,7 @@ class TrainingPanel(QWidget):
         key = (type(model), model.name)
         if key not in _probed_counts and model.name not in self._probing:
             self._probing.add(model.name)
+            make_room_in_thread_pool()
             create_worker(probe_folder_count, model, _connect={
                 "returned": lambda count, model=model: self._probed(model, count),
                 "errored": lambda _exc, model=model: self._probed(model, 1)})

@@ -122,8 +122,11 @@ class TrainingRun(QObject):
 
     def start(self) -> None:
         """Start training in a worker thread."""
+        from restorer.gui.runner import make_room_in_thread_pool
+
         self.running = True
         self._timer.start()
+        make_room_in_thread_pool()  # a repair started later must not queue behind this run
         self._worker = create_worker(self._work, _start_thread=False, _connect={
             "returned": self._returned, "errored": self._errored, "finished": self._done})
         self._worker.start()
