@@ -130,14 +130,14 @@ def main(argv: list[str] | None = None) -> int:
 
         from restorer.gui.app import create_app
         from restorer.gui.document import Document
-        from restorer.gui.training import attach_training_panel
         from restorer.gui.window import MainWindow
         from restorer.images import load_photo as load
         from restorer.resources import sample_photo_path
 
         create_app()
-        window = MainWindow(Document(load(sample_photo_path())), registry=get_registry(), device="cpu")
-        panel = getattr(window, "training", None) or attach_training_panel(window)
+        window = MainWindow(Document(load(sample_photo_path())), registry=get_registry(), device="cpu",
+                            training=True)
+        panel = window.training  # the Train dock, as `restorer` opens it
         window.resize(1280, 820)
         window.show()
         brush = Brush(window.canvas)
