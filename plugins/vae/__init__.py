@@ -169,9 +169,13 @@ class VAEInpaint(_VAEModel):
     name = "vae-inpaint"
     title = "VAE inpaint (iterated projection)"
     task = "inpaint"
-    description = ("Start from a Telea fill, then repeatedly encode-decode the photo and keep the decoded "
-                   "pixels only inside the hole. Smooth fills that follow the surrounding colours.")
-    own_params = (int_param("iterations", 30, 1, 500, help="encode-decode rounds"), _TILE, _OVERLAP)
+    description = ("Start from a Telea fill, then encode-decode the photo a few times, keeping the decoded "
+                   "pixels only inside the hole: adds the model's texture to a smooth fill. Best on small holes.")
+    # Each round pulls wide holes a little towards a pale average (starter weights, a 40x110 hole on
+    # chelsea: hole PSNR 17.80 dB after 1 round, 17.73 after 3, 17.10 after 10, 13.51 after 30; Telea 17.77).
+    own_params = (int_param("iterations", 3, 1, 50,
+                            help="encode-decode rounds; more rounds smooth more and drift wide holes towards grey"),
+                  _TILE, _OVERLAP)
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """Telea start, then ``iterations`` projections with the known pixels clamped."""
