@@ -195,6 +195,12 @@ def load_mask(path: str | os.PathLike, size: tuple[int, int] | None = None) -> n
     return mask
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
@@ -211,6 +217,10 @@ def atomic_write(path: str | os.PathLike, data: bytes, *, overwrite: bool = Fals
         raise InputError(f"{parent}: no such folder")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
     try:
+        # mkstemp makes the file private (0600); a saved photo gets the mode any new file would get,
+        # or keeps the mode of the file it replaces.
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

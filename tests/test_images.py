@@ -205,3 +205,16 @@ def test_save_formats_and_jpeg_quality(tmp_path, suffix):
     assert back.size == (64, 64)
     if suffix in (".jpg", ".webp"):
         assert (tmp_path / f"lo{suffix}").stat().st_size < (tmp_path / f"hi{suffix}").stat().st_size
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "new.png", b"x")
+        assert (tmp_path / "new.png").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "shared.png").write_bytes(b"old")
+        os.chmod(tmp_path / "shared.png", 0o664)
+        atomic_write(tmp_path / "shared.png", b"new", overwrite=True)
+        assert (tmp_path / "shared.png").stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old)
