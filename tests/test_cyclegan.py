@@ -15,7 +15,7 @@ from restorer_plugins.cyclegan import CycleGANStylize, stylize
 from restorer_plugins.cyclegan.networks import (
     CycleGANConfig, InstanceNorm, PatchDiscriminator, ResnetGenerator, shared_statistics,
 )
-from restorer_plugins.cyclegan.tiling import tiled_apply
+from restorer.tiling import tiled_apply
 from restorer_plugins.cyclegan.training import CycleGANTrainConfig, CycleGANTrainer, ImagePool
 
 TINY = CycleGANConfig(ngf=4, ndf=4, blocks=2)

@@ -107,7 +107,7 @@ def stylize(generator, photo: np.ndarray, *, tile: int, overlap: int, stats_size
     import torch
 
     from restorer_plugins.cyclegan.networks import shared_statistics
-    from restorer_plugins.cyclegan.tiling import pad_to_multiple, tiled_apply
+    from restorer.tiling import pad_to_multiple, tiled_apply
 
     image = (torch.from_numpy(photo).permute(2, 0, 1)[None].float() / 127.5 - 1).to(device)
     height, width = photo.shape[:2]

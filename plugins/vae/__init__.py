@@ -81,7 +81,7 @@ class _VAEModel(Model):
         """Encode-decode ``(1, 3, H, W)`` through the latent mean, in tiles; same shape out."""
         import torch
 
-        from restorer_plugins.cyclegan.tiling import tiled_apply
+        from restorer.tiling import tiled_apply
 
         if overlap >= tile:
             raise ModelError(f"overlap ({overlap}) must be smaller than the tile ({tile})")

@@ -1,7 +1,8 @@
 """Running a fully convolutional network on a large photo in overlapping, blended tiles.
 
 Memory stays bounded by the tile size; overlapping tiles are cross-faded with
-linear ramps that ignore each tile's outermost pixels, so no seam shows where two tiles meet. (Also used by the VAE plugin.)
+linear ramps that ignore each tile's outermost pixels, so no seam shows where two tiles meet.
+A core helper so that any plugin (CycleGAN, the VAE) can use it.
 """
 
 from __future__ import annotations
