@@ -21,6 +21,15 @@ from restorer_plugins.inpaint_gan.infer import adapt_generator, repair
 from restorer_plugins.inpaint_gan.network import GeneratorConfig, PatchCritic, RefineGenerator, push_pull_fill
 from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks: one thread avoids OpenMP synchronisation stalls on a busy (shared) CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 TINY = GeneratorConfig(channels=(4, 8, 8), bottleneck_dilations=(1, 2), fourier=True)
 
 
@@ -213,6 +222,7 @@ def test_cli_train_refuses_what_cannot_be_trained(tmp_path):
     assert done.returncode == 2 and "no such folder" in done.stderr
 
 
+@pytest.mark.slow
 def test_adversarial_training_resumes_exactly(tmp_path):
     from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
 
