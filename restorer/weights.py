@@ -172,3 +172,43 @@ def delete_weights(model: str, name: str) -> None:
     path.unlink(missing_ok=True)
     if run.is_dir():
         shutil.rmtree(run)
+
+
+def weights_param(model: str):
+    """The ``weights`` choice every model with weights declares: ``starter`` and the person's own."""
+    from restorer.models import choice_param
+
+    names = tuple(w.name for w in list_weights(model)) or (STARTER,)
+    default = STARTER if STARTER in names else names[0]
+    return choice_param("weights", default, names, help="starter weights or weights you trained")
+
+
+def weights_summary(model: str, script: str) -> str:
+    """A model's ``weights_status``: the names of its weights, or how to rebuild the missing starter."""
+    names = [w.name for w in list_weights(model)]
+    return ", ".join(names) if names else f"missing: run {script}"
+
+
+class NetworkCache:
+    """Networks built from one weights file, kept until another is asked for or the file changes.
+
+    ``build(tensors, metadata, path)`` makes the networks (already on ``device``); thread-safe.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._value: Any = None
+
+    def get(self, model: str, name: str, device: str, build) -> Any:
+        """The networks for weights ``name`` of ``model`` on ``device``, built once per file version."""
+        info = find_weights(model, name)
+        key = (name, device, info.path.stat().st_mtime_ns)
+        with self._lock:
+            if self._key != key:
+                tensors, metadata = load_weights(model, name)
+                self._value = build(tensors, metadata, str(info.path))
+                self._key = key
+            return self._value

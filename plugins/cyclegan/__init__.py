@@ -20,7 +20,7 @@ from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
 from restorer.models import Model, RunRequest, choice_param, int_param
-from restorer.weights import STARTER, find_weights, list_weights, load_weights
+from restorer.weights import NetworkCache, load_weights, weights_param, weights_summary
 
 FAMILY = "cyclegan"
 
@@ -44,32 +44,24 @@ class CycleGANStylize(Model):
     )
 
     def __init__(self) -> None:
-        names = tuple(w.name for w in list_weights(FAMILY)) or (STARTER,)
-        default = STARTER if STARTER in names else names[0]
-        self.params = (choice_param("weights", default, names, help="starter weights or weights you trained"),
-                       *self.own_params)
-        self._cache: dict[tuple, tuple] = {}
-        self._lock = threading.Lock()
+        self.params = (weights_param(FAMILY), *self.own_params)
+        self._cache = NetworkCache()
         # the generators' norms hold per-run statistics: one run at a time per model
         self._run_lock = threading.Lock()
 
     def weights_status(self) -> str:
         """``starter`` plus the names of the person's trained weights, or what is missing."""
-        names = [w.name for w in list_weights(FAMILY)]
-        return ", ".join(names) if names else "missing: run scripts/train_starter_cyclegan.py"
+        return weights_summary(FAMILY, "scripts/train_starter_cyclegan.py")
 
     def generators(self, weights: str, device: str):
         """``({"a_to_b": G, "b_to_a": F}, metadata)`` on ``device``, loaded once per file version."""
         from restorer_plugins.cyclegan.training import generators_from_weights
 
-        info = find_weights(FAMILY, weights)
-        key = (weights, device, info.path.stat().st_mtime_ns)
-        with self._lock:
-            if key not in self._cache:
-                tensors, meta = load_weights(FAMILY, weights)
-                nets = generators_from_weights(tensors, meta, str(info.path))
-                self._cache = {key: ({k: v.to(device) for k, v in nets.items()}, meta)}
-            return self._cache[key]
+        def build(tensors, meta, path):
+            nets = generators_from_weights(tensors, meta, path)
+            return {k: v.to(device) for k, v in nets.items()}, meta
+
+        return self._cache.get(FAMILY, weights, device, build)
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """Statistics from the (shrunk) photo, then the generator over overlapping tiles."""

@@ -12,7 +12,6 @@ Models registered:
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
 from restorer.models import Model, RunRequest, choice_param, float_param, int_param
-from restorer.weights import STARTER, find_weights, list_weights, load_weights
+from restorer.weights import NetworkCache, load_weights, weights_param, weights_summary
 
 FAMILY = "dcgan"
 
@@ -42,30 +41,22 @@ class _DCGANModel(Model):
     own_params: tuple = ()
 
     def __init__(self) -> None:
-        names = tuple(w.name for w in list_weights(FAMILY)) or (STARTER,)
-        default = STARTER if STARTER in names else names[0]
-        self.params = (choice_param("weights", default, names, help="starter weights or weights you trained"),
-                       *self.own_params)
-        self._cache: dict[tuple, tuple] = {}
-        self._lock = threading.Lock()
+        self.params = (weights_param(FAMILY), *self.own_params)
+        self._cache = NetworkCache()
 
     def weights_status(self) -> str:
         """``starter`` plus the names of the person's trained weights, or what is missing."""
-        names = [w.name for w in list_weights(FAMILY)]
-        return ", ".join(names) if names else "missing: run scripts/train_starter_dcgan.py"
+        return weights_summary(FAMILY, "scripts/train_starter_dcgan.py")
 
     def networks(self, weights: str, device: str):
         """(generator, discriminator) on ``device``, loaded once per file version."""
         from restorer_plugins.dcgan.training import dcgan_from_weights
 
-        info = find_weights(FAMILY, weights)
-        key = (weights, device, info.path.stat().st_mtime_ns)
-        with self._lock:
-            if key not in self._cache:
-                tensors, meta = load_weights(FAMILY, weights)
-                generator, discriminator = dcgan_from_weights(tensors, meta, str(info.path))
-                self._cache = {key: (generator.to(device), discriminator.to(device))}
-            return self._cache[key]
+        def build(tensors, meta, path):
+            generator, discriminator = dcgan_from_weights(tensors, meta, path)
+            return generator.to(device), discriminator.to(device)
+
+        return self._cache.get(FAMILY, weights, device, build)
 
 
 class DCGANSampler(_DCGANModel):

@@ -15,15 +15,14 @@ or any named weights trained with ``restorer train vae``.
 
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 
 from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
-from restorer.models import Model, RunRequest, choice_param, float_param, int_param
-from restorer.weights import STARTER, find_weights, list_weights, load_weights
+from restorer.models import Model, RunRequest, float_param, int_param
+from restorer.weights import NetworkCache, load_weights, weights_param, weights_summary
 
 FAMILY = "vae"
 
@@ -53,29 +52,19 @@ class _VAEModel(Model):
     own_params: tuple = ()
 
     def __init__(self) -> None:
-        names = tuple(w.name for w in list_weights(FAMILY)) or (STARTER,)
-        default = STARTER if STARTER in names else names[0]
-        self.params = (choice_param("weights", default, names, help="starter weights or weights you trained"),
-                       *self.own_params)
-        self._cache: dict[tuple, object] = {}
-        self._lock = threading.Lock()
+        self.params = (weights_param(FAMILY), *self.own_params)
+        self._cache = NetworkCache()
 
     def weights_status(self) -> str:
         """``starter`` plus the names of the person's trained weights, or what is missing."""
-        names = [w.name for w in list_weights(FAMILY)]
-        return ", ".join(names) if names else "missing: run scripts/train_starter_vae.py"
+        return weights_summary(FAMILY, "scripts/train_starter_vae.py")
 
     def network(self, weights: str, device: str):
         """The VAE with weights ``weights`` on ``device``, loaded once per file version."""
         from restorer_plugins.vae.training import vae_from_weights
 
-        info = find_weights(FAMILY, weights)
-        key = (weights, device, info.path.stat().st_mtime_ns)
-        with self._lock:
-            if key not in self._cache:
-                tensors, meta = load_weights(FAMILY, weights)
-                self._cache = {key: vae_from_weights(tensors, meta, str(info.path)).to(device)}
-            return self._cache[key]
+        return self._cache.get(FAMILY, weights, device,
+                               lambda tensors, meta, path: vae_from_weights(tensors, meta, path).to(device))
 
     def project(self, vae, image, tile: int, overlap: int, job: Job | None = None, message: str = ""):
         """Encode-decode ``(1, 3, H, W)`` through the latent mean, in tiles; same shape out."""
