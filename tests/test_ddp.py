@@ -149,7 +149,7 @@ def _rank_main(rank: int, world: int, port: int, folder: str, out: str) -> None:
     distributed.shutdown()
 
 
-@pytest.mark.slow  # two processes start torch: ~15 s on 2 cores
+# Two processes start torch (~15 s on 2 cores): kept in the default suite, it is the DDP guarantee.
 @pytest.mark.timeout(120)
 def test_two_gloo_ranks_train_identically_and_resume_in_one_process(tmp_path):
     folder = _photos(tmp_path / "photos")
