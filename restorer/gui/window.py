@@ -693,7 +693,7 @@ class MainWindow(QMainWindow):
         if model.task == "sample":
             count = len(_windows) + 1
             photo = photo_from_array(np.ascontiguousarray(result.image))
-            self.open_document_window(Document(photo, title=f"{model.title} sample {count}"))
+            self.open_document_window(Document(photo, title=f"{model.title} {count}"))
             self.panel.set_message(f"Generated with {model.title} in {result.seconds:.1f} s; "
                                    "it opened in a new window.")
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 import pytest
@@ -134,6 +135,8 @@ def test_sampling_opens_a_new_window_with_the_parameters_set(window, qtbot):
     new = window_module._windows[-1]
     try:
         assert new is not window and new.document.size == (48, 32)
+        # Named after the model and numbered, not "Test sampler sample 3".
+        assert re.fullmatch(r"Test sampler \d+", new.document.title), new.document.title
         assert (new.document.rgb[..., 0] == 42).all()
         assert new.document.modified  # never saved: closing it asks
     finally:
