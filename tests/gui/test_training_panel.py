@@ -188,7 +188,9 @@ def test_start_reports_progress_and_finished_model_is_listed(qtbot, panel, photo
     _setup(panel, photos, steps=20)
     ticks, changed = [], []
     panel.weightsChanged.connect(changed.append)
+    assert panel.progress.text() == "not started"  # not "step 0 / 1" while the Steps box says 20
     assert panel.start()
+    assert panel.progress.text() == "step 0 / 20"
     panel.run.ticked.connect(ticks.append)
     with qtbot.waitSignal(panel.run.finished, timeout=60000):
         pass

@@ -195,7 +195,7 @@ class TrainingPanel(QWidget):
         layout.addLayout(buttons)
 
         self.progress = QProgressBar()
-        self.progress.setFormat("step %v / %m")
+        self.progress.setFormat("not started")  # not "step 0 / 1" before any run
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         layout.addWidget(self.progress)
@@ -421,6 +421,7 @@ class TrainingPanel(QWidget):
     def _launch(self, run: TrainingRun) -> None:
         self.run = run
         self._clear_plot()
+        self.progress.setFormat("step %v / %m")
         self.progress.setRange(0, run.record.options.steps)
         self.progress.setValue(0)
         self.stats.setText("")
