@@ -705,6 +705,12 @@ class MainWindow(QMainWindow):
         self._last_result = self.document.apply_result(result.image, result.coverage,
                                                        f"{verb} with {model.title}", clear_mask=clear)
         self._update_actions()
+        if self._last_result is None or not getattr(self._last_result, "changes_photo", False):
+            # e.g. a fill with the whole photo painted: nothing is left to fill from
+            self.panel.set_message(f"{verb} with {model.title} finished in {result.seconds:.1f} s "
+                                   "but changed no pixel of the photo.")
+            self.statusBar().showMessage(f"{verb}: no change", 4000)
+            return
         self.panel.set_message(f"{verb} with {model.title} done in {result.seconds:.1f} s. "
                                "Hold \\ to compare with the original; Ctrl+Z undoes it.")
         self.statusBar().showMessage(f"{verb} done", 4000)

@@ -421,3 +421,15 @@ def test_a_run_starts_at_once_while_long_work_holds_every_pool_thread(window, qt
     finally:
         release.set()
         qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=5000)
+
+
+def test_a_repair_that_changes_nothing_does_not_claim_to_be_done(window, qtbot, photo_rgb):
+    window.panel.select("opencv-telea")
+    window.invert_mask()  # the whole photo painted: Telea has nothing left to fill from
+    assert window.document.mask.mask.all()
+    window.panel.clear_mask.setChecked(False)
+    run_and_wait(window, qtbot)
+    assert np.array_equal(window.document.rgb, photo_rgb)
+    message = window.panel.message.text()
+    assert "changed no pixel" in message and "Ctrl+Z undoes it" not in message, message
+    assert not window.undo_result_button.isEnabled()
