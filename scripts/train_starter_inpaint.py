@@ -1,8 +1,9 @@
 """Train the starter weights of inpaint-gan from scikit-image's bundled photos (fixed seed, CPU).
 
-    python scripts/train_starter_inpaint.py --phase l1 --steps 5000          # the PSNR phase
-    python scripts/train_starter_inpaint.py --phase l1 --steps 5000 --resume # continue it
-    python scripts/train_starter_inpaint.py --export l1                      # write resources/weights/
+    python scripts/train_starter_inpaint.py --phase l1 --steps 5000    # the PSNR phase (~78 min shared CPU)
+    python scripts/train_starter_inpaint.py --phase gan --steps 1600   # then the adversarial phase (shipped)
+    python scripts/train_starter_inpaint.py --phase gan --steps 1600 --resume  # continue an interrupted run
+    python scripts/train_starter_inpaint.py --export gan               # write resources/weights/ again
 
 Photos: :data:`restorer_plugins.inpaint_gan.split.TRAIN` only; the benchmark's
 held-out photos (``split.HELD_OUT``) are never read. Checkpoints go to
