@@ -222,7 +222,6 @@ def test_cli_train_refuses_what_cannot_be_trained(tmp_path):
     assert done.returncode == 2 and "no such folder" in done.stderr
 
 
-@pytest.mark.slow
 def test_adversarial_training_resumes_exactly(tmp_path):
     from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
 
