@@ -8,15 +8,13 @@ Registers the model ``inpaint-gan`` (the default ``inpaint`` model). Weights:
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
-from restorer.models import Model, RunRequest, choice_param, int_param
-from restorer.weights import STARTER, find_weights, list_weights, load_weights
+from restorer.models import Model, RunRequest, int_param
+from restorer.weights import NetworkCache, load_weights, weights_param, weights_summary
 
 NAME = "inpaint-gan"
 #: Most per-photo adaptation steps a person can ask for (each step trains on 4 crops of 128 pixels).
@@ -36,15 +34,12 @@ class InpaintGAN(Model):
 
     def __init__(self) -> None:
         self.refresh_weights()
-        self._lock = threading.Lock()
-        self._loaded: dict[tuple[str, float], object] = {}
+        self._cache = NetworkCache()
 
     def refresh_weights(self) -> None:
         """Re-read the weights store, so weights trained since loading appear in the ``weights`` choices."""
-        names = tuple(w.name for w in list_weights(NAME)) or (STARTER,)
-        default = STARTER if STARTER in names else names[0]
         self.params = (
-            choice_param("weights", default, names, help="starter weights or weights you trained"),
+            weights_param(NAME),
             int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS,
                       help="fine-tune on this photo's undamaged pixels first (slower)"),
             int_param("radius", 5, 1, 50, help="Telea neighbourhood (pixels) of the first, classical fill"),
@@ -53,29 +48,11 @@ class InpaintGAN(Model):
 
     def weights_status(self) -> str:
         """``starter`` plus the names of the person's trained weights, or what is missing."""
-        names = [w.name for w in list_weights(NAME)]
-        if not names:
-            return "missing: run scripts/train_starter_inpaint.py"
-        return ", ".join(names)
+        return weights_summary(NAME, "scripts/train_starter_inpaint.py")
 
     def generator(self, weights: str, device: str = "cpu"):
         """The generator with weights ``weights`` on ``device`` (loaded once, reloaded if the file changes)."""
-        from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
-
-        info = find_weights(NAME, weights)
-        key = (f"{weights}@{device}", info.path.stat().st_mtime)
-        with self._lock:
-            if key not in self._loaded:
-                tensors, meta = load_weights(NAME, weights)
-                if "generator" not in meta:
-                    raise ModelError(f"{info.path}: not inpaint-gan weights (no generator config)")
-                net = RefineGenerator(GeneratorConfig.from_json(meta["generator"]))
-                try:
-                    net.load_state_dict(tensors)
-                except RuntimeError:
-                    raise ModelError(f"{info.path}: weights do not match the inpaint-gan network") from None
-                self._loaded = {key: net.to(device).eval()}
-            return self._loaded[key]
+        return self._cache.get(NAME, weights, device, lambda tensors, meta, path: _build(tensors, meta, path, device))
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """Repair the masked pixels: Telea's fill, refined (after adapting to the photo if asked)."""
@@ -105,6 +82,20 @@ class InpaintGAN(Model):
             config = fine_tune_config(lr=options.lr, generator=GeneratorConfig.from_json(meta["generator"]))
             initial = tensors
         return InpaintTrainer(config, device, initial=initial)
+
+
+def _build(tensors: dict, meta: dict, path: str, device: str):
+    """A :class:`RefineGenerator` from a weights file's tensors and metadata, in eval mode on ``device``."""
+    from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
+
+    if "generator" not in meta:
+        raise ModelError(f"{path}: not inpaint-gan weights (no generator config)")
+    net = RefineGenerator(GeneratorConfig.from_json(meta["generator"]))
+    try:
+        net.load_state_dict(tensors)
+    except RuntimeError:
+        raise ModelError(f"{path}: weights do not match the inpaint-gan network") from None
+    return net.to(device).eval()
 
 
 @hookimpl
