@@ -193,3 +193,13 @@ def test_debug_shows_the_traceback(tmp_path):
 def test_usage_error_exit_2():
     assert_one_line_error(restorer("inpaint"), 2, "required")
     assert_one_line_error(restorer("frobnicate"), 2, "invalid choice")
+
+
+@pytest.mark.parametrize("command", ["inpaint", "stylize", "reconstruct"])
+def test_set_help_is_a_whole_sentence(command, capsys):
+    from restorer.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "`restorer models` lists each model's parameters" in text, text

@@ -39,7 +39,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, mask_required: bool
                         + ("" if mask_required else "; limits the change to the masked area"))
     parser.add_argument("--model", help="model name (see `restorer models`)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                        help="set a model parameter (repeatable); see `restorer models` for each model's")
+                        help="set a model parameter (repeatable); `restorer models` lists each model's parameters")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
     parser.add_argument("--overwrite", action="store_true", help="replace output files that already exist")
     parser.add_argument("--quality", type=int, default=95, metavar="Q",
