@@ -14,12 +14,16 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from restorer.errors import InputError, RestorerError
 from restorer.images import PHOTO_SUFFIXES, load_photo
 from restorer.training.masks import random_mask
+
+if TYPE_CHECKING:  # torch is imported lazily: scanning a folder must not wait for it
+    import torch
 
 #: Decoded photos larger than this on their shorter side are reduced once, on load.
 MAX_SHORT_SIDE = 1024
@@ -155,9 +159,9 @@ class Batch:
     ``(B, 1, H, W)`` with 1 = hole when the trainer asked for masks, else ``None``.
     """
 
-    photos: "torch.Tensor"  # noqa: F821
-    photos_b: "torch.Tensor | None" = None  # noqa: F821
-    masks: "torch.Tensor | None" = None  # noqa: F821
+    photos: "torch.Tensor"
+    photos_b: "torch.Tensor | None" = None
+    masks: "torch.Tensor | None" = None
 
 
 @dataclass(frozen=True)
