@@ -20,7 +20,7 @@ from restorer.gui.canvas import Canvas
 from restorer.gui.document import Document
 from restorer.gui.panel import TASK_TITLES, ModelPanel
 from restorer.gui.runner import ModelRun, RunResult, make_room_in_thread_pool
-from restorer.images import PHOTO_SUFFIXES, SAVE_FORMATS, photo_from_array
+from restorer.images import PHOTO_SUFFIXES, SAVE_FORMATS, load_mask, photo_from_array
 from restorer.jobs import Progress
 from restorer.registry import Registry
 
@@ -306,14 +306,22 @@ class MainWindow(QMainWindow):
         if not self._may_discard():
             return False
         try:
-            document = Document.open(path, mask)
+            document = Document.open(path)
         except RestorerError as exc:
             self.show_error("Cannot open the photo", str(exc))
             return False
+        mask_problem = None
+        if mask is not None:
+            try:
+                document.mask.reset(load_mask(mask, document.size))
+            except RestorerError as exc:  # the photo itself is fine: open it without the mask
+                mask_problem = str(exc)
         self.set_document(document)
         if remember:
             self.remember_recent(Path(path))
         self.statusBar().showMessage(f"Opened {Path(path).name}", 4000)
+        if mask_problem is not None:
+            self.show_error("Cannot load the mask", f"{mask_problem}. The photo opened without a mask.")
         return True
 
     def open_dialog(self) -> None:

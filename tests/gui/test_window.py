@@ -257,6 +257,16 @@ def test_a_mask_of_the_wrong_size_is_refused_with_a_message(window, tmp_path):
     assert not window.document.mask.any()
 
 
+def test_a_mask_of_the_wrong_size_given_with_a_photo_opens_the_photo_without_it(window, tmp_path):
+    source = tmp_path / "photo.png"
+    write_photo(source, textured(40, 50, seed=3))
+    Image.new("L", (10, 10), 255).save(tmp_path / "small.png")
+    assert window.open_path(source, tmp_path / "small.png")  # as `restorer gui photo.png --mask small.png`
+    assert window.document.path == source and not window.document.mask.any()
+    assert window.last_error.windowTitle() == "Cannot load the mask"
+    assert "same size" in window.last_error.text() and "without a mask" in window.last_error.text()
+
+
 def test_an_unreadable_file_is_refused_and_the_photo_kept(window, tmp_path, photo_rgb):
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not a jpeg at all")
