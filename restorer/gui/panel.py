@@ -121,6 +121,9 @@ class ModelPanel(QWidget):
         if registry is not None and registry.models:
             task = "inpaint" if registry.by_task("inpaint") else next(iter(registry.models.values())).task
             row = self.index_of(registry.default_for(task).name)
+        # The group titles cannot be picked, so with no model the combo shows this instead of a blank.
+        self.combo.setPlaceholderText("Loading models…" if registry is None
+                                      else "" if registry.models else "No models installed")
         self.combo.setCurrentIndex(row)
         self._model_picked(row)
         failures = registry.failures if registry is not None else []

@@ -443,3 +443,14 @@ def test_a_repair_that_changes_nothing_does_not_claim_to_be_done(window, qtbot, 
     message = window.panel.message.text()
     assert "changed no pixel" in message and "Ctrl+Z undoes it" not in message, message
     assert not window.undo_result_button.isEnabled()
+
+
+def test_the_model_list_says_it_is_loading_instead_of_showing_a_blank(qtbot, settings, registry):
+    from restorer.gui.window import MainWindow
+
+    win = MainWindow(settings=settings)  # no registry yet: the models load in the background
+    qtbot.addWidget(win)
+    assert win.panel.combo.currentIndex() == -1
+    assert win.panel.combo.placeholderText() == "Loading models…"
+    win.set_registry(registry)
+    assert win.panel.current_model() is not None and win.panel.combo.currentText().strip()
