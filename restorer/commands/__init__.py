@@ -1,1 +1,1 @@
-"""One module per ``restorer`` subcommand: ``add_parser(subparsers)`` and ``run(args) -> int``."""
+"""One module per restorer subcommand: add_parser(subparsers) and run(args) -> int."""

@@ -1,4 +1,4 @@
-"""Shared machinery of the commands that turn photos into photos (``inpaint``, ``stylize``, ``reconstruct``).
+"""Shared machinery of the commands that turn photos into photos (inpaint, stylize, reconstruct).
 
 A file or a folder in, a file or a folder out. With folders, masks are matched
 to photos by file stem (``photo.jpg`` ↔ ``photo.png`` or ``photo_mask.png``), or

@@ -1,4 +1,4 @@
-"""``restorer bench --data DIR``: compare the inpainting models on your own (undamaged) photos.
+"""restorer bench --data DIR: compare the inpainting models on your own (undamaged) photos.
 
 Each photo gets a thin, medium, thick and box mask (5-25 % of the photo, fixed
 seed); OpenCV Telea, OpenCV Navier-Stokes and inpaint-gan (and, with

@@ -1,4 +1,4 @@
-"""``restorer gui [PHOTO]``: open the window (the default when no command is given)."""
+"""restorer gui [PHOTO]: open the window (the default when no command is given)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``restorer inpaint INPUT --mask MASK -o OUTPUT``: repair the masked area of a photo or a folder of photos.
+"""restorer inpaint INPUT --mask MASK -o OUTPUT: repair the masked area of a photo or a folder of photos.
 
 Exit codes: 0 all done (existing outputs skipped unless --overwrite), 1 some photos
 failed (the others were processed), 2 a usage or input error (nothing written).

@@ -1,4 +1,4 @@
-"""``restorer models [--json]``: list the installed models and any plugin that failed to load."""
+"""restorer models [--json]: list the installed models and any plugin that failed to load."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``restorer reconstruct INPUT -o OUTPUT --model NAME``: restore a noisy or lightly damaged photo as a whole.
+"""restorer reconstruct INPUT -o OUTPUT --model NAME: restore a noisy or lightly damaged photo as a whole.
 
 The model projects the photo onto what it has learned (e.g. the VAE). With ``--mask``
 only the masked area changes. Exit codes as for ``inpaint``.

@@ -1,8 +1,9 @@
-"""``restorer sample --model NAME -n 16 --seed 1 -o grid.png``: generate new images with a sampling model."""
+"""restorer sample --model NAME -n 16 --seed 1 -o grid.png: generate new images with a sampling model."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from restorer.commands._photos import pick_model
@@ -42,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{output.parent}: no such folder for the output")
     image = run_model(model, None, None, params, device=resolve_device(args.device), job=Job())
     save_photo(photo_from_array(image), output, overwrite=args.overwrite)
-    print(f"wrote {output}")
+    print(f"wrote {output}", file=sys.stderr)
     return 0

@@ -1,4 +1,4 @@
-"""``restorer stylize INPUT -o OUTPUT --model NAME``: transfer a style onto a photo or a folder of photos.
+"""restorer stylize INPUT -o OUTPUT --model NAME: transfer a style onto a photo or a folder of photos.
 
 With ``--mask`` only the masked area changes. Exit codes as for ``inpaint``.
 """

@@ -1,4 +1,4 @@
-"""``restorer train MODEL --data DIR --name NAME``: train a model on a folder of your photos.
+"""restorer train MODEL --data DIR --name NAME: train a model on a folder of your photos.
 
 The result is stored as named weights in your user data folder; ``restorer
 models`` lists them and ``--set weights=NAME`` (e.g. with ``restorer inpaint``)

@@ -71,7 +71,7 @@ def main(photo: str | None = None, mask: str | None = None) -> int:
     """Open the main window and run the event loop; the exit status."""
     app = create_app()
     if photo is not None and not Path(photo).exists():
-        print(f"restorer: {photo}: no such file", file=sys.stderr)
+        print(f"restorer: error: {photo}: no such file", file=sys.stderr)
         return 2
     window = open_window(photo, mask)  # noqa: F841 - kept alive by the event loop
     from restorer.jobs import cancel_all
