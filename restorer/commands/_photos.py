@@ -35,7 +35,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, mask_required: bool
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT",
                         help="output file (for one photo) or folder (created if missing)")
     parser.add_argument("--mask", required=mask_required, metavar="MASK",
-                        help="mask file (white = repair), or a folder of masks matched by file stem"
+                        help=f"mask file (white = {'repair' if mask_required else 'change'}), or a folder of masks matched by file stem"
                         + ("" if mask_required else "; limits the change to the masked area"))
     parser.add_argument("--model", help="model name (see `restorer models`)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
