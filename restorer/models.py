@@ -177,6 +177,10 @@ class Model:
         """Run the model and return a ``uint8`` RGB image. Report progress and honour cancel via ``job``."""
         raise NotImplementedError
 
+    def refresh_weights(self) -> bool:
+        """Re-read stored weights into the parameters; whether they may have changed (none here)."""
+        return False
+
     # -- helpers used by the registry, CLI and GUI -------------------------------------------
 
     def param(self, name: str) -> Param:

@@ -22,6 +22,7 @@ from typing import Any
 
 from restorer.errors import InputError, ModelError
 from restorer.images import atomic_write
+from restorer.models import Model, Param, choice_param
 from restorer.resources import starter_weights_path
 
 #: The name that always means the weights shipped with Restorer.
@@ -174,10 +175,8 @@ def delete_weights(model: str, name: str) -> None:
         shutil.rmtree(run)
 
 
-def weights_param(model: str):
+def weights_param(model: str) -> Param:
     """The ``weights`` choice every model with weights declares: ``starter`` and the person's own."""
-    from restorer.models import choice_param
-
     names = tuple(w.name for w in list_weights(model)) or (STARTER,)
     default = STARTER if STARTER in names else names[0]
     return choice_param("weights", default, names, help="starter weights or weights you trained")
@@ -212,3 +211,38 @@ class NetworkCache:
                 self._value = build(tensors, metadata, str(info.path))
                 self._key = key
             return self._value
+
+
+class WeightsModel(Model):
+    """A model whose networks come from stored weights: the shipped starter file or the person's own.
+
+    Subclasses set ``family`` (the weights several models may share; default: the model's
+    name), ``starter_script`` and ``own_params`` (the parameters after ``weights``), and load
+    their networks with :meth:`load_networks`.
+    """
+
+    family: str = ""
+    starter_script: str = ""
+    own_params: tuple[Param, ...] = ()
+
+    def __init__(self) -> None:
+        self._cache = NetworkCache()
+        self.refresh_weights()
+
+    @property
+    def weights_family(self) -> str:
+        """The family whose weights this model uses."""
+        return self.family or self.name
+
+    def refresh_weights(self) -> bool:
+        """Re-read the weights store, so weights trained, renamed or deleted since appear in ``weights``."""
+        self.params = (weights_param(self.weights_family), *self.own_params)
+        return True
+
+    def weights_status(self) -> str:
+        """``starter`` plus the names of the person's trained weights, or how to rebuild the missing starter."""
+        return weights_summary(self.weights_family, self.starter_script)
+
+    def load_networks(self, name: str, device: str, build) -> Any:
+        """The networks of weights ``name`` on ``device`` (``build(tensors, metadata, path)``), built once."""
+        return self._cache.get(self.weights_family, name, device, build)

@@ -19,13 +19,13 @@ import numpy as np
 from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
-from restorer.models import Model, RunRequest, choice_param, int_param
-from restorer.weights import NetworkCache, load_weights, weights_param, weights_summary
+from restorer.models import RunRequest, choice_param, int_param
+from restorer.weights import WeightsModel, load_weights
 
 FAMILY = "cyclegan"
 
 
-class CycleGANStylize(Model):
+class CycleGANStylize(WeightsModel):
     """Translate a photo with one of the two CycleGAN generators, tile by tile."""
 
     name = "cyclegan"
@@ -33,6 +33,8 @@ class CycleGANStylize(Model):
     task = "stylize"
     trainable = True
     folders = 2  # trains on two photo folders: style A and style B (read by the training panel)
+    family = FAMILY
+    starter_script = "scripts/train_starter_cyclegan.py"
     description = ("Translate a photo between two styles learned from two unpaired folders (starter: "
                    "photo <-> OpenCV stylization). Full resolution, in seamless tiles.")
     own_params = (
@@ -44,14 +46,9 @@ class CycleGANStylize(Model):
     )
 
     def __init__(self) -> None:
-        self.params = (weights_param(FAMILY), *self.own_params)
-        self._cache = NetworkCache()
+        super().__init__()
         # the generators' norms hold per-run statistics: one run at a time per model
         self._run_lock = threading.Lock()
-
-    def weights_status(self) -> str:
-        """``starter`` plus the names of the person's trained weights, or what is missing."""
-        return weights_summary(FAMILY, "scripts/train_starter_cyclegan.py")
 
     def generators(self, weights: str, device: str):
         """``({"a_to_b": G, "b_to_a": F}, metadata)`` on ``device``, loaded once per file version."""
@@ -61,7 +58,7 @@ class CycleGANStylize(Model):
             nets = generators_from_weights(tensors, meta, path)
             return {k: v.to(device) for k, v in nets.items()}, meta
 
-        return self._cache.get(FAMILY, weights, device, build)
+        return self.load_networks(weights, device, build)
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """Statistics from the (shrunk) photo, then the generator over overlapping tiles."""

@@ -18,8 +18,8 @@ import numpy as np
 from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
-from restorer.models import Model, RunRequest, choice_param, float_param, int_param
-from restorer.weights import NetworkCache, load_weights, weights_param, weights_summary
+from restorer.models import RunRequest, choice_param, float_param, int_param
+from restorer.weights import WeightsModel, load_weights
 
 FAMILY = "dcgan"
 
@@ -31,22 +31,15 @@ _TRUNCATION = float_param("truncation", 0.0, 0.0, 3.0,
 _ZOOM = int_param("zoom", 2, 1, 8, help="enlarge each generated image this many times (nearest neighbour)")
 
 
-class _DCGANModel(Model):
+class _DCGANModel(WeightsModel):
     """Shared by the DCGAN models: the ``weights`` choice, lazily loaded and cached networks.
 
     Torch is imported only when a model runs. All three models use the weights of the
     ``dcgan`` family: the starter ones or those trained with ``restorer train dcgan``.
     """
 
-    own_params: tuple = ()
-
-    def __init__(self) -> None:
-        self.params = (weights_param(FAMILY), *self.own_params)
-        self._cache = NetworkCache()
-
-    def weights_status(self) -> str:
-        """``starter`` plus the names of the person's trained weights, or what is missing."""
-        return weights_summary(FAMILY, "scripts/train_starter_dcgan.py")
+    family = FAMILY
+    starter_script = "scripts/train_starter_dcgan.py"
 
     def networks(self, weights: str, device: str):
         """(generator, discriminator) on ``device``, loaded once per file version."""
@@ -56,7 +49,7 @@ class _DCGANModel(Model):
             generator, discriminator = dcgan_from_weights(tensors, meta, path)
             return generator.to(device), discriminator.to(device)
 
-        return self._cache.get(FAMILY, weights, device, build)
+        return self.load_networks(weights, device, build)
 
 
 class DCGANSampler(_DCGANModel):

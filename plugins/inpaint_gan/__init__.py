@@ -13,15 +13,15 @@ import numpy as np
 from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
-from restorer.models import Model, RunRequest, int_param
-from restorer.weights import NetworkCache, load_weights, weights_param, weights_summary
+from restorer.models import RunRequest, int_param
+from restorer.weights import WeightsModel, load_weights
 
 NAME = "inpaint-gan"
 #: Most per-photo adaptation steps a person can ask for (each step trains on 4 crops of 128 pixels).
 MAX_ADAPT_STEPS = 1000
 
 
-class InpaintGAN(Model):
+class InpaintGAN(WeightsModel):
     """Telea's fill refined by a small U-Net with a Fourier bottleneck; see :mod:`.network`."""
 
     name = NAME
@@ -31,28 +31,16 @@ class InpaintGAN(Model):
     default_priority = 100  # the default of `restorer inpaint` and the window
     description = ("A learned correction of OpenCV Telea's fill (U-Net with an image-wide Fourier unit); "
                    "'adapt_steps' first learns from the rest of this photo.")
-
-    def __init__(self) -> None:
-        self.refresh_weights()
-        self._cache = NetworkCache()
-
-    def refresh_weights(self) -> None:
-        """Re-read the weights store, so weights trained since loading appear in the ``weights`` choices."""
-        self.params = (
-            weights_param(NAME),
-            int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS,
-                      help="fine-tune on this photo's undamaged pixels first (slower)"),
-            int_param("radius", 5, 1, 50, help="Telea neighbourhood (pixels) of the first, classical fill"),
-            int_param("seed", 0, 0, 2**31 - 1, help="random seed of the adaptation"),
-        )
-
-    def weights_status(self) -> str:
-        """``starter`` plus the names of the person's trained weights, or what is missing."""
-        return weights_summary(NAME, "scripts/train_starter_inpaint.py")
+    starter_script = "scripts/train_starter_inpaint.py"
+    own_params = (
+        int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS, help="fine-tune on this photo's undamaged pixels first (slower)"),
+        int_param("radius", 5, 1, 50, help="Telea neighbourhood (pixels) of the first, classical fill"),
+        int_param("seed", 0, 0, 2**31 - 1, help="random seed of the adaptation"),
+    )
 
     def generator(self, weights: str, device: str = "cpu"):
         """The generator with weights ``weights`` on ``device`` (loaded once, reloaded if the file changes)."""
-        return self._cache.get(NAME, weights, device, lambda tensors, meta, path: _build(tensors, meta, path, device))
+        return self.load_networks(weights, device, lambda tensors, meta, path: _build(tensors, meta, path, device))
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """Repair the masked pixels: Telea's fill, refined (after adapting to the photo if asked)."""

@@ -21,8 +21,8 @@ import numpy as np
 from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
-from restorer.models import Model, RunRequest, float_param, int_param
-from restorer.weights import NetworkCache, load_weights, weights_param, weights_summary
+from restorer.models import RunRequest, float_param, int_param
+from restorer.weights import WeightsModel, load_weights
 
 FAMILY = "vae"
 
@@ -42,29 +42,22 @@ def to_uint8(image) -> np.ndarray:
     return ((image[0].detach().cpu().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
 
 
-class _VAEModel(Model):
+class _VAEModel(WeightsModel):
     """Shared by the VAE models: the ``weights`` choice, lazily loaded and cached networks.
 
     Torch is imported only when a model runs. All three models use the weights of the
     ``vae`` family: the starter ones or those trained with ``restorer train vae``.
     """
 
-    own_params: tuple = ()
-
-    def __init__(self) -> None:
-        self.params = (weights_param(FAMILY), *self.own_params)
-        self._cache = NetworkCache()
-
-    def weights_status(self) -> str:
-        """``starter`` plus the names of the person's trained weights, or what is missing."""
-        return weights_summary(FAMILY, "scripts/train_starter_vae.py")
+    family = FAMILY
+    starter_script = "scripts/train_starter_vae.py"
 
     def network(self, weights: str, device: str):
         """The VAE with weights ``weights`` on ``device``, loaded once per file version."""
         from restorer_plugins.vae.training import vae_from_weights
 
-        return self._cache.get(FAMILY, weights, device,
-                               lambda tensors, meta, path: vae_from_weights(tensors, meta, path).to(device))
+        return self.load_networks(weights, device,
+                                  lambda tensors, meta, path: vae_from_weights(tensors, meta, path).to(device))
 
     def project(self, vae, image, tile: int, overlap: int, job: Job | None = None, message: str = ""):
         """Encode-decode ``(1, 3, H, W)`` through the latent mean, in tiles; same shape out."""

@@ -12,10 +12,9 @@ from PIL import Image
 
 from restorer import hookimpl
 from restorer.errors import Cancelled
-from restorer.models import Model, choice_param
 from restorer.training import Trainer, load_checkpoint
 from restorer.training.checkpoint import apply_checkpoint
-from restorer.weights import list_weights, load_weights, save_weights, weights_path
+from restorer.weights import WeightsModel, list_weights, load_weights, save_weights, weights_path
 
 
 class TinyTrainer(Trainer):
@@ -52,17 +51,13 @@ class TinyTrainer(Trainer):
         return dict(self.net.state_dict()), self.config()
 
 
-class TinyTrainable(Model):
+class TinyTrainable(WeightsModel):
+    # like the real plugins: the weights choice lists the stored weights (of the family = its name)
     name = "test-trainable"
     title = "Trainable test model"
     task = "inpaint"
     trainable = True
     delay = 0.0
-
-    def __init__(self):
-        # like the real plugins: the weights choice lists the stored weights when the model is built
-        names = tuple(w.name for w in list_weights(self.name)) or ("starter",)
-        self.params = (choice_param("weights", names[0], names),)
 
     def make_trainer(self, options, device):  # noqa: D102
         return TinyTrainer(type(self).delay)

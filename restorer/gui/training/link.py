@@ -3,41 +3,20 @@ showing up in the model panel's ``weights`` choice as soon as they are stored, r
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea
 
 from restorer.gui.training.panel import TrainingPanel
 from restorer.models import Model
 from restorer.registry import Registry
-from restorer.weights import STARTER, list_weights
 
 #: The parameter through which a model picks its weights (``--set weights=NAME`` on the command line).
 WEIGHTS_PARAM = "weights"
 
 
 def refresh_weights_choices(model: Model) -> bool:
-    """Re-list the stored weights offered by ``model``'s ``weights`` choice; whether it has one.
-
-    A model lists its weights when it is built (as the plugins do in ``__init__``), so
-    a fresh instance of its class gives the current list; a model that cannot be built
-    again gets the weights stored under its own name.
-    """
-    index = next((i for i, p in enumerate(model.params) if p.name == WEIGHTS_PARAM and p.kind == "choice"), None)
-    if index is None:
-        return False
-    try:
-        fresh = type(model)()
-        param = next(p for p in fresh.params if p.name == WEIGHTS_PARAM)
-    except Exception:  # a model whose constructor needs arguments: list its own weights
-        names = tuple(w.name for w in list_weights(model.name)) or (STARTER,)
-        old = model.params[index]
-        param = replace(old, choices=names, default=old.default if old.default in names else names[0])
-    params = list(model.params)
-    params[index] = param
-    model.params = tuple(params)
-    return True
+    """Re-list the stored weights offered by ``model``'s ``weights`` choice; whether it has one."""
+    return model.refresh_weights()
 
 
 def show_weights(panel, registry: Registry | None, model_name: str | None = None, weights: str | None = None) -> None:
