@@ -138,10 +138,8 @@ def load_photo(path: str | os.PathLike) -> Photo:
         alpha = np.asarray(img.getchannel("A")).copy()
         gray = img.getchannel("L")
     elif grayscale:
-        gray = _to_uint8_gray(img) if mode != "L" else img
+        gray = img if mode == "L" else img.convert("L") if mode == "1" else _to_uint8_gray(img)
     if grayscale:
-        if mode == "1":
-            gray = img.convert("L")
         rgb = np.asarray(gray.convert("RGB")).copy()
         icc = None  # an ICC profile of a gray image does not describe RGB data
     else:

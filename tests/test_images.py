@@ -28,6 +28,8 @@ def _image_in_mode(mode: str) -> Image.Image:
         return img
     if mode == "L":
         return rgb.convert("L")
+    if mode == "1":
+        return rgb.convert("1")
     if mode == "LA":
         return rgb.convert("LA")
     if mode == "P":
@@ -44,7 +46,7 @@ def _image_in_mode(mode: str) -> Image.Image:
 # (mode, format) pairs Pillow can write.
 CASES = [("RGB", f) for f in FORMATS] + [("RGBA", "PNG"), ("RGBA", "WEBP"), ("RGBA", "TIFF"),
     ("L", "PNG"), ("L", "JPEG"), ("L", "TIFF"), ("L", "BMP"), ("LA", "PNG"), ("P", "PNG"), ("P", "BMP"),
-    ("I;16", "PNG"), ("I;16", "TIFF"), ("CMYK", "JPEG"), ("CMYK", "TIFF")]
+    ("I;16", "PNG"), ("I;16", "TIFF"), ("CMYK", "JPEG"), ("CMYK", "TIFF"), ("1", "PNG"), ("1", "TIFF")]
 
 
 @pytest.mark.parametrize("mode,fmt", CASES)
@@ -53,7 +55,7 @@ def test_loads_every_mode_and_format(tmp_path, mode, fmt):
     _image_in_mode(mode).save(path, format=fmt, **({"transparency": 0} if mode == "P" and fmt == "PNG" else {}))
     photo = load_photo(path)
     assert photo.rgb.dtype == np.uint8 and photo.rgb.shape == (32, 48, 3)
-    assert photo.grayscale == (mode in ("L", "LA", "I;16"))
+    assert photo.grayscale == (mode in ("L", "LA", "I;16", "1"))
     if mode in ("RGBA", "LA") or (mode == "P" and fmt == "PNG"):
         assert photo.alpha is not None and photo.alpha.shape == (32, 48)
     if fmt in ("PNG", "TIFF", "BMP") and mode == "RGB":
