@@ -1,15 +1,20 @@
 """Train the starter weights of inpaint-gan from scikit-image's bundled photos (fixed seed, CPU).
 
-    python scripts/train_starter_inpaint.py --phase l1 --steps 5000    # the PSNR phase (~78 min shared CPU)
-    python scripts/train_starter_inpaint.py --phase gan --steps 1600   # then the adversarial phase (shipped)
+    pip install -e '.[starter]'                                             # the packages whose photos it uses
+    python scripts/train_starter_inpaint.py --phase l1 --steps 5000         # PSNR phase, all photos (~78 min)
+    python scripts/train_starter_inpaint.py --phase natural --steps 3000    # PSNR phase, ordinary photos
+    python scripts/train_starter_inpaint.py --phase gan --steps 1600        # then the adversarial phase (shipped)
     python scripts/train_starter_inpaint.py --phase gan --steps 1600 --resume  # continue an interrupted run
     python scripts/train_starter_inpaint.py --export gan               # write resources/weights/ again
 
-Photos: :data:`restorer_plugins.inpaint_gan.split.TRAIN` only; the benchmark's
-held-out photos (``split.HELD_OUT``) are never read. Checkpoints go to
+Photos: :data:`restorer_plugins.inpaint_gan.split.TRAIN` (scikit-image) in the
+first phase; then :data:`PHOTO_LIKE`, the photos of ordinary scenes and surfaces
+among them plus ``split.NATURAL`` (ordinary photos bundled by other packages).
+The benchmark's held-out photos (``split.HELD_OUT``) are never read. Checkpoints go to
 ``--workdir`` (default ``build/inpaint-starter``) so a long run can be resumed,
-and any checkpoint can be exported. ``--phase gan`` starts from the exported
-``l1`` checkpoint and adds the adversarial terms. The provenance file
+and any checkpoint can be exported. Each phase after the first starts from the
+generator of the one before (``l1`` -> ``natural`` -> ``gan``); ``gan`` adds the
+adversarial terms. The provenance file
 (``resources/weights/inpaint-gan.json``) records data, split, steps, wall time
 and machine; the benchmark adds its measured figures to it.
 """
@@ -24,23 +29,31 @@ import time
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from restorer.jobs import Job
 from restorer.resources import starter_weights_path
 from restorer.training import DataConfig, LoopConfig, PhotoFolder, load_checkpoint, train
 from restorer.weights import save_weights
 from restorer_plugins.inpaint_gan.network import GeneratorConfig
-from restorer_plugins.inpaint_gan.split import HELD_OUT, TRAIN, skimage_photo
+from restorer_plugins.inpaint_gan.split import HELD_OUT, NATURAL, TRAIN, natural_photo, skimage_photo
 from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
 
 SEED = 20261125
 PHASES = {
     # Hole-weighted L1 only: learn the correction that buys PSNR.
     "l1": TrainerConfig(generator=GeneratorConfig(), lr=5e-4, lr_decay=(3500, 5000)),
+    # The same on ordinary photos (the benchmark's kind), at a lower rate.
+    "natural": TrainerConfig(generator=GeneratorConfig(), lr=3e-4, lr_decay=(2000, 3000)),
     # Then texture: a light adversarial term and critic feature matching on top of the same L1.
     "gan": TrainerConfig(generator=GeneratorConfig(), lr=1e-4, adv_weight=0.01, feature_weight=0.1),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
+#: The phase each phase starts from.
+BASE = {"natural": "l1", "gan": "natural"}
+#: Photos of ordinary scenes and surfaces in TRAIN (no micrographs, scans, sky or text pages).
+PHOTO_LIKE = ("brick", "clock_motion", "coins", "color", "grass", "gravel", "motorcycle_left", "motorcycle_right",
+              "rocket")
 
 
 def provenance_path() -> Path:
@@ -48,12 +61,23 @@ def provenance_path() -> Path:
     return starter_weights_path("inpaint-gan").with_suffix(".json")
 
 
-def photo_folder(workdir: Path) -> PhotoFolder:
-    """Link the training photos (and only those) into one folder and scan it."""
-    folder = workdir / "photos"
+def photo_names(phase: str) -> tuple[str, ...]:
+    """The photos ``phase`` trains on."""
+    return TRAIN if phase == "l1" else PHOTO_LIKE + tuple(NATURAL)
+
+
+def photo_folder(workdir: Path, phase: str) -> PhotoFolder:
+    """Put the phase's training photos (and only those) into one folder and scan it."""
+    folder = workdir / ("photos" if phase == "l1" else "photos-natural")
     folder.mkdir(parents=True, exist_ok=True)
-    assert not set(TRAIN) & set(HELD_OUT)
-    for name in TRAIN:
+    names = photo_names(phase)
+    assert not set(names) & set(HELD_OUT)
+    for name in names:
+        if name in NATURAL:
+            target = folder / f"{name}.png"
+            if not target.exists():
+                Image.fromarray(natural_photo(name)).save(target)
+            continue
         source = skimage_photo(name)
         link = folder / source.name
         if not link.exists():
@@ -62,10 +86,10 @@ def photo_folder(workdir: Path) -> PhotoFolder:
 
 
 def make_trainer(phase: str, workdir: Path) -> InpaintTrainer:
-    """The trainer of ``phase``; the gan phase starts from the l1 phase's last checkpoint."""
+    """The trainer of ``phase``, starting from the generator of the phase before (:data:`BASE`)."""
     initial = None
-    if phase == "gan":
-        state = load_checkpoint(workdir / "l1.safetensors")
+    if phase in BASE:
+        state = load_checkpoint(workdir / f"{BASE[phase]}.safetensors")
         prefix = "module/generator/"
         initial = {k[len(prefix):]: v for k, v in state.tensors.items() if k.startswith(prefix)}
     return InpaintTrainer(PHASES[phase], "cpu", initial=initial)
@@ -91,8 +115,9 @@ def export(phase: str, workdir: Path) -> Path:
         "weights": starter_weights_path("inpaint-gan").name,
         "script": "scripts/train_starter_inpaint.py",
         "seed": SEED,
-        "data": "scikit-image bundled photos (skimage/data)",
-        "train_photos": list(TRAIN),
+        "data": "photos bundled with scikit-image (skimage/data), scikit-learn, matplotlib and PyWavelets",
+        "train_photos": {name: list(photo_names(name)) for name in phases},
+        "natural_photo_sources": {name: f"{package}: {inner}" for name, (package, inner) in NATURAL.items()},
         "held_out_photos": list(HELD_OUT),
         "data_config": json.loads(json.dumps(DATA.__dict__)),
         "phase": phase,
@@ -128,10 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.export:
         print(export(args.export, args.workdir))
         return 0
-    folders = [photo_folder(args.workdir)]
+    folders = [photo_folder(args.workdir, args.phase)]
     torch.manual_seed(SEED)  # the networks' initial weights (torch seeds itself randomly otherwise)
     trainer = make_trainer(args.phase, args.workdir)
-    config = LoopConfig(steps=args.steps, seed=SEED + (1 if args.phase == "gan" else 0), checkpoint_every=100,
+    config = LoopConfig(steps=args.steps, seed=SEED + list(PHASES).index(args.phase), checkpoint_every=100,
                         checkpoint_seconds=300, data=DATA)
     log = open(args.workdir / f"{args.phase}.log", "a", buffering=1)
 

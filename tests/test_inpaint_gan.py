@@ -248,3 +248,24 @@ def test_adversarial_training_resumes_exactly(tmp_path):
           job=Job(lambda p: resumed.append(p.metrics) if p.metrics else None))
     keys = ("l1", "adv", "critic", "features")
     assert [resumed[0][k] for k in keys] == [straight[20][k] for k in keys]
+
+
+# -- the starter's photo split --------------------------------------------------------------
+
+
+def test_training_photos_never_include_the_benchmark_photos():
+    from restorer_plugins.inpaint_gan.split import HELD_OUT, NATURAL, TRAIN
+
+    assert not set(HELD_OUT) & (set(TRAIN) | set(NATURAL))
+    # PyWavelets also ships scikit-image's "camera" (held out): no natural photo may point at it.
+    assert not any("camera" in inner for _, inner in NATURAL.values())
+
+
+def test_natural_photo_without_its_package_names_the_extra(monkeypatch):
+    import importlib.util
+
+    from restorer_plugins.inpaint_gan import split
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(FileNotFoundError, match=r"\.\[starter\]"):
+        split.natural_photo("china")
