@@ -6,7 +6,14 @@ seen and are what ``benchmarks/vae_denoise.py`` measures on. The encoder sees
 crops with random Gaussian noise (denoising criterion) and must rebuild the
 clean crop. Fixed seeds; single CPU thread by default.
 
+After training, a latent prior is fitted to the posterior means of training
+crops (ex-post density estimation, Ghosh et al. 2020; see
+``restorer_plugins.vae.prior``) and stored in the same file: ``vae-sample``
+draws from it instead of N(0, I). ``--prior-only`` fits it to the existing
+weights without retraining the network.
+
     nice -n 10 .venv/bin/python scripts/train_starter_vae.py --steps 3500
+    nice -n 10 .venv/bin/python scripts/train_starter_vae.py --prior-only
 """
 
 from __future__ import annotations
@@ -23,15 +30,17 @@ import torch
 
 from restorer.resources import starter_weights_path
 from restorer.training import Batch
-from restorer.weights import STARTER, save_weights
+from restorer.weights import STARTER, read_metadata, save_weights
 from restorer_plugins.cyclegan.starter import HELD_OUT, TRAIN, starter_photos
-from restorer_plugins.vae.networks import VAEConfig
-from restorer_plugins.vae.training import VAETrainConfig, VAETrainer
+from restorer_plugins.vae.networks import VAE, VAEConfig
+from restorer_plugins.vae.prior import LatentPrior, fit_latent_prior
+from restorer_plugins.vae.training import VAETrainConfig, VAETrainer, network_tensors, vae_from_weights
 
 
-def random_crops(photos: list[torch.Tensor], count: int, size: int, gen: torch.Generator) -> torch.Tensor:
-    """``count`` random ``size``-pixel crops of random photos, randomly flipped, colour channels in random order;
-    ``(count, 3, size, size)`` in [0, 1]."""
+def random_crops(photos: list[torch.Tensor], count: int, size: int, gen: torch.Generator, *,
+                 shuffle_colours: bool = True) -> torch.Tensor:
+    """``count`` random ``size``-pixel crops of random photos, randomly flipped, colour channels in random order
+    (unless ``shuffle_colours`` is off); ``(count, 3, size, size)`` in [0, 1]."""
     crops = []
     for _ in range(count):
         photo = photos[int(torch.randint(len(photos), (1,), generator=gen))]
@@ -42,12 +51,33 @@ def random_crops(photos: list[torch.Tensor], count: int, size: int, gen: torch.G
             crop = crop.flip(-1)
         # a random order of the colour channels: the bundled photos have few blues (a sky became
         # pink-grey without it); the VAE must rebuild any hue it is shown
-        crops.append(crop[torch.randperm(3, generator=gen)])
+        crops.append(crop[torch.randperm(3, generator=gen)] if shuffle_colours else crop)
     return torch.stack(crops)
 
 
+@torch.no_grad()
+def fit_prior(vae: VAE, photos: list[torch.Tensor], *, crops: int, size: int, radius: int, components: int,
+              seed: int) -> tuple[LatentPrior, dict]:
+    """Fit the latent prior to the posterior means of ``crops`` random training crops (natural colours: the
+    prior models the photos, not the colour augmentation); returns it and its provenance."""
+    gen = torch.Generator().manual_seed(seed)
+    latents = torch.cat([vae.encoder(random_crops(photos, min(64, crops - start), size, gen,
+                                                  shuffle_colours=False) * 2 - 1)[0]
+                         for start in range(0, crops, 64)])
+    prior = fit_latent_prior(latents, radius, components, seed=seed)
+    return prior, {
+        "kind": "mixture of stationary Gaussian fields over the latent map (ex-post density estimation, "
+                "Ghosh et al. 2020)",
+        "fitted_on": f"posterior means of {crops} random {size}x{size} crops (flipped at random, natural colours) "
+                     f"of the training photos",
+        "radius": radius, "components": prior.components,
+        "weights": [round(w, 4) for w in prior.weights.tolist()], "seed": seed,
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+    }
+
+
 def main() -> None:
-    """Train, then write the weights and a provenance JSON."""
+    """Train (unless ``--prior-only``), fit the latent prior, then write the weights and a provenance JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3500)
     parser.add_argument("--batch", type=int, default=16)
@@ -59,16 +89,48 @@ def main() -> None:
     parser.add_argument("--input-noise", type=float, default=0.12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--prior-only", action="store_true",
+                        help="keep the network of --out as it is; only (re)fit its latent prior")
+    parser.add_argument("--prior-crops", type=int, default=2048, help="training crops the prior is fitted to")
+    parser.add_argument("--prior-crop", type=int, default=64, help="side of those crops in pixels")
+    parser.add_argument("--prior-radius", type=int, default=7, help="largest latent offset with a covariance")
+    parser.add_argument("--prior-components", type=int, default=4, help="mixture components")
     parser.add_argument("--out", type=Path, default=starter_weights_path("vae"))
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the trainer draws its noise from torch's global generator
     photos = [torch.from_numpy(p).permute(2, 0, 1).float() / 255 for p in starter_photos(TRAIN)]
+    if args.prior_only:
+        from safetensors.torch import load_file
+
+        tensors = network_tensors(load_file(args.out))
+        metadata = {k: v for k, v in read_metadata(args.out).items() if k not in ("model", "name")}
+        provenance = metadata.pop("provenance")
+        log = json.loads(args.out.with_suffix(".json").read_text())["log"]
+        vae = vae_from_weights(tensors, metadata, str(args.out))
+    else:
+        provenance, log, tensors, metadata = train(args, photos)
+        vae = vae_from_weights(tensors, metadata)
+    started = time.time()
+    prior, prior_provenance = fit_prior(vae, photos, crops=args.prior_crops, size=args.prior_crop,
+                                        radius=args.prior_radius, components=args.prior_components,
+                                        seed=args.seed + 5)
+    provenance["prior"] = {**prior_provenance, "wall_seconds": round(time.time() - started, 1),
+                           "script": "scripts/train_starter_vae.py"}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    save_weights("vae", STARTER, {**tensors, **prior.to_tensors()}, {**metadata, "provenance": provenance},
+                 overwrite=True, path=args.out)
+    args.out.with_suffix(".json").write_text(json.dumps({**provenance, "log": log}, indent=2) + "\n")
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB); prior: {json.dumps(provenance['prior'])}")
+
+
+def train(args: argparse.Namespace, photos: list[torch.Tensor]) -> tuple[dict, list[dict], dict, dict]:
+    """Train the network: ``(provenance, log, tensors, metadata)``."""
     config = VAEConfig(widths=tuple(args.widths), latent_channels=args.latent_channels, beta=args.beta,
                        decoder_std=args.decoder_std)
-    train = VAETrainConfig(input_noise=args.input_noise, lr_decay=int(args.steps * 0.8))
-    trainer = VAETrainer(config, train)
+    train_config = VAETrainConfig(input_noise=args.input_noise, lr_decay=int(args.steps * 0.8))
+    trainer = VAETrainer(config, train_config)
     gen = torch.Generator().manual_seed(args.seed + 2)
     started = time.time()
     log: list[dict] = []
@@ -89,7 +151,8 @@ def main() -> None:
         "objective": f"negative ELBO, beta={args.beta}, Gaussian decoder std={args.decoder_std} (images in "
                      f"[-1,1]); denoising criterion: input noise std ~ U(0, {args.input_noise}) in [0,1] units",
         "config": asdict(config),
-        "train": {**asdict(train), "steps": args.steps, "batch": args.batch, "crop": args.crop, "seed": args.seed},
+        "train": {**asdict(train_config), "steps": args.steps, "batch": args.batch, "crop": args.crop,
+                  "seed": args.seed},
         "wall_seconds": round(wall, 1),
         "machine": f"{platform.machine()} CPU, torch threads={args.threads}",
         "torch": torch.__version__,
@@ -97,11 +160,8 @@ def main() -> None:
         "script": "scripts/train_starter_vae.py",
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     tensors, metadata = trainer.export()
-    save_weights("vae", STARTER, tensors, {**metadata, "provenance": provenance}, overwrite=True, path=args.out)
-    args.out.with_suffix(".json").write_text(json.dumps({**provenance, "log": log}, indent=2) + "\n")
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) after {wall:.0f} s")
+    return provenance, log, tensors, metadata
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from restorer.training import Batch
 from restorer.weights import save_weights
 from restorer_plugins.vae import VAEInpaint, VAEReconstruct, VAESample
 from restorer_plugins.vae.networks import VAE, VAEConfig, vae_loss
-from restorer_plugins.vae.training import VAETrainConfig, VAETrainer
+from restorer_plugins.vae.prior import LatentPrior, fit_latent_prior, kmeans
+from restorer_plugins.vae.training import VAETrainConfig, VAETrainer, prior_from_weights, vae_from_weights
 
 TINY = VAEConfig(widths=(4, 8, 8), latent_channels=2)
 
@@ -115,6 +116,97 @@ def test_sampling_is_reproducible(tiny_weights):
     assert first.shape == (2 + 2 * 18, 2 + 2 * 18, 3)
     assert np.array_equal(first, run_model(VAESample(), None, None, params))
     assert not np.array_equal(first, run_model(VAESample(), None, None, {**params, "seed": 8}))
+
+
+def _correlated_latents(count: int, seed: int = 0) -> torch.Tensor:
+    """Latent maps ``(count, 2, 12, 12)``: channel 0 smooth (box-blurred noise) around 3, channel 1 = -channel 0."""
+    gen = torch.Generator().manual_seed(seed)
+    smooth = torch.nn.functional.avg_pool2d(torch.randn(count, 1, 14, 14, generator=gen), 3, 1) * 3 + 3
+    return torch.cat([smooth, -smooth], 1)
+
+
+def test_fitted_prior_reproduces_the_latents_statistics():
+    latents = _correlated_latents(400)
+    prior = fit_latent_prior(latents, radius=3)
+    drawn = prior.sample(400, 12, 12, generator=torch.Generator().manual_seed(0))
+    assert drawn.shape == (400, 2, 12, 12)
+    assert drawn.mean(dim=(0, 2, 3)).tolist() == pytest.approx([3.0, -3.0], abs=0.1)
+    # the channels are anti-correlated and neighbours correlated, as in the data; N(0, I) has neither
+    assert float(torch.corrcoef(drawn[:, :, 5, 5].T)[0, 1]) < -0.95
+    neighbours = torch.corrcoef(torch.stack([drawn[:, 0, 5, 5], drawn[:, 0, 5, 6]]))[0, 1]
+    expected = torch.corrcoef(torch.stack([latents[:, 0, 5, 5], latents[:, 0, 5, 6]]))[0, 1]
+    assert float(neighbours) == pytest.approx(float(expected), abs=0.1) and float(expected) > 0.5
+    # same generator state, same maps; any size, larger than the fitted maps too
+    again = prior.sample(400, 12, 12, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(drawn, again)
+    assert prior.sample(2, 20, 7, generator=torch.Generator().manual_seed(0)).shape == (2, 2, 20, 7)
+    cooler = prior.sample(400, 12, 12, generator=torch.Generator().manual_seed(0), temperature=0.5)
+    assert torch.allclose(cooler - prior.mean[0][None, :, None, None],
+                          0.5 * (drawn - prior.mean[0][None, :, None, None]), atol=1e-5)
+
+
+def test_mixture_prior_finds_the_clusters():
+    bright, dark = _correlated_latents(100, 0) + 10, _correlated_latents(300, 1) - 10
+    labels = kmeans(torch.cat([bright, dark]).mean(dim=(2, 3)), 2, generator=torch.Generator().manual_seed(0))
+    assert len(set(labels[:100].tolist())) == 1 and len(set(labels[100:].tolist())) == 1
+    assert labels[0] != labels[100]
+    prior = fit_latent_prior(torch.cat([bright, dark]), radius=2, components=2)
+    assert sorted(prior.weights.tolist()) == pytest.approx([0.25, 0.75])
+    drawn = prior.sample(2000, 6, 6, generator=torch.Generator().manual_seed(0))
+    share_bright = float((drawn[:, 0].mean(dim=(1, 2)) > 0).float().mean())
+    assert share_bright == pytest.approx(0.25, abs=0.04)  # every map from one component, in proportion
+
+
+def test_prior_round_trips_through_the_weights_file_and_sampling_uses_it(tmp_path, monkeypatch, tiny_weights):
+    from restorer.weights import load_weights
+
+    tensors, meta = load_weights("vae", "tiny")
+    assert prior_from_weights(tensors, meta) is None  # trained weights hold no fitted prior
+    prior = fit_latent_prior(_correlated_latents(50), radius=2, components=1)
+    save_weights("vae", "tiny-prior", {**tensors, **prior.to_tensors()}, meta)
+    stored, stored_meta = load_weights("vae", "tiny-prior")
+    back = prior_from_weights(stored, stored_meta)
+    assert isinstance(back, LatentPrior)
+    for name in ("weights", "mean", "autocovariance"):
+        assert torch.equal(getattr(back, name), getattr(prior, name))
+    # the network loads from the same file, prior tensors and all
+    vae = vae_from_weights(stored, stored_meta)
+    assert all(torch.equal(a, b) for a, b in zip(vae.state_dict().values(), tiny_weights.state_dict().values()))
+
+    params = {"weights": "tiny-prior", "n": 4, "seed": 3, "size": 16}
+    model = VAESample()
+    fitted = model.latents(*model.networks("tiny-prior", "cpu"), model.resolve_params(params))
+    assert fitted.shape == (4, 2, 4, 4)
+    assert fitted.mean(dim=(0, 2, 3)).tolist() == pytest.approx([3.0, -3.0], abs=0.7)  # the fitted means
+    standard = model.latents(*model.networks("tiny-prior", "cpu"), model.resolve_params({**params, "prior": "standard"}))
+    assert standard.mean().abs() < 0.7  # N(0, I)
+    grid = run_model(model, None, None, params)
+    assert np.array_equal(grid, run_model(VAESample(), None, None, params))
+    assert not np.array_equal(grid, run_model(model, None, None, {**params, "prior": "standard"}))
+    # without a fitted prior, "fitted" falls back to N(0, I)
+    plain = {**params, "weights": "tiny"}
+    assert np.array_equal(run_model(model, None, None, plain), run_model(model, None, None, {**plain, "prior": "standard"}))
+
+
+def test_a_damaged_prior_is_a_model_error(tiny_weights):
+    from restorer.weights import load_weights
+
+    tensors, meta = load_weights("vae", "tiny")
+    prior = fit_latent_prior(_correlated_latents(20), radius=1).to_tensors()
+    with pytest.raises(ModelError, match="prior"):
+        prior_from_weights({**tensors, **prior, "prior.weights": torch.ones(3)}, meta)
+    wrong_channels = fit_latent_prior(torch.randn(20, 3, 6, 6), radius=1).to_tensors()
+    with pytest.raises(ModelError, match="latent channels"):
+        prior_from_weights({**tensors, **wrong_channels}, meta)
+
+
+def test_training_can_start_from_weights_with_a_prior(tiny_weights):
+    from restorer.weights import load_weights
+
+    tensors, _ = load_weights("vae", "tiny")
+    prior = fit_latent_prior(_correlated_latents(20), radius=1).to_tensors()
+    trainer = VAETrainer(TINY, initial={**tensors, **prior})  # the prior's tensors are not the network's
+    assert torch.equal(trainer.vae.state_dict()["decoder.net.0.weight"], tensors["decoder.net.0.weight"])
 
 
 def test_inpaint_changes_only_the_hole(tiny_weights):

@@ -4,7 +4,9 @@ Models registered:
 
 - ``vae`` (reconstruct): encode and decode the photo (in overlapping tiles when it is
   large); noise and fine scratches the model never learned to draw are left out.
-- ``vae-sample`` (sample): decode random latent maps into ``n`` images.
+- ``vae-sample`` (sample): decode random latent maps into ``n`` images; the latents come from
+  the prior fitted to the training photos' latents when the weights hold one (the starter's
+  do), else from N(0, I).
 - ``vae-inpaint`` (inpaint): fill a hole by repeated encode-decode with the known pixels
   clamped, starting from OpenCV's Telea fill.
 
@@ -21,7 +23,7 @@ import numpy as np
 from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
-from restorer.models import RunRequest, float_param, int_param
+from restorer.models import RunRequest, choice_param, float_param, int_param
 from restorer.weights import WeightsModel, load_weights
 
 FAMILY = "vae"
@@ -108,30 +110,49 @@ class VAEReconstruct(_VAEModel):
 
 
 class VAESample(_VAEModel):
-    """Decode latent maps drawn from the prior."""
+    """Decode latent maps drawn from the prior: the one fitted after training, or N(0, I)."""
 
     name = "vae-sample"
     title = "VAE samples"
     task = "sample"
-    description = "Decode random latents into new images (starter: photo-texture patches), as a grid."
+    description = ("Decode random latents into new images (starter: photo-texture patches), as a grid. The "
+                   "latents follow the training photos' (a prior fitted after training) unless prior=standard.")
     own_params = (int_param("n", 16, 1, 256, help="how many images"),
               int_param("seed", 0, 0, 2 ** 31 - 1, help="same seed, same images"),
               int_param("size", 64, 16, 512, help="side of each image in pixels (rounded to a multiple of 4)"),
               float_param("temperature", 1.0, 0.0, 2.0, help="scale of the latent noise; lower = smoother"),
+              choice_param("prior", "fitted", ("fitted", "standard"),
+                           help="fitted: latents like the training photos' (N(0, I) if the weights hold no "
+                                "fitted prior); standard: N(0, I), the VAE's own prior"),
               int_param("zoom", 1, 1, 8, help="enlarge each image this many times (nearest neighbour)"))
 
+    def networks(self, weights: str, device: str):
+        """``(vae, prior)`` for weights ``weights``; ``prior`` is ``None`` when the file holds none."""
+        from restorer_plugins.vae.training import prior_from_weights, vae_from_weights
+
+        return self.load_networks(weights, device, lambda tensors, meta, path: (
+            vae_from_weights(tensors, meta, path).to(device), prior_from_weights(tensors, meta, path)))
+
+    def latents(self, vae, prior, params: dict):
+        """The ``(n, C, size/f, size/f)`` latent maps to decode, drawn with ``params['seed']``."""
+        import torch
+
+        side = max(1, params["size"] // vae.config.factor)
+        gen = torch.Generator().manual_seed(params["seed"])
+        if params["prior"] == "fitted" and prior is not None:
+            return prior.sample(params["n"], side, side, generator=gen, temperature=params["temperature"])
+        return torch.randn(params["n"], vae.config.latent_channels, side, side, generator=gen) * params["temperature"]
+
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
-        """Seeded prior noise -> decoder -> grid."""
+        """Seeded prior draws -> decoder -> grid."""
         import math
 
         import torch
         from torchvision.utils import make_grid
 
         p = request.params
-        vae = self.network(p["weights"], request.device)
-        side = max(1, p["size"] // vae.config.factor)
-        gen = torch.Generator().manual_seed(p["seed"])
-        latent = torch.randn(p["n"], vae.config.latent_channels, side, side, generator=gen) * p["temperature"]
+        vae, prior = self.networks(p["weights"], request.device)
+        latent = self.latents(vae, prior, p)
         images = []
         with torch.no_grad():
             for start in range(0, p["n"], 16):

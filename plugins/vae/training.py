@@ -1,7 +1,9 @@
 """Training the VAE with the core's loop (:mod:`restorer.training`), and loading its weights.
 
 Weights are ordinary Restorer weights (:mod:`restorer.weights`): the VAE's
-state dict, with ``{"config": VAEConfig}`` in the metadata.
+state dict, with ``{"config": VAEConfig}`` in the metadata, and optionally a
+latent prior fitted after training (``prior.*`` tensors, :mod:`restorer_plugins.vae.prior`)
+that ``vae-sample`` draws from instead of N(0, I).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import torch
 from restorer.errors import ModelError
 from restorer.training import Batch, Trainer
 from restorer_plugins.vae.networks import VAE, VAEConfig, build_vae, vae_loss
+from restorer_plugins.vae.prior import PREFIX as PRIOR_PREFIX
+from restorer_plugins.vae.prior import LatentPrior
 
 FAMILY = "vae"
 
@@ -44,7 +48,7 @@ class VAETrainer(Trainer):
         self.train_config = train or VAETrainConfig()
         self.vae = build_vae(config=config).to(device).train()
         if initial is not None:
-            self.vae.load_state_dict(initial)
+            self.vae.load_state_dict(network_tensors(initial))
         self.modules["vae"] = self.vae
         self.add_optimizer("vae", torch.optim.Adam(self.vae.parameters(), lr=self.train_config.lr))
 
@@ -87,13 +91,30 @@ class VAETrainer(Trainer):
         return tensors, {"config": asdict(self.settings), "train": asdict(self.train_config)}
 
 
+def network_tensors(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The network's own tensors of a weights file (without the fitted prior's)."""
+    return {k: v for k, v in tensors.items() if not k.startswith(PRIOR_PREFIX)}
+
+
 def vae_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], source: str = "weights") -> VAE:
     """Rebuild the VAE stored by :meth:`VAETrainer.export`, in eval mode."""
     if "config" not in metadata:
         raise ModelError(f"{source}: not VAE weights (no config in the metadata)")
     vae = build_vae(config=VAEConfig(**metadata["config"]))
     try:
-        vae.load_state_dict(tensors)
+        vae.load_state_dict(network_tensors(tensors))
     except RuntimeError:
         raise ModelError(f"{source}: weights do not match the VAE network they describe") from None
     return vae.eval()
+
+
+def prior_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
+                       source: str = "weights") -> LatentPrior | None:
+    """The latent prior fitted after training and stored with the weights, or ``None`` when there is none."""
+    try:
+        prior = LatentPrior.from_tensors(tensors)
+    except (KeyError, ValueError) as error:
+        raise ModelError(f"{source}: the stored latent prior is damaged ({error})") from None
+    if prior is not None and prior.channels != VAEConfig(**metadata["config"]).latent_channels:
+        raise ModelError(f"{source}: the stored latent prior does not match the VAE's latent channels")
+    return prior
