@@ -39,6 +39,7 @@ class ModelPanel(QWidget):
         self._values: dict[str, dict[str, Any]] = {}  # per model, kept while switching
         self._shown_model: str | None = None
         self._running = False
+        self._notice = ""  # shown under Run whenever no run has something to say (plugin load failures)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -127,8 +128,9 @@ class ModelPanel(QWidget):
         self.combo.setCurrentIndex(row)
         self._model_picked(row)
         failures = registry.failures if registry is not None else []
-        if failures:
-            self.set_message("Some plugins did not load: " + "; ".join(f"{f.plugin}: {f.reason}" for f in failures))
+        self._notice = ("Some plugins did not load: " + "; ".join(f"{f.plugin}: {f.reason}" for f in failures)
+                        if failures else "")
+        self.set_message(self._notice)
 
     @staticmethod
     def _header(text: str) -> QStandardItem:
@@ -164,6 +166,8 @@ class ModelPanel(QWidget):
     def _model_picked(self, _row: int) -> None:
         if self._shown_model is not None and self._controls:
             self._values[self._shown_model] = self.values()
+        if not self._running:
+            self.set_message(self._notice)  # the last run's outcome belongs to the model that ran
         for control in self._controls:
             self.params_form.removeRow(control)
         self._controls = []

@@ -45,6 +45,15 @@ def test_opencv_telea_in_the_worker_changes_only_masked_pixels(window, qtbot, ph
     assert not np.array_equal(window.document.rgb, photo_rgb)
 
 
+def test_the_last_runs_message_goes_when_another_model_is_picked(window, qtbot):
+    window.panel.select("opencv-telea")
+    paint_image_points(window.canvas, [(30.5, 40.5)])
+    run_and_wait(window, qtbot)
+    assert "OpenCV Telea" in window.panel.message.text()
+    window.panel.select("opencv-ns")
+    assert window.panel.message.text() == ""
+
+
 def test_keeping_the_mask_and_building_on_the_repair(window, qtbot):
     window.panel.select("opencv-ns")
     window.panel.clear_mask.setChecked(False)
