@@ -121,6 +121,8 @@ def run_model(model: Model, photo: np.ndarray | None, mask: np.ndarray | None,
                          f"{photo.shape[1]}x{photo.shape[0]}")
     if not mask.any():
         raise InputError("the mask is empty: paint (or give) the area to repair")
+    if mask.all():
+        raise InputError("the mask covers the whole photo: leave some of it unpainted to repair from")
     boxes = hole_boxes(mask) if crop else []
     if not boxes or sum(b.area for b in boxes) > FULL_FRAME_FRACTION * mask.size:
         boxes = [Box(0, 0, mask.shape[0], mask.shape[1])]

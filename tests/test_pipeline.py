@@ -98,6 +98,8 @@ def test_large_photo_runs_on_crops_and_matches_full_frame():
 def test_empty_mask_and_size_mismatch(photo):
     with pytest.raises(InputError, match="empty"):
         run_model(telea(), photo, np.zeros(photo.shape[:2], bool))
+    with pytest.raises(InputError, match="whole photo"):
+        run_model(telea(), photo, np.ones(photo.shape[:2], bool))
     with pytest.raises(InputError, match="96x64"):
         run_model(telea(), photo, np.ones((10, 10), bool))
 

@@ -675,6 +675,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 5000)
             self.panel.set_message(message)
             return
+        if model.task == "inpaint" and document.mask.mask.all():
+            message = "The whole photo is painted: leave the undamaged part unpainted (eraser: E), then repair."
+            self.statusBar().showMessage(message, 5000)
+            self.panel.set_message(message)
+            return
         photo = document.rgb if (document is not None and model.task != "sample") else None
         coverage = document.mask.coverage if (document is not None and model.task != "sample") else None
         self.run = ModelRun(model, photo, coverage, self.panel.values(), self.device, self)
@@ -714,7 +719,7 @@ class MainWindow(QMainWindow):
                                                        f"{verb} with {model.title}", clear_mask=clear)
         self._update_actions()
         if self._last_result is None or not getattr(self._last_result, "changes_photo", False):
-            # e.g. a fill with the whole photo painted: nothing is left to fill from
+            # e.g. a model that returned the photo as it was
             self.panel.set_message(f"{verb} with {model.title} finished in {result.seconds:.1f} s "
                                    "but changed no pixel of the photo.")
             self.statusBar().showMessage(f"{verb}: no change", 4000)

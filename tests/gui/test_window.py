@@ -442,10 +442,21 @@ def test_a_run_starts_at_once_while_long_work_holds_every_pool_thread(window, qt
         qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=5000)
 
 
-def test_a_repair_that_changes_nothing_does_not_claim_to_be_done(window, qtbot, photo_rgb):
+def test_a_repair_with_the_whole_photo_painted_is_refused_before_it_runs(window, qtbot, photo_rgb):
     window.panel.select("opencv-telea")
-    window.invert_mask()  # the whole photo painted: Telea has nothing left to fill from
+    window.invert_mask()  # the whole photo painted: nothing is left to fill from
     assert window.document.mask.mask.all()
+    window.run_action.trigger()
+    assert window.run is None or not window.run.running
+    assert "whole photo is painted" in window.panel.message.text()
+    assert np.array_equal(window.document.rgb, photo_rgb)
+
+
+def test_a_repair_that_changes_nothing_does_not_claim_to_be_done(window, qtbot, photo_rgb, monkeypatch):
+    model = window.registry.models["opencv-telea"]
+    monkeypatch.setattr(model, "run", lambda request, job: request.photo.copy())  # hands the photo back as it was
+    window.panel.select("opencv-telea")
+    paint_image_points(window.canvas, [(60.5, 45.5)])
     window.panel.clear_mask.setChecked(False)
     run_and_wait(window, qtbot)
     assert np.array_equal(window.document.rgb, photo_rgb)
