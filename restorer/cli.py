@@ -56,8 +56,12 @@ def _warning_line(message, category, filename, lineno, file=None, line=None):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``restorer`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version", "--debug"):
-        argv = ["gui", *argv]
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version", "--debug"):
+        # Options before the command (`restorer --device cpu sample ...`) belong to the command.
+        named = next((i for i, word in enumerate(argv) if word in COMMANDS), None)
+        argv = ["gui", *argv] if named is None else [argv[named], *argv[:named], *argv[named + 1:]]
+    if not argv:
+        argv = ["gui"]
     if argv == ["--debug"]:
         argv = ["--debug", "gui"]
     parser = build_parser()

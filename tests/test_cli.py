@@ -190,6 +190,15 @@ def test_debug_shows_the_traceback(tmp_path):
     assert result.returncode != 0 and "Traceback" in result.stderr
 
 
+def test_options_before_the_command_belong_to_the_command(tmp_path):
+    out = tmp_path / "fixed.png"
+    result = restorer("--device", "cpu", "inpaint", SAMPLE / "damaged.png", "--mask", SAMPLE / "damaged_mask.png",
+                      "--model", "opencv-telea", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert out.is_file()
+    assert_one_line_error(restorer("--device", "cpu", "inpaint"), 2, "required")
+
+
 def test_usage_error_exit_2():
     assert_one_line_error(restorer("inpaint"), 2, "required")
     assert_one_line_error(restorer("frobnicate"), 2, "invalid choice")
