@@ -17,7 +17,8 @@ Plus the nearest-training-image distance (RMSE, 0-255): if samples sit much
 closer to a training image than held-out real images do, the model memorised.
 
 Samplers: ``dcgan`` (starter: 32x32 grayscale LFW faces, 20 faces held out) and
-``vae-sample`` (starter: photo crops; 32x32 crops of the held-out photos). Also
+``vae-sample`` (starter: photo crops; 32x32 crops of the held-out photos), the
+latter with its fitted latent prior (the default) and with N(0, I). Also
 ``dcgan-inpaint`` (GAN inversion) against OpenCV Telea on held-out faces: hole PSNR.
 
     .venv/bin/python benchmarks/sampler_quality.py
@@ -230,18 +231,24 @@ def main() -> None:
         return np.stack(out)
 
     train_crops, held_crops = crops(starter_photos(TRAIN), 1000), crops(starter_photos(HELD_OUT), 1000)
+
+    def vae_samples(**params) -> np.ndarray:
+        # as many samples as the other sets (a grid holds at most 256)
+        return np.concatenate([split_grid(run_model(registry.get("vae-sample"), None, None, {
+            "n": min(256, n - i), "seed": args.seed + i, "size": 32, **params}), 32, min(256, n - i))
+            for i in range(0, n, 256)])
+
     tick = time.time()
-    vae_grid = run_model(registry.get("vae-sample"), None, None, {"n": 256, "seed": args.seed, "size": 32})
+    fitted = vae_samples()
     vae_seconds = time.time() - tick
-    vae_samples = split_grid(vae_grid, 32, 256)
     results["vae"] = score_sets("vae", held_crops, train_crops, {
-        "vae samples": vae_samples,
-        "vae samples, temperature 0.7": split_grid(run_model(registry.get("vae-sample"), None, None, {
-            "n": 256, "seed": args.seed, "size": 32, "temperature": 0.7}), 32, 256),
+        "vae samples (fitted prior)": fitted,
+        "vae samples, fitted prior, temperature 0.7": vae_samples(temperature=0.7),
+        "vae samples, N(0, I) prior": vae_samples(prior="standard"),
         "Gaussian (training mean + covariance)": gaussian_like(train_crops, 1000, args.seed),
         "real training crops (floor)": train_crops,
     }, levels=3, seed=args.seed)
-    results["vae"]["seconds_per_sample"] = round(vae_seconds / 256, 5)
+    results["vae"]["seconds_per_sample"] = round(vae_seconds / n, 5)
     results["vae"]["data"] = (f"reference: 1000 random 32x32 crops of held-out photos ({', '.join(HELD_OUT)}); "
                               f"training: 1000 random 32x32 crops of the training photos")
     results["wall_seconds"] = round(time.time() - started, 1)

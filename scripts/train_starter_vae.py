@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--prior-only", action="store_true",
                         help="keep the network of --out as it is; only (re)fit its latent prior")
-    parser.add_argument("--prior-crops", type=int, default=2048, help="training crops the prior is fitted to")
+    parser.add_argument("--prior-crops", type=int, default=8192, help="training crops the prior is fitted to")
     parser.add_argument("--prior-crop", type=int, default=64, help="side of those crops in pixels")
     parser.add_argument("--prior-radius", type=int, default=7, help="largest latent offset with a covariance")
     parser.add_argument("--prior-components", type=int, default=4, help="mixture components")

@@ -188,6 +188,16 @@ def test_prior_round_trips_through_the_weights_file_and_sampling_uses_it(tmp_pat
     assert np.array_equal(run_model(model, None, None, plain), run_model(model, None, None, {**plain, "prior": "standard"}))
 
 
+def test_the_shipped_starter_holds_a_fitted_prior():
+    from restorer.weights import STARTER, load_weights
+
+    tensors, meta = load_weights("vae", STARTER)
+    prior = prior_from_weights(tensors, meta)
+    assert isinstance(prior, LatentPrior)  # else vae-sample silently falls back to N(0, I)
+    assert prior.weights.sum().item() == pytest.approx(1.0, abs=1e-5)
+    assert "prior" in meta["provenance"]
+
+
 def test_a_damaged_prior_is_a_model_error(tiny_weights):
     from restorer.weights import load_weights
 
