@@ -57,6 +57,8 @@ def main() -> None:
     """Measure, write JSON + Markdown + a PNG grid to benchmarks/results/."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--weights", default="starter", help="which cyclegan weights to measure")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON, Markdown and grid go")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     from restorer_plugins.cyclegan.starter import HELD_OUT, skimage_photo
@@ -68,11 +70,12 @@ def main() -> None:
         photo = skimage_photo(name)
         target = stylized(photo)
         tick = time.time()
-        to_b = run_model(model, photo, None, {"direction": "AtoB"})
+        to_b = run_model(model, photo, None, {"weights": args.weights, "direction": "AtoB"})
         seconds += time.time() - tick
         pixels += photo.shape[0] * photo.shape[1]
-        back = run_model(model, to_b, None, {"direction": "BtoA"})
-        b_back = run_model(model, run_model(model, target, None, {"direction": "BtoA"}), None, {"direction": "AtoB"})
+        back = run_model(model, to_b, None, {"weights": args.weights, "direction": "BtoA"})
+        b_back = run_model(model, run_model(model, target, None, {"weights": args.weights, "direction": "BtoA"}),
+                           None, {"weights": args.weights, "direction": "AtoB"})
         rows.append({
             "photo": name,
             "cycle_psnr_ABA": round(psnr(back, photo), 2),
@@ -86,17 +89,18 @@ def main() -> None:
         size = (round(photo.shape[1] * scale), 192)
         strips.append(np.concatenate([cv2.resize(im, size, interpolation=cv2.INTER_AREA)
                                       for im in (photo, to_b, back, target)], axis=1))
-    result = {"machine": f"{platform.machine()} {describe_device('cpu')}",
+    result = {"machine": f"{platform.machine()} {describe_device('cpu')}", "weights": args.weights,
               "stylize_seconds_per_megapixel": round(seconds / (pixels / 1e6), 2),
               "wall_seconds": round(time.time() - started, 1), "rows": rows}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "cyclegan_quality.json").write_text(json.dumps(result, indent=2) + "\n")
+    results = args.results
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "cyclegan_quality.json").write_text(json.dumps(result, indent=2) + "\n")
     width = max(s.shape[1] for s in strips)
     grid = np.concatenate([np.pad(s, ((0, 4), (0, width - s.shape[1]), (0, 0)), constant_values=255)
                            for s in strips])
     from PIL import Image
 
-    Image.fromarray(grid).save(RESULTS / "cyclegan_grid.png")
+    Image.fromarray(grid).save(results / "cyclegan_grid.png")
     lines = [f"Held-out photos; machine: {result['machine']}; stylize "
              f"{result['stylize_seconds_per_megapixel']} s per megapixel (A->B, default tiles).", "",
              "| photo | cycle PSNR A→B→A | cycle PSNR B→A→B | colour dist. to B: photo → A→B "
@@ -108,7 +112,7 @@ def main() -> None:
                      f"{r['texture_to_B']['input']:.3f} → {r['texture_to_B']['A->B']:.3f} | "
                      f"{r['psnr_to_B']['input']:.2f} → {r['psnr_to_B']['A->B']:.2f} |")
     lines += ["", "Grid (benchmarks/results/cyclegan_grid.png): photo | A→B | A→B→A | true cv2.stylization."]
-    (RESULTS / "cyclegan_quality.md").write_text("\n".join(lines) + "\n")
+    (results / "cyclegan_quality.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
