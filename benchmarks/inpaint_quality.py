@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--adapt-steps", type=int, default=100, help="0 leaves out the adaptation row")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (the targets are for 2 cores)")
+    parser.add_argument("--weights", help="measure these named inpaint-gan weights instead of the starter "
+                                          "(the starter's provenance file is then left as it is)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -49,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{s.method:26s} {s.photo:10s} {s.kind:6s} psnr {s.psnr:6.2f} hole {s.hole_psnr:6.2f} "
               f"tex {s.texture:6.3f} {s.seconds_512:6.2f} s", flush=True)
 
-    report, comparison = run_benchmark(held_out_photos(), default_methods(args.adapt_steps), args.out,
+    report, comparison = run_benchmark(held_out_photos(), default_methods(args.adapt_steps, args.weights), args.out,
                                        source="held out from training", on_score=show)
     provenance = starter_weights_path("inpaint-gan").with_suffix(".json")
-    if provenance.exists():
+    if provenance.exists() and args.weights is None:
         record = json.loads(provenance.read_text())
         record["benchmark"] = {"weights_steps": record.get("steps"), "summary": comparison.summary(),
                                "threads": args.threads,

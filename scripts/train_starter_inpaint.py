@@ -2,10 +2,10 @@
 
     pip install -e '.[starter]'                                             # the packages whose photos it uses
     python scripts/train_starter_inpaint.py --phase l1 --steps 5000         # PSNR phase, all photos (~78 min)
-    python scripts/train_starter_inpaint.py --phase natural --steps 3000    # PSNR phase, ordinary photos
-    python scripts/train_starter_inpaint.py --phase gan --steps 1600        # then the adversarial phase (shipped)
-    python scripts/train_starter_inpaint.py --phase gan --steps 1600 --resume  # continue an interrupted run
-    python scripts/train_starter_inpaint.py --export gan               # write resources/weights/ again
+    python scripts/train_starter_inpaint.py --phase gan --steps 1600        # then an adversarial phase
+    python scripts/train_starter_inpaint.py --phase natural --steps 10000    # then PSNR on ordinary photos (shipped)
+    python scripts/train_starter_inpaint.py --phase natural --steps 10000 --resume  # continue an interrupted run
+    python scripts/train_starter_inpaint.py --export natural               # write resources/weights/ again
 
 Photos: :data:`restorer_plugins.inpaint_gan.split.TRAIN` (scikit-image) in the
 first phase; then :data:`PHOTO_LIKE`, the photos of ordinary scenes and surfaces
@@ -13,8 +13,9 @@ among them plus ``split.NATURAL`` (ordinary photos bundled by other packages).
 The benchmark's held-out photos (``split.HELD_OUT``) are never read. Checkpoints go to
 ``--workdir`` (default ``build/inpaint-starter``) so a long run can be resumed,
 and any checkpoint can be exported. Each phase after the first starts from the
-generator of the one before (``l1`` -> ``natural`` -> ``gan``); ``gan`` adds the
-adversarial terms. The provenance file
+generator of the one before (``l1`` -> ``gan`` -> ``natural``), or from an
+exported weights file (``--from-weights``); ``gan`` adds the adversarial terms,
+``natural`` a refinement block at full resolution. The provenance file
 (``resources/weights/inpaint-gan.json``) records data, split, steps, wall time
 and machine; the benchmark adds its measured figures to it.
 """
@@ -43,14 +44,15 @@ SEED = 20261125
 PHASES = {
     # Hole-weighted L1 only: learn the correction that buys PSNR.
     "l1": TrainerConfig(generator=GeneratorConfig(), lr=5e-4, lr_decay=(3500, 5000)),
-    # The same on ordinary photos (the benchmark's kind), at a lower rate.
-    "natural": TrainerConfig(generator=GeneratorConfig(), lr=3e-4, lr_decay=(2000, 3000)),
     # Then texture: a light adversarial term and critic feature matching on top of the same L1.
     "gan": TrainerConfig(generator=GeneratorConfig(), lr=1e-4, adv_weight=0.01, feature_weight=0.1),
+    # Then L1 on ordinary photos (the benchmark's kind), with a refinement block added at full
+    # resolution (it starts as the identity, so training continues from the phase before).
+    "natural": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1), lr=3e-4, lr_decay=(6000, 10000)),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
-#: The phase each phase starts from.
-BASE = {"natural": "l1", "gan": "natural"}
+#: The phase each phase starts from (or ``--from-weights``).
+BASE = {"gan": "l1", "natural": "gan"}
 #: Photos of ordinary scenes and surfaces in TRAIN (no micrographs, scans, sky or text pages).
 PHOTO_LIKE = ("brick", "clock_motion", "coins", "color", "grass", "gravel", "motorcycle_left", "motorcycle_right",
               "rocket")
@@ -63,7 +65,7 @@ def provenance_path() -> Path:
 
 def photo_names(phase: str) -> tuple[str, ...]:
     """The photos ``phase`` trains on."""
-    return TRAIN if phase == "l1" else PHOTO_LIKE + tuple(NATURAL)
+    return PHOTO_LIKE + tuple(NATURAL) if phase == "natural" else TRAIN
 
 
 def photo_folder(workdir: Path, phase: str) -> PhotoFolder:
@@ -85,21 +87,45 @@ def photo_folder(workdir: Path, phase: str) -> PhotoFolder:
     return PhotoFolder.scan(folder)
 
 
-def make_trainer(phase: str, workdir: Path) -> InpaintTrainer:
-    """The trainer of ``phase``, starting from the generator of the phase before (:data:`BASE`)."""
+def generator_tensors(checkpoint: Path) -> dict:
+    """The generator's tensors in a training checkpoint."""
+    state = load_checkpoint(checkpoint)
+    prefix = "module/generator/"
+    return {k[len(prefix):]: v for k, v in state.tensors.items() if k.startswith(prefix)}
+
+
+def record_base(weights: Path, record: Path) -> None:
+    """Note which weights file a phase started from (its hash and its own provenance) for the export."""
+    import hashlib
+
+    sidecar = weights.with_suffix(".json")
+    record.write_text(json.dumps({
+        "weights": str(weights), "sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
+        "provenance": json.loads(sidecar.read_text()) if sidecar.exists() else None}, indent=2) + "\n")
+
+
+def make_trainer(phase: str, workdir: Path, from_weights: Path | None = None) -> InpaintTrainer:
+    """The trainer of ``phase``, starting from the generator of the phase before (:data:`BASE`),
+    or from the weights file ``from_weights`` (an export of that phase, e.g. the shipped starter)."""
     initial = None
-    if phase in BASE:
-        state = load_checkpoint(workdir / f"{BASE[phase]}.safetensors")
-        prefix = "module/generator/"
-        initial = {k[len(prefix):]: v for k, v in state.tensors.items() if k.startswith(prefix)}
+    if from_weights is not None:
+        from safetensors.torch import load_file
+
+        initial = load_file(str(from_weights))
+    elif phase in BASE:
+        initial = generator_tensors(workdir / f"{BASE[phase]}.safetensors")
     return InpaintTrainer(PHASES[phase], "cpu", initial=initial)
 
 
-def export(phase: str, workdir: Path) -> Path:
-    """Write the generator of ``phase``'s last checkpoint as the starter weights, with provenance."""
+def export(phase: str, workdir: Path, out: Path | None = None) -> Path:
+    """Write the generator of ``phase``'s last checkpoint as the starter weights (or to ``out``, without
+    provenance: a snapshot to measure), with provenance."""
     state = load_checkpoint(workdir / f"{phase}.safetensors")
-    prefix = "module/generator/"
-    tensors = {k[len(prefix):]: v for k, v in state.tensors.items() if k.startswith(prefix)}
+    tensors = generator_tensors(workdir / f"{phase}.safetensors")
+    metadata = {"generator": PHASES[phase].generator.to_json(), "trainer": PHASES[phase].to_json(),
+                "steps": state.step, "phase": phase, "seed": SEED}
+    if out is not None:
+        return save_weights("inpaint-gan", out.stem, tensors, metadata, overwrite=True, path=out)
     extra = state.metadata["extra"]
     phases = {}
     for name in PHASES:
@@ -128,12 +154,13 @@ def export(phase: str, workdir: Path) -> Path:
                     "torch": torch.__version__, "threads": 1},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    base = workdir / f"{phase}.base.json"
+    if base.exists():
+        provenance["started_from"] = json.loads(base.read_text())
     # Figures measured on earlier weights do not describe these: benchmarks/inpaint_quality.py adds new ones.
     provenance["benchmark"] = None
-    path = save_weights("inpaint-gan", "starter", tensors,
-                        {"generator": PHASES[phase].generator.to_json(), "trainer": PHASES[phase].to_json(),
-                         "steps": state.step, "phase": phase, "seed": SEED},
-                        overwrite=True, path=starter_weights_path("inpaint-gan"))
+    path = save_weights("inpaint-gan", "starter", tensors, metadata, overwrite=True,
+                        path=starter_weights_path("inpaint-gan"))
     provenance_path().write_text(json.dumps(provenance, indent=2) + "\n")
     return path
 
@@ -147,7 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("build/inpaint-starter"))
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (the machine is shared)")
     parser.add_argument("--export", choices=tuple(PHASES), help="only export that phase's checkpoint")
-    parser.add_argument("--export-every", type=int, default=0, help="also export every N steps")
+    parser.add_argument("--from-weights", type=Path,
+                        help="start from this weights file instead of the checkpoint of the phase before "
+                             "(e.g. the shipped starter, an export of that phase)")
+    parser.add_argument("--snapshots", type=Path,
+                        help="write the generator to SNAPSHOTS/stepN.safetensors every --snapshot-every steps, to "
+                             "measure a run while it goes on (RESTORER_DATA_DIR=D, SNAPSHOTS=D/weights/inpaint-gan, "
+                             "then benchmarks/inpaint_quality.py --weights stepN)")
+    parser.add_argument("--snapshot-every", type=int, default=1000, help="a multiple of 100 (checkpoints)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.export:
@@ -155,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     folders = [photo_folder(args.workdir, args.phase)]
     torch.manual_seed(SEED)  # the networks' initial weights (torch seeds itself randomly otherwise)
-    trainer = make_trainer(args.phase, args.workdir)
+    trainer = make_trainer(args.phase, args.workdir, args.from_weights)
+    if args.from_weights is not None and not args.resume:
+        record_base(args.from_weights, args.workdir / f"{args.phase}.base.json")
     config = LoopConfig(steps=args.steps, seed=SEED + list(PHASES).index(args.phase), checkpoint_every=100,
                         checkpoint_seconds=300, data=DATA)
     log = open(args.workdir / f"{args.phase}.log", "a", buffering=1)
@@ -164,8 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         if progress.metrics and progress.done % 20 == 0:
             metrics = " ".join(f"{k}={v:.4g}" for k, v in progress.metrics.items())
             log.write(f"{time.strftime('%H:%M:%S')} {metrics}\n")
-        if args.export_every and progress.metrics and progress.done % args.export_every == 0:
-            export(args.phase, args.workdir)  # the checkpoint of this step was just written
+        if args.snapshots and progress.metrics and progress.done % args.snapshot_every == 0:
+            # the checkpoint of this step was just written
+            export(args.phase, args.workdir, out=args.snapshots / f"step{progress.done}.safetensors")
 
     train(trainer, folders, config, checkpoint=args.workdir / f"{args.phase}.safetensors",
           resume=args.resume, job=Job(report))

@@ -18,7 +18,9 @@ from restorer.training import Batch
 from restorer.weights import save_weights
 from restorer_plugins.inpaint_gan import InpaintGAN
 from restorer_plugins.inpaint_gan.infer import adapt_generator, repair
-from restorer_plugins.inpaint_gan.network import GeneratorConfig, PatchCritic, RefineGenerator, push_pull_fill
+from restorer_plugins.inpaint_gan.network import (GeneratorConfig, PatchCritic, RefineGenerator, load_grown,
+                                                  push_pull_fill)
+from restorer_plugins.inpaint_gan.texture import add_texture
 from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
 
 
@@ -77,6 +79,66 @@ def test_fresh_generator_returns_the_classical_fill():
     assert torch.equal(net(telea, hole), telea)
 
 
+def test_grown_generator_starts_with_the_smaller_ones_repairs():
+    small = _tiny_net(5)
+    for p in small.parameters():
+        torch.nn.init.normal_(p, std=0.05)
+    grown = load_grown(RefineGenerator(GeneratorConfig(**{**TINY.to_json(), "full_res_blocks": 1})),
+                       small.state_dict())
+    assert len(grown.state_dict()) > len(small.state_dict())
+    telea, hole = torch.rand(1, 3, 40, 40), (torch.rand(1, 1, 40, 40) > 0.6).float()
+    assert torch.equal(grown(telea, hole), small(telea, hole))
+    with pytest.raises(RuntimeError):  # other shapes are not "grown": refused
+        load_grown(RefineGenerator(GeneratorConfig(channels=(4, 8, 16), bottleneck_dilations=(1, 2))),
+                   small.state_dict())
+
+
+def _grain(height=96, width=128, seed=0) -> np.ndarray:
+    """A photo of fine grain on a gentle gradient, and the same with a hole filled smoothly."""
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(60, 180, width)[None, :, None].repeat(height, 0).repeat(3, 2)
+    return (ramp + rng.normal(0, 20, (height, width, 3))).clip(0, 255).astype(np.uint8)
+
+
+def _detail(image: np.ndarray) -> np.ndarray:
+    import cv2
+
+    gray = image.astype(np.float32).mean(-1)
+    return gray - cv2.GaussianBlur(gray, (0, 0), 2.0)
+
+
+def test_texture_puts_the_photos_grain_into_a_smooth_fill():
+    photo = _grain()
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[30:70, 40:90] = True
+    import cv2
+
+    smooth = photo.copy()
+    smooth[hole] = cv2.GaussianBlur(photo, (0, 0), 6)[hole]  # a blurred fill: no grain left
+    out = add_texture(smooth, hole, 1.0)
+    assert np.array_equal(out[~hole], smooth[~hole])  # only the hole changes
+    inner = np.zeros_like(hole)
+    inner[36:64, 46:84] = True  # away from the hole's edge, where the blur of the detail band mixes in the outside
+    grain_outside = _detail(photo)[~hole].std()
+    assert _detail(smooth)[inner].std() < 0.3 * grain_outside
+    assert 0.7 * grain_outside < _detail(out)[inner].std() < 1.3 * grain_outside
+    # colours (the low band) stay the fill's
+    assert abs(out[inner].astype(float).mean() - smooth[inner].astype(float).mean()) < 3
+    half = add_texture(smooth, hole, 0.5)
+    assert _detail(smooth)[inner].std() < _detail(half)[inner].std() < _detail(out)[inner].std()
+    assert np.array_equal(add_texture(smooth, hole, 1.0), out)  # deterministic
+    assert np.array_equal(add_texture(smooth, hole, 0.0), smooth)
+
+
+def test_texture_leaves_a_fill_alone_with_nothing_undamaged_in_reach():
+    photo = _grain(64, 64)
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[:, 4:60] = True  # only thin slivers at the sides stay: no whole undamaged tile to copy
+    assert np.array_equal(add_texture(photo, hole, 1.0), photo)
+    tiny = _grain(20, 20)
+    assert np.array_equal(add_texture(tiny, np.ones((20, 20), bool), 1.0), tiny)
+
+
 def test_push_pull_fill_keeps_known_pixels_and_fills_flat_areas_exactly():
     image = torch.full((1, 3, 40, 40), 0.25)
     image[:, 0] = 0.75
@@ -107,12 +169,16 @@ def tiny_weights(tmp_path, monkeypatch):
 def test_model_repairs_through_the_pipeline_with_named_weights(tiny_weights):
     model = InpaintGAN()
     assert "tiny" in model.param("weights").choices and "tiny" in model.weights_status()
-    photo, mask = _photo(), _hole()
-    out = run_model(model, photo, mask, {"weights": "tiny"})
+    photo, mask = _photo(96, 128), _hole(96, 128)
+    out = run_model(model, photo, mask, {"weights": "tiny", "texture": 0.0})
     assert out.dtype == np.uint8 and out.shape == photo.shape
     assert np.array_equal(out[~mask], photo[~mask])
     expected = repair(tiny_weights, photo, mask)
     assert np.array_equal(out[mask], expected[mask])
+    textured = run_model(model, photo, mask, {"weights": "tiny"})  # default: texture copied in
+    assert np.array_equal(textured[~mask], photo[~mask])
+    assert np.array_equal(textured[mask], add_texture(expected, mask, model.param("texture").default)[mask])
+    assert not np.array_equal(textured, out)
 
 
 def test_weights_trained_after_loading_appear_on_refresh(tiny_weights):

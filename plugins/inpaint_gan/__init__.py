@@ -13,7 +13,7 @@ import numpy as np
 from restorer import hookimpl
 from restorer.errors import ModelError
 from restorer.jobs import Job
-from restorer.models import RunRequest, int_param
+from restorer.models import RunRequest, float_param, int_param
 from restorer.weights import WeightsModel, load_weights
 
 NAME = "inpaint-gan"
@@ -29,12 +29,15 @@ class InpaintGAN(WeightsModel):
     task = "inpaint"
     trainable = True
     default_priority = 100  # the default of `restorer inpaint` and the window
-    description = ("A learned correction of OpenCV Telea's fill (U-Net with an image-wide Fourier unit); "
-                   "'adapt_steps' first learns from the rest of this photo.")
+    description = ("A learned correction of OpenCV Telea's fill (U-Net with an image-wide Fourier unit), with "
+                   "fine texture copied from the rest of the photo; 'adapt_steps' first learns from this photo.")
     starter_script = "scripts/train_starter_inpaint.py"
     own_params = (
         int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS, help="fine-tune on this photo's undamaged pixels first (slower)"),
         int_param("radius", 5, 1, 50, help="Telea neighbourhood (pixels) of the first, classical fill"),
+        float_param("texture", 0.7, 0.0, 1.0,
+                    help="fine detail (grain, fur, foliage) copied into the repair from this photo's "
+                         "undamaged parts; 0 = the smooth learned fill"),
         int_param("seed", 0, 0, 2**31 - 1, help="random seed of the adaptation"),
     )
 
@@ -54,6 +57,11 @@ class InpaintGAN(WeightsModel):
                                   seed=params["seed"], device=request.device, job=job.child(0, 90, 100))
         job.update(90 if steps else 0, 100, "repairing")
         out = repair(net, request.photo, request.mask, radius=params["radius"], device=request.device)
+        if params["texture"] > 0:
+            from restorer_plugins.inpaint_gan.texture import add_texture
+
+            job.update(95 if steps else 80, 100, "adding texture")
+            out = add_texture(out, request.mask, params["texture"])
         job.update(100, 100, "repaired")
         return out
 

@@ -120,6 +120,8 @@ class GeneratorConfig:
     channels: tuple[int, ...] = (16, 32, 64, 128)
     bottleneck_dilations: tuple[int, ...] = (1, 2, 4, 8)
     fourier: bool = True
+    #: Refinement blocks at full resolution, after the last skip merge (thin strokes need them most).
+    full_res_blocks: int = 0
 
     def to_json(self) -> dict:
         """JSON-ready dict."""
@@ -129,7 +131,7 @@ class GeneratorConfig:
     def from_json(cls, data: dict) -> "GeneratorConfig":
         """Inverse of :meth:`to_json`."""
         return cls(channels=tuple(data["channels"]), bottleneck_dilations=tuple(data["bottleneck_dilations"]),
-                   fourier=bool(data["fourier"]))
+                   fourier=bool(data["fourier"]), full_res_blocks=int(data.get("full_res_blocks", 0)))
 
 
 class RefineGenerator(nn.Module):
@@ -148,8 +150,8 @@ class RefineGenerator(nn.Module):
         self.downs = nn.ModuleList(Down(c[i], c[i + 1]) for i in range(len(c) - 1))
         self.bottleneck = nn.Sequential(*[SeparableBlock(c[-1], d) for d in config.bottleneck_dilations])
         self.global_unit = FourierUnit(c[-1]) if config.fourier else nn.Identity()
-        # No refinement block at full resolution: it would cost the most and see the least.
-        self.ups = nn.ModuleList(Up(c[i + 1], c[i], c[i], blocks=0 if i == 0 else 1)
+        # Full-resolution blocks cost the most per channel: only ``full_res_blocks`` of them.
+        self.ups = nn.ModuleList(Up(c[i + 1], c[i], c[i], blocks=config.full_res_blocks if i == 0 else 1)
                                  for i in reversed(range(len(c) - 1)))
         self.head = nn.Conv2d(c[0], 3, 3)
         nn.init.zeros_(self.head.weight)  # start as the identity on the classical fill
@@ -166,6 +168,28 @@ class RefineGenerator(nn.Module):
             x = up(x, skips.pop())
         correction = self.head(pad(x, 1))
         return telea + hole * correction
+
+
+def load_grown(net: RefineGenerator, state: dict[str, torch.Tensor]) -> RefineGenerator:
+    """Load ``state`` (weights of a generator with fewer blocks) into ``net`` without changing its output.
+
+    Blocks that ``state`` lacks (e.g. ``full_res_blocks`` added to trained
+    weights) start as the identity: their last convolution is zeroed, so
+    training continues from the smaller network's repairs. Any other mismatch raises.
+    """
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    if unexpected:
+        raise RuntimeError(f"weights hold tensors this generator has not: {unexpected[:3]}")
+    modules = dict(net.named_modules())
+    # 'ups.2.blocks.0.depthwise.weight' -> the block 'ups.2.blocks.0'
+    for name in {key.rsplit(".", 2)[0] for key in missing}:
+        block = modules[name]
+        whole = {f"{name}.{key}" for key in block.state_dict()}
+        if not isinstance(block, SeparableBlock) or not whole <= set(missing):
+            raise RuntimeError(f"weights lack part of {name}, which cannot start as the identity")
+        nn.init.zeros_(block.project.weight)
+        nn.init.zeros_(block.project.bias)
+    return net
 
 
 def build_generator(*, config: GeneratorConfig | None = None) -> RefineGenerator:

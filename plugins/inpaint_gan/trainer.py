@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from restorer.training import Batch, Trainer
 from restorer_plugins.inpaint_gan.fills import telea_batch
-from restorer_plugins.inpaint_gan.network import GeneratorConfig, PatchCritic, RefineGenerator
+from restorer_plugins.inpaint_gan.network import GeneratorConfig, PatchCritic, RefineGenerator, load_grown
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class InpaintTrainer(Trainer):
         self.settings = config
         self.generator = RefineGenerator(config.generator).to(device)
         if initial is not None:
-            self.generator.load_state_dict(initial)
+            load_grown(self.generator, initial)
         self.modules["generator"] = self.generator
         self.add_optimizer("generator", torch.optim.Adam(self.generator.parameters(), lr=config.lr,
                                                          betas=(0.5 if config.adv_weight else 0.9, 0.99)))

@@ -223,12 +223,18 @@ def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *
     atomic_write(path, data.tobytes(), overwrite=True)
 
 
-def default_methods(adapt_steps: int) -> list[Method]:
-    """The benchmark's methods, in table order: both OpenCV fills, inpaint-gan, and (if asked) with adaptation."""
+def default_methods(adapt_steps: int, weights: str | None = None) -> list[Method]:
+    """The benchmark's methods, in table order: both OpenCV fills, inpaint-gan, and (if asked) with adaptation.
+
+    ``weights`` names the inpaint-gan weights to measure (default: the model's default, the starter).
+    """
+    chosen = {} if weights is None else {"weights": weights}
+    suffix = "" if weights is None else f" ({weights})"
     methods = [Method("opencv-telea", "opencv-telea"), Method("opencv-ns", "opencv-ns"),
-               Method("inpaint-gan", "inpaint-gan")]
+               Method(f"inpaint-gan{suffix}", "inpaint-gan", chosen)]
     if adapt_steps:
-        methods.append(Method(f"inpaint-gan + adapt {adapt_steps}", "inpaint-gan", {"adapt_steps": adapt_steps}))
+        methods.append(Method(f"inpaint-gan{suffix} + adapt {adapt_steps}", "inpaint-gan",
+                              {**chosen, "adapt_steps": adapt_steps}))
     return methods
 
 
