@@ -79,6 +79,44 @@ def _best_sources(features: np.ndarray, usable: np.ndarray, targets: np.ndarray,
     return source, best
 
 
+def _align(detail: np.ndarray, known: np.ndarray, clean: np.ndarray, targets: np.ndarray, sources: np.ndarray,
+           shift: int = 2) -> np.ndarray:
+    """Move each source tile by up to ``shift`` pixels so its detail lines up with the detail of the
+    target tile's undamaged pixels (least squares over those pixels); tiles with too few keep theirs.
+
+    ``targets`` and ``sources`` are ``(T, 2)`` top-left pixels (``-1``: no source); returns the new sources.
+    """
+    gray = detail.mean(-1)
+    height, width = gray.shape
+    # Integral image of damaged-or-near pixels: a window is usable when it holds none.
+    dirty = np.pad((~clean).astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    offsets = np.arange(TILE)
+    out = sources.copy()
+    have = sources[:, 0] >= 0
+    if not have.any():
+        return out
+    ty, tx = targets[have, 0], targets[have, 1]
+    rows = (ty[:, None] + offsets)[:, :, None]
+    cols = (tx[:, None] + offsets)[:, None, :]
+    weight = known[rows, cols]                                # (T', TILE, TILE) 1 = undamaged
+    mine = gray[rows, cols] * weight
+    best = np.full(len(ty), np.inf, np.float32)
+    chosen = sources[have].copy()
+    for dy in range(-shift, shift + 1):
+        for dx in range(-shift, shift + 1):
+            sy = np.clip(sources[have, 0] + dy, 0, height - TILE)
+            sx = np.clip(sources[have, 1] + dx, 0, width - TILE)
+            ok = (dirty[sy + TILE, sx + TILE] - dirty[sy, sx + TILE] - dirty[sy + TILE, sx] + dirty[sy, sx]) == 0
+            theirs = gray[(sy[:, None] + offsets)[:, :, None], (sx[:, None] + offsets)[:, None, :]] * weight
+            distance = ((theirs - mine) ** 2).sum((1, 2))
+            better = ok & (distance < best)
+            best[better] = distance[better]
+            chosen[better] = np.stack([sy, sx], 1)[better]
+    enough = weight.sum((1, 2)) >= TILE  # at least a row's worth of undamaged pixels to line up with
+    out[have] = np.where(enough[:, None], chosen, sources[have])
+    return out
+
+
 def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, reach: int = 48) -> np.ndarray:
     """``fill`` (``uint8`` RGB, the hole already filled) with its detail band in ``hole`` copied from
     the photo's undamaged pixels, mixed in at ``strength`` (0: ``fill`` unchanged, 1: all copied)."""
@@ -114,12 +152,13 @@ def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, re
     source, best = _best_sources(features, usable, targets, targets, coarse)
     around = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
     source, best = _best_sources(features, usable, targets, source.copy(), around, best, source)
+    corners = _align(detail, known, clean, targets * CELL, np.where(source >= 0, source * CELL, -1))
 
     # Paste the chosen sources' detail with overlapping, variance-preserving windows.
     window = _window(TILE)
     copied = np.zeros_like(photo)
     total = np.zeros(photo.shape[:2], np.float32)
-    for (ty, tx), (sy, sx) in zip((targets * CELL).tolist(), (source * CELL).tolist()):
+    for (ty, tx), (sy, sx) in zip((targets * CELL).tolist(), corners.tolist()):
         if sy < 0:
             continue  # no undamaged tile within reach: this tile keeps the fill's own detail
         copied[ty:ty + TILE, tx:tx + TILE] += window[..., None] * detail[sy:sy + TILE, sx:sx + TILE]
