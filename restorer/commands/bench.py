@@ -27,6 +27,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, default=8, help="at most this many photos (default 8)")
     parser.add_argument("--adapt-steps", type=int, default=0,
                         help="also run inpaint-gan adapted to each photo for this many steps (slow)")
+    parser.add_argument("--weights", metavar="NAME",
+                        help="inpaint-gan weights to compare (default: the starter; e.g. weights you trained)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
     return parser
 
@@ -38,8 +40,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit < 1 or args.adapt_steps < 0:
         raise InputError("--limit must be at least 1 and --adapt-steps at least 0")
+    if args.weights is not None:
+        from restorer.registry import get_model
+
+        get_model("inpaint-gan").param("weights").validate(args.weights)  # an unknown name: one line, before any work
     photos = photos_from_folder(args.data, args.limit, exclude=args.out)
-    report, _ = run_benchmark(photos, default_methods(args.adapt_steps), Path(args.out), source=str(args.data),
+    report, _ = run_benchmark(photos, default_methods(args.adapt_steps, args.weights), Path(args.out), source=str(args.data),
                               device=resolve_device(args.device),
                               on_score=lambda s: print(f"{s.method} on {s.photo} ({s.kind}): PSNR {s.psnr:.2f}",
                                                        file=sys.stderr, flush=True))

@@ -1,0 +1,73 @@
+"""The inpainting benchmark's measures and `restorer bench` on a folder of photos."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from restorer.training.quality import MASK_AREA, benchmark_masks, psnr, texture_distance
+
+
+def _photo(height=96, width=128, seed=0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    base = np.stack([xx * 2, yy * 2, (xx + yy)], -1) % 256
+    return (base + rng.normal(0, 15, base.shape)).clip(0, 255).astype(np.uint8)
+
+
+def test_benchmark_masks_are_fixed_and_in_the_area_range():
+    first, again = benchmark_masks("p", (120, 160)), benchmark_masks("p", (120, 160))
+    assert list(first) == ["thin", "medium", "thick", "box"]
+    for kind, mask in first.items():
+        assert np.array_equal(mask, again[kind])
+        assert MASK_AREA[0] <= mask.mean() <= MASK_AREA[1]
+    assert not np.array_equal(first["thin"], benchmark_masks("q", (120, 160))["thin"])
+
+
+def test_texture_distance_punishes_blur_and_noise_but_not_the_truth():
+    truth = _photo()
+    hole = np.zeros(truth.shape[:2], bool)
+    hole[30:70, 40:100] = True
+    blurred, noisy = truth.copy(), truth.copy()
+    blurred[hole] = cv2.GaussianBlur(truth, (0, 0), 3)[hole]
+    rng = np.random.default_rng(1)
+    noisy[hole] = (truth[hole] + rng.normal(0, 40, truth[hole].shape)).clip(0, 255).astype(np.uint8)
+    assert texture_distance(truth, truth, hole) == 0
+    assert texture_distance(blurred, truth, hole) > 1
+    assert texture_distance(noisy, truth, hole) > 1
+    assert psnr(truth, truth) == float("inf")
+    assert psnr(blurred, truth, hole) < psnr(blurred, truth)  # the error is all in the hole
+
+
+def _bench(*args, env):
+    return subprocess.run([sys.executable, "-m", "restorer", "bench", *args], capture_output=True, text=True,
+                          env=env, timeout=240)
+
+
+def test_bench_compares_the_models_on_a_folder(tmp_path):
+    env = {**os.environ, "RESTORER_DATA_DIR": str(tmp_path / "data")}
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(2):
+        Image.fromarray(_photo(64, 80, i)).save(photos / f"p{i}.png")
+    (photos / "broken.jpg").write_bytes(b"not a photo")
+    out = tmp_path / "results"
+    done = _bench("--data", str(photos), "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    table = (out / "inpaint_quality.md").read_text()
+    for method in ("opencv-telea", "opencv-ns", "inpaint-gan"):
+        assert f"| {method} |" in table
+    assert "p0, p1" in table
+    assert (out / "inpaint_quality.png").stat().st_size > 0 and (out / "inpaint_quality.json").exists()
+
+    missing = _bench("--data", str(tmp_path / "nope"), env=env)
+    assert missing.returncode != 0 and len(missing.stderr.strip().splitlines()) == 1
+    assert "no such folder" in missing.stderr
+    unknown = _bench("--data", str(photos), "--weights", "nope", "--out", str(tmp_path / "r2"), env=env)
+    assert unknown.returncode != 0 and len(unknown.stderr.strip().splitlines()) == 1
+    assert "nope" in unknown.stderr and not (tmp_path / "r2").exists()
