@@ -10,10 +10,13 @@ whole patches. The low band, which carries the fill's colours and shapes, stays.
 
 Where each 16-pixel tile copies from: the undamaged tile within ``reach``
 pixels whose low band looks most like the tile's (compared on 4x4-pixel
-cells), and whose own pixels are all undamaged. Tiles overlap by half and are
-blended with a window that keeps the detail's strength (variance-preserving,
-not a plain average, which would halve the grain where tiles overlap).
-Deterministic, no parameters learned, ~tens of milliseconds per 512x512 photo.
+cells), and whose own pixels are all undamaged; then moved by up to 2 pixels
+so its detail lines up with the detail of the tile's own undamaged pixels, if
+it has some. Tiles overlap by half and are blended with a window that keeps the
+detail's strength (variance-preserving, not a plain average, which would halve
+the grain where tiles overlap). Last, the copied detail's local strength is
+matched to the strength around the hole, so an edge copied into a smooth sky is
+toned down. Deterministic, nothing learned, ~0.1 s per 512x512 photo.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ TILE = 16
 CELL = 4
 #: Blur that separates the low band from the detail band (pixels).
 SIGMA = 2.0
+#: Scale (pixels) over which the copied detail's strength is matched to the surroundings', and the most it is raised.
+ENERGY_SIGMA = 6.0
+MAX_GAIN = 1.5
 
 
 def _blur(image: np.ndarray) -> np.ndarray:
@@ -77,6 +83,45 @@ def _best_sources(features: np.ndarray, usable: np.ndarray, targets: np.ndarray,
         best[better] = distance[better]
         source[better] = np.stack([ys, xs], 1)[better]
     return source, best
+
+
+def _spread(values: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``values`` known where ``weight`` is 1, carried smoothly into the rest: normalised Gaussian
+    blurs at 1, 1/4 and 1/16 of the resolution, each pixel taking the finest that reaches it (the
+    mean of the known values last)."""
+    import cv2
+
+    height, width = values.shape
+    out = np.full_like(values, float((values * weight).sum() / max(weight.sum(), 1.0)))
+    reached = np.zeros(values.shape, bool)
+    for factor in (1, 4, 16):
+        size = (max(1, width // factor), max(1, height // factor))
+        small_values = cv2.resize(values * weight, size, interpolation=cv2.INTER_AREA)
+        small_weight = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
+        num = cv2.GaussianBlur(small_values, (0, 0), ENERGY_SIGMA, borderType=cv2.BORDER_REFLECT)
+        den = cv2.GaussianBlur(small_weight, (0, 0), ENERGY_SIGMA, borderType=cv2.BORDER_REFLECT)
+        ratio = num / np.maximum(den, 1e-6)
+        if factor > 1:
+            ratio = cv2.resize(ratio, (width, height), interpolation=cv2.INTER_LINEAR)
+            den = cv2.resize(den, (width, height), interpolation=cv2.INTER_LINEAR)
+        new = ~reached & (den > 0.05)
+        out[new] = ratio[new]
+        reached |= new
+    return out
+
+
+def _energy_gain(copied: np.ndarray, detail: np.ndarray, known: np.ndarray, damaged: np.ndarray) -> np.ndarray:
+    """Per-pixel gain that brings the copied detail's local strength to what the hole's surroundings
+    have: a tile from a sharp edge pasted into a smooth sky is toned down, faint grain into fur is
+    raised (at most :data:`MAX_GAIN`)."""
+    import cv2
+
+    expected = _spread(cv2.GaussianBlur((detail ** 2).mean(-1) * known, (0, 0), ENERGY_SIGMA)
+                       / np.maximum(cv2.GaussianBlur(known, (0, 0), ENERGY_SIGMA), 1e-4), known)
+    hole = damaged.astype(np.float32)
+    actual = (cv2.GaussianBlur((copied ** 2).mean(-1) * hole, (0, 0), ENERGY_SIGMA)
+              / np.maximum(cv2.GaussianBlur(hole, (0, 0), ENERGY_SIGMA), 1e-4))
+    return np.clip(np.sqrt(expected / np.maximum(actual, 1e-3)), 0.0, MAX_GAIN).astype(np.float32)
 
 
 def _align(detail: np.ndarray, known: np.ndarray, clean: np.ndarray, targets: np.ndarray, sources: np.ndarray,
@@ -164,6 +209,7 @@ def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, re
         copied[ty:ty + TILE, tx:tx + TILE] += window[..., None] * detail[sy:sy + TILE, sx:sx + TILE]
         total[ty:ty + TILE, tx:tx + TILE] += window ** 2
     copied /= np.sqrt(np.maximum(total, 1e-6))[..., None]
+    copied *= _energy_gain(copied, detail, known, damaged)[..., None]
     mix = (damaged & (total > 1e-3)).astype(np.float32)[..., None] * float(min(strength, 1.0))
     out = low + mix * copied + (1 - mix) * (photo - low)
     return (np.clip(out, 0, 255) + 0.5).astype(np.uint8)[:height, :width]
