@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from restorer.errors import ModelError
+from restorer.errors import InputError, ModelError
 from restorer.pipeline import run_model
 from restorer.training import Batch
 from restorer.weights import save_weights
@@ -199,7 +199,7 @@ def test_inpaint_runs_through_the_pipeline(tiny_weights):
     assert out.shape == photo.shape and np.array_equal(out[~mask], photo[~mask])
     assert not np.array_equal(out[mask], photo[mask])
     assert np.array_equal(out, run_model(DCGANInpaint(), photo, mask, params))  # seeded: reproducible
-    with pytest.raises(ModelError, match="whole image"):
+    with pytest.raises(InputError, match="whole photo"):  # refused by the pipeline before the model runs
         run_model(DCGANInpaint(), photo, np.ones((40, 40), bool), params, crop=False)
 
 

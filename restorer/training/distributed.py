@@ -118,6 +118,9 @@ def shutdown() -> None:
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
+        # Leave together: rank 0 hosts the rendezvous store, and a rank still tearing down its gloo
+        # pairs when rank 0 is gone aborts (seen as SIGABRT on a loaded 2-core machine).
+        dist.barrier()
         dist.destroy_process_group()
     _session = None
 
