@@ -228,14 +228,16 @@ def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *
 
 
 def default_methods(adapt_steps: int, weights: str | None = None) -> list[Method]:
-    """The benchmark's methods, in table order: both OpenCV fills, inpaint-gan, and (if asked) with adaptation.
+    """The benchmark's methods, in table order: both OpenCV fills, inpaint-gan (as a person gets it, and
+    without its texture stage: the learned fill alone), and (if asked) with adaptation.
 
     ``weights`` names the inpaint-gan weights to measure (default: the model's default, the starter).
     """
     chosen = {} if weights is None else {"weights": weights}
     suffix = "" if weights is None else f" ({weights})"
     methods = [Method("opencv-telea", "opencv-telea"), Method("opencv-ns", "opencv-ns"),
-               Method(f"inpaint-gan{suffix}", "inpaint-gan", chosen)]
+               Method(f"inpaint-gan{suffix}", "inpaint-gan", chosen),
+               Method(f"inpaint-gan{suffix}, texture 0", "inpaint-gan", {**chosen, "texture": 0.0})]
     if adapt_steps:
         methods.append(Method(f"inpaint-gan{suffix} + adapt {adapt_steps}", "inpaint-gan",
                               {**chosen, "adapt_steps": adapt_steps}))
