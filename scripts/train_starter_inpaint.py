@@ -49,10 +49,13 @@ PHASES = {
     # Then L1 on ordinary photos (the benchmark's kind), with a refinement block added at full
     # resolution (it starts as the identity, so training continues from the phase before).
     "natural": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1), lr=3e-4, lr_decay=(6000, 10000)),
+    # Then the same, refining the mean of Telea's and the Navier-Stokes fill instead of Telea's alone.
+    "telea-ns": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=3e-4,
+                              lr_decay=(3000, 7000)),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
 #: The phase each phase starts from (or ``--from-weights``).
-BASE = {"gan": "l1", "natural": "gan"}
+BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural"}
 #: Photos of ordinary scenes and surfaces in TRAIN (no micrographs, scans, sky or text pages).
 PHOTO_LIKE = ("brick", "clock_motion", "coins", "color", "grass", "gravel", "motorcycle_left", "motorcycle_right",
               "rocket")
@@ -65,12 +68,12 @@ def provenance_path() -> Path:
 
 def photo_names(phase: str) -> tuple[str, ...]:
     """The photos ``phase`` trains on."""
-    return PHOTO_LIKE + tuple(NATURAL) if phase == "natural" else TRAIN
+    return TRAIN if phase in ("l1", "gan") else PHOTO_LIKE + tuple(NATURAL)
 
 
 def photo_folder(workdir: Path, phase: str) -> PhotoFolder:
     """Put the phase's training photos (and only those) into one folder and scan it."""
-    folder = workdir / ("photos" if phase == "l1" else "photos-natural")
+    folder = workdir / ("photos" if phase in ("l1", "gan") else "photos-natural")
     folder.mkdir(parents=True, exist_ok=True)
     names = photo_names(phase)
     assert not set(names) & set(HELD_OUT)

@@ -17,6 +17,7 @@ from restorer.pipeline import run_model
 from restorer.training import Batch
 from restorer.weights import save_weights
 from restorer_plugins.inpaint_gan import InpaintGAN
+from restorer_plugins.inpaint_gan.fills import coarse_fill
 from restorer_plugins.inpaint_gan.infer import adapt_generator, repair
 from restorer_plugins.inpaint_gan.network import (GeneratorConfig, PatchCritic, RefineGenerator, load_grown,
                                                   push_pull_fill)
@@ -77,6 +78,33 @@ def test_fresh_generator_returns_the_classical_fill():
     net = RefineGenerator(TINY)
     telea, hole = torch.rand(1, 3, 24, 24), (torch.rand(1, 1, 24, 24) > 0.5).float()
     assert torch.equal(net(telea, hole), telea)
+
+
+def test_coarse_fills_keep_the_photo_and_mix_telea_with_navier_stokes():
+    import cv2
+
+    photo, hole = _photo(), _hole()
+    telea, mixed = coarse_fill(photo, hole, 5, "telea"), coarse_fill(photo, hole, 5, "telea+ns")
+    assert np.array_equal(telea[~hole], photo[~hole]) and np.array_equal(mixed[~hole], photo[~hole])
+    ns = cv2.inpaint(np.ascontiguousarray(photo[..., ::-1]), hole.astype(np.uint8) * 255, 5.0,
+                     cv2.INPAINT_NS)[..., ::-1]
+    assert np.abs(mixed.astype(int) - (telea.astype(int) + ns) / 2).max() <= 0.5
+    with pytest.raises(ValueError, match="coarse fill"):
+        coarse_fill(photo, hole, 5, "blur")
+
+
+def test_weights_say_which_coarse_fill_their_generator_refines(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    config = GeneratorConfig(**{**TINY.to_json(), "coarse": "telea+ns"})
+    assert GeneratorConfig.from_json(config.to_json()) == config
+    assert GeneratorConfig.from_json({k: v for k, v in TINY.to_json().items() if k != "coarse"}).coarse == "telea"
+    torch.manual_seed(0)
+    net = RefineGenerator(config)  # a fresh generator returns its coarse fill unchanged
+    save_weights("inpaint-gan", "mixed", net.state_dict(), {"generator": config.to_json()})
+    photo, mask = _photo(), _hole()
+    out = run_model(InpaintGAN(), photo, mask, {"weights": "mixed", "texture": 0.0})
+    assert np.array_equal(out, coarse_fill(photo, mask, 5, "telea+ns"))
+    assert not np.array_equal(out, coarse_fill(photo, mask, 5, "telea"))
 
 
 def test_grown_generator_starts_with_the_smaller_ones_repairs():

@@ -1,4 +1,10 @@
-"""inpaint-gan: a learned refinement of OpenCV Telea's fill, trainable on a person's photos, adaptable per photo.
+"""inpaint-gan: a learned refinement of OpenCV's classical fills, with texture copied from the photo itself.
+
+Three stages: a classical fill of the hole (Telea's, or the mean of Telea's and
+Navier-Stokes', as the weights' config says; :mod:`.fills`), a small U-Net
+that corrects it (:mod:`.network`, trained self-supervised on photos, first
+with an adversarial phase), and fine detail copied in from the photo's own
+undamaged pixels (:mod:`.texture`). Trainable on a person's photos, adaptable per photo.
 
 Registers the model ``inpaint-gan`` (the default ``inpaint`` model). Weights:
 ``starter`` (``resources/weights/inpaint-gan.safetensors``, rebuilt by
@@ -22,19 +28,19 @@ MAX_ADAPT_STEPS = 1000
 
 
 class InpaintGAN(WeightsModel):
-    """Telea's fill refined by a small U-Net with a Fourier bottleneck; see :mod:`.network`."""
+    """A classical fill refined by a small U-Net with a Fourier bottleneck, then given texture; see the module."""
 
     name = NAME
     title = "Inpaint GAN"
     task = "inpaint"
     trainable = True
     default_priority = 100  # the default of `restorer inpaint` and the window
-    description = ("A learned correction of OpenCV Telea's fill (U-Net with an image-wide Fourier unit), with "
+    description = ("A learned correction of OpenCV's classical fills (U-Net with an image-wide Fourier unit), with "
                    "fine texture copied from the rest of the photo; 'adapt_steps' first learns from this photo.")
     starter_script = "scripts/train_starter_inpaint.py"
     own_params = (
         int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS, help="fine-tune on this photo's undamaged pixels first (slower)"),
-        int_param("radius", 5, 1, 50, help="Telea neighbourhood (pixels) of the first, classical fill"),
+        int_param("radius", 5, 1, 50, help="neighbourhood (pixels) of the first, classical fill"),
         float_param("texture", 0.7, 0.0, 1.0,
                     help="fine detail (grain, fur, foliage) copied into the repair from this photo's "
                          "undamaged parts; 0 = the smooth learned fill"),
@@ -46,7 +52,7 @@ class InpaintGAN(WeightsModel):
         return self.load_networks(weights, device, lambda tensors, meta, path: _build(tensors, meta, path, device))
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
-        """Repair the masked pixels: Telea's fill, refined (after adapting to the photo if asked)."""
+        """Repair the masked pixels: the classical fill, refined (after adapting to the photo if asked), textured."""
         from restorer_plugins.inpaint_gan.infer import adapt_generator, repair
 
         params = request.params

@@ -9,7 +9,7 @@ import torch
 
 from restorer.jobs import Job
 from restorer.training import known_region_mask
-from restorer_plugins.inpaint_gan.fills import telea_fill, telea_batch
+from restorer_plugins.inpaint_gan.fills import coarse_batch, coarse_fill
 from restorer_plugins.inpaint_gan.trainer import hole_l1
 
 #: Adaptation crops and batch: small enough for ~0.3 s per step on 2 CPU cores.
@@ -24,8 +24,8 @@ def _to_tensor(pixels: np.ndarray, device: str) -> torch.Tensor:
 
 @torch.no_grad()
 def repair(net, photo: np.ndarray, mask: np.ndarray, *, radius: int = 5, device: str = "cpu") -> np.ndarray:
-    """``photo`` (``uint8`` RGB) with ``mask`` (``bool``) repaired by ``net`` on top of Telea's fill."""
-    filled = telea_fill(photo, mask, radius)
+    """``photo`` (``uint8`` RGB) with ``mask`` (``bool``) repaired by ``net`` on top of its classical fill."""
+    filled = coarse_fill(photo, mask, radius, net.config.coarse)
     hole = torch.from_numpy(mask.astype(np.float32))[None, None].to(device)
     out = net(_to_tensor(filled, device), hole)[0].clamp(0, 1)
     return (out.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)
@@ -73,7 +73,7 @@ def adapt_generator(net, photo: np.ndarray, mask: np.ndarray, steps: int, *, rad
         truth = torch.from_numpy(np.stack(crops).astype(np.float32) / 255.0).permute(0, 3, 1, 2).to(device)
         hole = torch.from_numpy(np.stack(holes).astype(np.float32))[:, None].to(device)
         target = torch.from_numpy(np.stack(targets).astype(np.float32))[:, None].to(device)
-        repaired = tuned(telea_batch(truth, hole, radius), hole)
+        repaired = tuned(coarse_batch(truth, hole, radius, net.config.coarse), hole)
         loss = hole_l1(repaired, truth, target)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -1,8 +1,9 @@
 """The inpaint-gan networks: a refinement generator on top of classical fills, and a PatchGAN critic.
 
 The generator is coarse-to-fine, as DeepFill's two stages, with the coarse
-stage classical and free: it sees OpenCV Telea's fill (sharp near the hole's
-edge), a push-pull pyramid fill (smooth, reaches the centre of wide holes) and
+stage classical and free: it sees OpenCV's fill (Telea's, sharp near the
+hole's edge, or its mean with the Navier-Stokes fill: ``GeneratorConfig.coarse``),
+a push-pull pyramid fill (smooth, reaches the centre of wide holes) and
 the mask, and predicts a correction inside the hole. Its blocks follow MI-GAN
 for CPU speed (depthwise-separable convolutions, nearest upsampling, no
 normalization) with a LaMa-style Fourier unit in the bottleneck, whose
@@ -122,6 +123,8 @@ class GeneratorConfig:
     fourier: bool = True
     #: Refinement blocks at full resolution, after the last skip merge (thin strokes need them most).
     full_res_blocks: int = 0
+    #: The classical fill the generator refines (one of ``fills.COARSE_FILLS``), made before it runs.
+    coarse: str = "telea"
 
     def to_json(self) -> dict:
         """JSON-ready dict."""
@@ -131,14 +134,15 @@ class GeneratorConfig:
     def from_json(cls, data: dict) -> "GeneratorConfig":
         """Inverse of :meth:`to_json`."""
         return cls(channels=tuple(data["channels"]), bottleneck_dilations=tuple(data["bottleneck_dilations"]),
-                   fourier=bool(data["fourier"]), full_res_blocks=int(data.get("full_res_blocks", 0)))
+                   fourier=bool(data["fourier"]), full_res_blocks=int(data.get("full_res_blocks", 0)),
+                   coarse=str(data.get("coarse", "telea")))
 
 
 class RefineGenerator(nn.Module):
     """U-Net that corrects a classical fill inside the hole.
 
     Input: ``telea`` ``(B, 3, H, W)`` in [0, 1] (the photo with its hole filled by
-    Telea) and ``hole`` ``(B, 1, H, W)`` (1 = hole). Output: the repaired photo
+    the classical fill its config names) and ``hole`` ``(B, 1, H, W)`` (1 = hole). Output: the repaired photo
     ``(B, 3, H, W)``, equal to the input outside the hole.
     """
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from restorer.training import Batch, Trainer
-from restorer_plugins.inpaint_gan.fills import telea_batch
+from restorer_plugins.inpaint_gan.fills import coarse_batch
 from restorer_plugins.inpaint_gan.network import GeneratorConfig, PatchCritic, RefineGenerator, load_grown
 
 
@@ -103,10 +103,10 @@ class InpaintTrainer(Trainer):
         return {"model": "inpaint-gan", **self.settings.to_json()}
 
     def repair(self, photos: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
-        """The generator's repair of ``photos`` with ``hole`` blanked (Telea computed here)."""
-        telea = telea_batch(photos, hole, self.settings.telea_radius)
+        """The generator's repair of ``photos`` with ``hole`` blanked (the classical fill computed here)."""
+        coarse = coarse_batch(photos, hole, self.settings.telea_radius, self.settings.generator.coarse)
         with self.autocast():
-            return self.generator(telea, hole)
+            return self.generator(coarse, hole)
 
     def train_step(self, batch: Batch, step: int) -> dict[str, float]:
         """One generator step (and one critic step when adversarial)."""
