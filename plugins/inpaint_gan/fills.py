@@ -8,6 +8,8 @@ closer to the truth inside the hole than Telea's fill.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 #: The coarse fills a generator can be trained on (its config names one).
@@ -29,10 +31,14 @@ def coarse_fill(photo: np.ndarray, hole: np.ndarray, radius: int = 5, method: st
         return photo.copy()
     bgr = np.ascontiguousarray(photo[..., ::-1])
     mask = hole.astype(np.uint8) * 255
-    out = cv2.inpaint(bgr, mask, float(radius), cv2.INPAINT_TELEA)
-    if method == "telea+ns":
-        ns = cv2.inpaint(bgr, mask, float(radius), cv2.INPAINT_NS)
-        out = ((out.astype(np.uint16) + ns + 1) // 2).astype(np.uint8)
+    if method == "telea":
+        out = cv2.inpaint(bgr, mask, float(radius), cv2.INPAINT_TELEA)
+    else:
+        # Both fills at once (OpenCV releases the GIL): on 2 cores the mean costs what Telea's alone does.
+        with ThreadPoolExecutor(2) as pool:
+            fills = list(pool.map(lambda flag: cv2.inpaint(bgr, mask, float(radius), flag),
+                                  (cv2.INPAINT_TELEA, cv2.INPAINT_NS)))
+        out = ((fills[0].astype(np.uint16) + fills[1] + 1) // 2).astype(np.uint8)
     return np.ascontiguousarray(out[..., ::-1])
 
 
