@@ -15,6 +15,11 @@ with the paper's lr 2e-4 and a 64-filter discriminator over 4000 steps (see
 
     nice -n 10 .venv/bin/python scripts/train_starter_cyclegan.py --steps 1200
 
+Two runs on one machine gave the same weights, but a later rerun (another machine
+or library build) did not reproduce the shipped ones bit for bit; its quality
+tells the same story (colour moves toward B, texture does not; ``rerun_2026_12_01``
+in resources/weights/cyclegan.json).
+
 ``--snapshots DIR`` also writes the generators every ``--snapshot-every`` steps, so
 a run can be measured while it goes on (``benchmarks/cyclegan_quality.py --weights stepN``).
 """
@@ -76,6 +81,8 @@ def main() -> None:
                         help="cycle weight; with the paper's 10 (and with 3) the residual generators stayed at the "
                              "identity (A->B moved nothing toward B), in 1200 CPU steps and in 4000 with lr 2e-4, ndf 64")
     parser.add_argument("--identity", type=float, default=0.5, help="identity weight, as a fraction of --lambda-cycle")
+    parser.add_argument("--upsample", choices=("transpose", "resize"), default="transpose",
+                        help="the generator's upsampling: transposed convolutions or resize-convolutions")
     parser.add_argument("--plain", action="store_true",
                         help="the paper's plain generator instead of the residual one (see CycleGANConfig.residual)")
     parser.add_argument("--seed", type=int, default=0)
@@ -92,7 +99,8 @@ def main() -> None:
     photos = starter_photos(TRAIN)
     domain_a = [as_tensor(p) for p in photos]
     domain_b = [as_tensor(stylized(p)) for p in photos]
-    config = CycleGANConfig(ngf=args.ngf, ndf=args.ndf, blocks=args.blocks, residual=not args.plain)
+    config = CycleGANConfig(ngf=args.ngf, ndf=args.ndf, blocks=args.blocks, upsample=args.upsample,
+                            residual=not args.plain)
     train = CycleGANTrainConfig(lr=args.lr, steps=args.steps, lambda_cycle=args.lambda_cycle, identity=args.identity)
     trainer = CycleGANTrainer(config, train, names=("photo", "OpenCV stylization"))
     gen_a = torch.Generator().manual_seed(args.seed + 2)
