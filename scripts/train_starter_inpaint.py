@@ -120,11 +120,21 @@ def make_trainer(phase: str, workdir: Path, from_weights: Path | None = None) ->
     return InpaintTrainer(PHASES[phase], "cpu", initial=initial)
 
 
-def export(phase: str, workdir: Path, out: Path | None = None) -> Path:
+def export(phase: str, workdir: Path, out: Path | None = None, averaged: tuple[Path, ...] = ()) -> Path:
     """Write the generator of ``phase``'s last checkpoint as the starter weights (or to ``out``, without
-    provenance: a snapshot to measure), with provenance."""
+    provenance: a snapshot to measure), with provenance.
+
+    ``averaged``: snapshot files whose generator weights are averaged with the last checkpoint's
+    (weight averaging over the end of a run evens out the noise of its last steps).
+    """
+    from safetensors.torch import load_file
+
     state = load_checkpoint(workdir / f"{phase}.safetensors")
     tensors = generator_tensors(workdir / f"{phase}.safetensors")
+    if averaged:
+        others = [load_file(str(path)) for path in averaged]
+        tensors = {key: (value + sum(other[key] for other in others)) / (1 + len(others))
+                   for key, value in tensors.items()}
     metadata = {"generator": PHASES[phase].generator.to_json(), "trainer": PHASES[phase].to_json(),
                 "steps": state.step, "phase": phase, "seed": SEED}
     if out is not None:
@@ -157,6 +167,8 @@ def export(phase: str, workdir: Path, out: Path | None = None) -> Path:
                     "torch": torch.__version__, "threads": 1},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if averaged:
+        provenance["averaged_with"] = [path.name for path in averaged]
     base = workdir / f"{phase}.base.json"
     if base.exists():
         provenance["started_from"] = json.loads(base.read_text())
@@ -185,10 +197,15 @@ def main(argv: list[str] | None = None) -> int:
                              "measure a run while it goes on (RESTORER_DATA_DIR=D, SNAPSHOTS=D/weights/inpaint-gan, "
                              "then benchmarks/inpaint_quality.py --weights stepN)")
     parser.add_argument("--snapshot-every", type=int, default=1000, help="a multiple of 100 (checkpoints)")
+    parser.add_argument("--average-snapshots", type=int, nargs="*", default=(), metavar="STEP",
+                        help="export the average of the last checkpoint's generator and these steps' snapshots")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.average_snapshots and args.snapshots is None:
+        parser.error("--average-snapshots needs --snapshots (the folder they were written to)")
+    averaged = tuple(args.snapshots / f"step{step}.safetensors" for step in args.average_snapshots)
     if args.export:
-        print(export(args.export, args.workdir))
+        print(export(args.export, args.workdir, averaged=averaged))
         return 0
     folders = [photo_folder(args.workdir, args.phase)]
     torch.manual_seed(SEED)  # the networks' initial weights (torch seeds itself randomly otherwise)
@@ -209,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
 
     train(trainer, folders, config, checkpoint=args.workdir / f"{args.phase}.safetensors",
           resume=args.resume, job=Job(report))
-    export(args.phase, args.workdir)
+    export(args.phase, args.workdir, averaged=averaged)
     return 0
 
 
