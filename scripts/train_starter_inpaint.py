@@ -3,19 +3,28 @@
     pip install -e '.[starter]'                                             # the packages whose photos it uses
     python scripts/train_starter_inpaint.py --phase l1 --steps 5000         # PSNR phase, all photos (~78 min)
     python scripts/train_starter_inpaint.py --phase gan --steps 1600        # then an adversarial phase
-    python scripts/train_starter_inpaint.py --phase natural --steps 10000    # then PSNR on ordinary photos (shipped)
-    python scripts/train_starter_inpaint.py --phase natural --steps 10000 --resume  # continue an interrupted run
-    python scripts/train_starter_inpaint.py --export natural               # write resources/weights/ again
+    python scripts/train_starter_inpaint.py --phase natural --steps 3000    # then PSNR on ordinary photos
+    python scripts/train_starter_inpaint.py --phase telea-ns --steps 7000   # then on the Telea+NS fill (shipped)
+    python scripts/train_starter_inpaint.py --phase telea-ns --steps 7000 --resume  # continue an interrupted run
+    python scripts/train_starter_inpaint.py --export telea-ns              # write resources/weights/ again
+
+The shipped weights' first two phases were trained in an earlier session whose
+checkpoints are gone; their export is in git (``resources/weights/inpaint-gan.safetensors``
+at commit deddfd2), and the natural phase started from it::
+
+    git show deddfd2:resources/weights/inpaint-gan.safetensors > build/inpaint-gan.safetensors
+    python scripts/train_starter_inpaint.py --phase natural --steps 3000 --from-weights build/inpaint-gan.safetensors
 
 Photos: :data:`restorer_plugins.inpaint_gan.split.TRAIN` (scikit-image) in the
-first phase; then :data:`PHOTO_LIKE`, the photos of ordinary scenes and surfaces
+first two phases; then :data:`PHOTO_LIKE`, the photos of ordinary scenes and surfaces
 among them plus ``split.NATURAL`` (ordinary photos bundled by other packages).
 The benchmark's held-out photos (``split.HELD_OUT``) are never read. Checkpoints go to
 ``--workdir`` (default ``build/inpaint-starter``) so a long run can be resumed,
 and any checkpoint can be exported. Each phase after the first starts from the
-generator of the one before (``l1`` -> ``gan`` -> ``natural``), or from an
-exported weights file (``--from-weights``); ``gan`` adds the adversarial terms,
-``natural`` a refinement block at full resolution. The provenance file
+generator of the one before (``l1`` -> ``gan`` -> ``natural`` -> ``telea-ns``), or
+from an exported weights file (``--from-weights``); ``gan`` adds the adversarial
+terms, ``natural`` a refinement block at full resolution, ``telea-ns`` the mean of
+Telea's and the Navier-Stokes fill as the fill to refine. The provenance file
 (``resources/weights/inpaint-gan.json``) records data, split, steps, wall time
 and machine; the benchmark adds its measured figures to it.
 """
@@ -120,25 +129,26 @@ def make_trainer(phase: str, workdir: Path, from_weights: Path | None = None) ->
     return InpaintTrainer(PHASES[phase], "cpu", initial=initial)
 
 
-def export(phase: str, workdir: Path, out: Path | None = None, averaged: tuple[Path, ...] = ()) -> Path:
+def export(phase: str, workdir: Path, out: Path | None = None) -> Path:
     """Write the generator of ``phase``'s last checkpoint as the starter weights (or to ``out``, without
-    provenance: a snapshot to measure), with provenance.
-
-    ``averaged``: snapshot files whose generator weights are averaged with the last checkpoint's
-    (weight averaging over the end of a run evens out the noise of its last steps).
-    """
-    from safetensors.torch import load_file
-
+    provenance: a snapshot to measure), with provenance."""
     state = load_checkpoint(workdir / f"{phase}.safetensors")
     tensors = generator_tensors(workdir / f"{phase}.safetensors")
-    if averaged:
-        others = [load_file(str(path)) for path in averaged]
-        tensors = {key: (value + sum(other[key] for other in others)) / (1 + len(others))
-                   for key, value in tensors.items()}
     metadata = {"generator": PHASES[phase].generator.to_json(), "trainer": PHASES[phase].to_json(),
                 "steps": state.step, "phase": phase, "seed": SEED}
     if out is not None:
         return save_weights("inpaint-gan", out.stem, tensors, metadata, overwrite=True, path=out)
+    path = save_weights("inpaint-gan", "starter", tensors, metadata, overwrite=True,
+                        path=starter_weights_path("inpaint-gan"))
+    provenance_path().write_text(json.dumps(provenance_record(phase, workdir), indent=2) + "\n")
+    return path
+
+
+def provenance_record(phase: str, workdir: Path) -> dict:
+    """Where the export of ``phase`` came from: data, split, each phase's steps, config and wall time,
+    the weights a phase started from (``--from-weights``), machine, date. ``benchmark`` is left empty:
+    benchmarks/inpaint_quality.py fills it in."""
+    state = load_checkpoint(workdir / f"{phase}.safetensors")
     extra = state.metadata["extra"]
     phases = {}
     for name in PHASES:
@@ -167,17 +177,11 @@ def export(phase: str, workdir: Path, out: Path | None = None, averaged: tuple[P
                     "torch": torch.__version__, "threads": 1},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    if averaged:
-        provenance["averaged_with"] = [path.name for path in averaged]
-    base = workdir / f"{phase}.base.json"
-    if base.exists():
-        provenance["started_from"] = json.loads(base.read_text())
+    bases = {name: workdir / f"{name}.base.json" for name in phases}
+    provenance["started_from"] = {name: json.loads(base.read_text()) for name, base in bases.items() if base.exists()}
     # Figures measured on earlier weights do not describe these: benchmarks/inpaint_quality.py adds new ones.
     provenance["benchmark"] = None
-    path = save_weights("inpaint-gan", "starter", tensors, metadata, overwrite=True,
-                        path=starter_weights_path("inpaint-gan"))
-    provenance_path().write_text(json.dumps(provenance, indent=2) + "\n")
-    return path
+    return provenance
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,15 +201,10 @@ def main(argv: list[str] | None = None) -> int:
                              "measure a run while it goes on (RESTORER_DATA_DIR=D, SNAPSHOTS=D/weights/inpaint-gan, "
                              "then benchmarks/inpaint_quality.py --weights stepN)")
     parser.add_argument("--snapshot-every", type=int, default=1000, help="a multiple of 100 (checkpoints)")
-    parser.add_argument("--average-snapshots", type=int, nargs="*", default=(), metavar="STEP",
-                        help="export the average of the last checkpoint's generator and these steps' snapshots")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    if args.average_snapshots and args.snapshots is None:
-        parser.error("--average-snapshots needs --snapshots (the folder they were written to)")
-    averaged = tuple(args.snapshots / f"step{step}.safetensors" for step in args.average_snapshots)
     if args.export:
-        print(export(args.export, args.workdir, averaged=averaged))
+        print(export(args.export, args.workdir))
         return 0
     folders = [photo_folder(args.workdir, args.phase)]
     torch.manual_seed(SEED)  # the networks' initial weights (torch seeds itself randomly otherwise)
@@ -226,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
 
     train(trainer, folders, config, checkpoint=args.workdir / f"{args.phase}.safetensors",
           resume=args.resume, job=Job(report))
-    export(args.phase, args.workdir, averaged=averaged)
+    export(args.phase, args.workdir)
     return 0
 
 
