@@ -127,13 +127,14 @@ def main(argv: list[str] | None = None) -> int:
 
     telea_seconds = None
     try:
-        from restorer_plugins.inpaint_gan.fills import telea_batch
+        from restorer_plugins.inpaint_gan.fills import coarse_batch
 
-        batch = batches[-1]
+        batch, settings = batches[-1], trainer.settings
         telea_seconds = statistics.median(
-            _time(lambda: telea_batch(batch.photos, batch.masks, trainer.settings.telea_radius)) for _ in range(3))
+            _time(lambda: coarse_batch(batch.photos, batch.masks, settings.telea_radius, settings.generator.coarse))
+            for _ in range(3))
     except (ImportError, AttributeError):
-        pass  # the trainer no longer pre-fills with Telea
+        pass  # the trainer no longer pre-fills with a classical fill
 
     peak = matmul_gflops()
     step_s = statistics.median(step_times)

@@ -16,11 +16,6 @@ import numpy as np
 COARSE_FILLS = ("telea", "telea+ns")
 
 
-def telea_fill(photo: np.ndarray, hole: np.ndarray, radius: int = 5) -> np.ndarray:
-    """``photo`` (``uint8`` RGB ``(H, W, 3)``) with ``hole`` (``bool`` ``(H, W)``) filled by Telea's method."""
-    return coarse_fill(photo, hole, radius, "telea")
-
-
 def coarse_fill(photo: np.ndarray, hole: np.ndarray, radius: int = 5, method: str = "telea") -> np.ndarray:
     """``photo`` (``uint8`` RGB) with ``hole`` (``bool``) filled by ``method`` (one of :data:`COARSE_FILLS`)."""
     import cv2
@@ -54,7 +49,3 @@ def coarse_batch(photos, holes, radius: int = 5, method: str = "telea"):
     filled = np.stack([coarse_fill(p, m, radius, method) for p, m in zip(pixels, masks)])
     return torch.from_numpy(filled.astype(np.float32) / 255.0).permute(0, 3, 1, 2).to(photos.device)
 
-
-def telea_batch(photos, holes, radius: int = 5):
-    """Telea fills of a batch (see :func:`coarse_batch`)."""
-    return coarse_batch(photos, holes, radius, "telea")
