@@ -236,18 +236,21 @@ def test_adaptation_tunes_a_copy_and_honours_cancel(tiny_weights):
         adapt_generator(tiny_weights, photo, mask, 50, job=job)
 
 
-def test_trainer_steps_reduce_the_hole_error():
+@pytest.mark.parametrize("pixel_loss", ["l1", "l2"])
+def test_trainer_steps_reduce_the_hole_error(pixel_loss):
     torch.manual_seed(0)
-    trainer = InpaintTrainer(TrainerConfig(generator=TINY, lr=3e-3))
+    trainer = InpaintTrainer(TrainerConfig(generator=TINY, lr=3e-3, pixel_loss=pixel_loss))
     photos = torch.from_numpy(np.stack([_photo(32, 32, s) for s in range(4)]).astype(np.float32) / 255)
     photos = photos.permute(0, 3, 1, 2)
     masks = torch.zeros(4, 1, 32, 32)
     masks[:, :, 8:20, 8:24] = 1
     batch = Batch(photos, None, masks)
-    first = trainer.train_step(batch, 0)["l1"]
+    first = trainer.train_step(batch, 0)
+    assert first["loss"] == pytest.approx(first["l1"] if pixel_loss == "l1" else 10 ** (-first["hole_psnr"] / 10),
+                                          rel=1e-4)
     for step in range(1, 40):
         last = trainer.train_step(batch, step)["l1"]
-    assert last < first * 0.9
+    assert last < first["l1"] * 0.9
 
 
 def test_adversarial_trainer_trains_the_critic_too():
@@ -263,6 +266,19 @@ def test_adversarial_trainer_trains_the_critic_too():
     assert all(np.isfinite(v) for v in losses.values())
     assert any(not torch.equal(a, b) for a, b in zip(critic_before, trainer.critic.parameters()))
     assert trainer.preview(Batch(photos, None, masks)).shape == (32, 96, 3)
+
+
+def test_runs_started_before_new_config_fields_still_resume():
+    import json
+
+    trainer = InpaintTrainer(TrainerConfig(generator=TINY))
+    older = json.loads(json.dumps(trainer.config()))
+    del older["pixel_loss"]
+    del older["generator"]["full_res_blocks"], older["generator"]["coarse"]
+    assert trainer.accepts(older)
+    assert not trainer.accepts({**older, "lr": 0.5})
+    assert not trainer.accepts({**older, "generator": {**older["generator"], "coarse": "telea+ns"}})
+    assert not trainer.accepts({**older, "pixel_loss": "l2"})
 
 
 def test_learning_rate_decays_linearly_to_a_tenth():

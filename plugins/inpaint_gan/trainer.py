@@ -29,6 +29,8 @@ class TrainerConfig:
     adv_weight: float = 0.0
     feature_weight: float = 0.0
     telea_radius: int = 5
+    #: The pixel loss inside the hole: "l1" (robust; predicts the median) or "l2" (the mean, which PSNR rewards).
+    pixel_loss: str = "l1"
     #: Linear learning-rate decay to 1/10 between these two steps (``None``: constant rate).
     lr_decay: tuple[int, int] | None = None
 
@@ -102,6 +104,17 @@ class InpaintTrainer(Trainer):
         """The trainer's config as JSON."""
         return {"model": "inpaint-gan", **self.settings.to_json()}
 
+    def accepts(self, stored: dict) -> bool:
+        """The same config, once fields added since ``stored`` was written take their defaults
+        (full-resolution blocks, the coarse fill, the pixel loss: defaults that train as before)."""
+        import json
+
+        defaults = {"model": "inpaint-gan", **TrainerConfig().to_json()}
+        filled = {**defaults, **stored}
+        if isinstance(stored.get("generator"), dict):
+            filled["generator"] = GeneratorConfig.from_json(stored["generator"]).to_json()
+        return json.loads(json.dumps(filled)) == json.loads(json.dumps(self.config()))
+
     def repair(self, photos: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         """The generator's repair of ``photos`` with ``hole`` blanked (the classical fill computed here)."""
         coarse = coarse_batch(photos, hole, self.settings.telea_radius, self.settings.generator.coarse)
@@ -117,8 +130,8 @@ class InpaintTrainer(Trainer):
         repaired = self.repair(truth, hole)
         losses: dict[str, float] = {}
         l1 = hole_l1(repaired.float(), truth, hole)
-        loss = l1
         mse = (((repaired.float() - truth) ** 2) * hole).sum() / (hole.sum() * 3).clamp_min(1.0)
+        loss = mse if self.settings.pixel_loss == "l2" else l1
         losses["l1"] = l1.item()
         losses["hole_psnr"] = float(-10 * torch.log10(mse.detach().clamp_min(1e-10)))
         if self.critic is not None:

@@ -123,7 +123,7 @@ def apply_checkpoint(checkpoint: Checkpoint, trainer, data_rng: np.random.Genera
     """
     import torch
 
-    if checkpoint.metadata["trainer"] != json.loads(json.dumps(trainer.config())):
+    if not trainer.accepts(checkpoint.metadata["trainer"]):
         raise InputError("the checkpoint was trained with a different model configuration; "
                          "start a new run with another --name")
     for name, module in trainer.modules.items():

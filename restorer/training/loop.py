@@ -59,6 +59,16 @@ class Trainer:
         """JSON-ready architecture config; a checkpoint resumes only into an identical config."""
         raise NotImplementedError
 
+    def accepts(self, stored: dict[str, Any]) -> bool:
+        """Whether a checkpoint whose config is ``stored`` resumes into this trainer: the same config.
+
+        A trainer whose config gained fields (with defaults that keep the old behaviour) may
+        override this to fill them in, so runs started by an older version still resume.
+        """
+        import json
+
+        return stored == json.loads(json.dumps(self.config()))
+
     def train_step(self, batch: Batch, step: int) -> dict[str, float]:
         """One optimisation step on ``batch`` (CPU tensors); returns named losses as floats."""
         raise NotImplementedError
