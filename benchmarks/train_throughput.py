@@ -125,12 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         trainer.train_step(batches[-1], 2 + args.steps)
     flops = counter.get_total_flops()
 
-    telea_seconds = None
+    coarse_seconds = None
     try:
         from restorer_plugins.inpaint_gan.fills import coarse_batch
 
         batch, settings = batches[-1], trainer.settings
-        telea_seconds = statistics.median(
+        coarse_seconds = statistics.median(
             _time(lambda: coarse_batch(batch.photos, batch.masks, settings.telea_radius, settings.generator.coarse))
             for _ in range(3))
     except (ImportError, AttributeError):
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "data_seconds_first_batch_cold": cold,
         "data_images_per_s": args.batch_size / load_s,
         "end_to_end_images_per_s": args.batch_size / (step_s + load_s),
-        "telea_prefill_seconds_per_batch": telea_seconds,
+        "telea_prefill_seconds_per_batch": coarse_seconds,
         "step_gflop": flops / 1e9,
         "step_gflop_per_s": achieved,
         "matmul_gflop_per_s": peak,
@@ -168,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"inpaint-gan training on {result['machine']}, {result['threads']} torch threads, "
           f"crop {args.crop}, batch {args.batch_size} (load average {result['load_average'][0]:.2f})")
     print(f"  training step     {step_s * 1000:8.0f} ms  {result['train_images_per_s']:7.2f} images/s")
-    if telea_seconds is not None:
-        print(f"    of which Telea  {telea_seconds * 1000:8.0f} ms  (OpenCV pre-fill, not counted in FLOPs)")
+    if coarse_seconds is not None:
+        print(f"    of which the classical fill {coarse_seconds * 1000:8.0f} ms (OpenCV pre-fill, not counted in FLOPs)")
     print(f"  data loading      {load_s * 1000:8.1f} ms  {result['data_images_per_s']:7.1f} images/s "
           f"(first batch, decoding photos: {cold * 1000:.0f} ms)")
     print(f"  end to end                     {result['end_to_end_images_per_s']:7.2f} images/s")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -18,6 +21,23 @@ def textured_photo(height: int = 64, width: int = 96, seed: int = 0) -> np.ndarr
                      (x + y) * 127 / max(width + height - 2, 1)], axis=-1)
     noise = rng.normal(0, 12, size=(height, width, 3))
     return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+def photo_folder(root: Path, photos: list[np.ndarray]) -> Path:
+    """``root`` holding ``photos`` as p0.png, p1.png, ... and one unreadable file, broken.jpg."""
+    from PIL import Image
+
+    root.mkdir(parents=True)
+    for i, pixels in enumerate(photos):
+        Image.fromarray(pixels).save(root / f"p{i}.png")
+    (root / "broken.jpg").write_bytes(b"not a photo")
+    return root
+
+
+def run_restorer(*args, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``python -m restorer ARGS`` in a subprocess with ``env``; output captured as text."""
+    return subprocess.run([sys.executable, "-m", "restorer", *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=240)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -23,6 +21,7 @@ from restorer_plugins.inpaint_gan.network import (GeneratorConfig, PatchCritic, 
                                                   push_pull_fill)
 from restorer_plugins.inpaint_gan.texture import add_texture
 from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
+from tests.conftest import photo_folder, run_restorer
 
 
 @pytest.fixture(autouse=True)
@@ -290,34 +289,25 @@ def test_learning_rate_decays_linearly_to_a_tenth():
 # -- the command line, end to end -------------------------------------------------------------
 
 
-def _cli(*args, env):
-    return subprocess.run([sys.executable, "-m", "restorer", *args], capture_output=True, text=True, env=env,
-                          timeout=240)
-
-
 @pytest.mark.slow
 def test_cli_train_resume_and_inpaint_round_trip(tmp_path):
     env = {**os.environ, "RESTORER_DATA_DIR": str(tmp_path / "data")}
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for i in range(3):
-        Image.fromarray(_photo(40, 50, i)).save(photos / f"p{i}.png")
-    (photos / "broken.jpg").write_bytes(b"nope")
+    photos = photo_folder(tmp_path / "photos", [_photo(40, 50, i) for i in range(3)])
     common = ["train", "inpaint-gan", "--data", str(photos), "--name", "mine", "--batch-size", "2",
               "--crop", "32", "--from", "scratch"]
-    done = _cli(*common, "--steps", "3", env=env)
+    done = run_restorer(*common, "--steps", "3", env=env)
     assert done.returncode == 0, done.stderr
     assert "1 unreadable files skipped" in done.stdout and "--set weights=mine" in done.stdout
-    again = _cli(*common, "--steps", "3", env=env)
+    again = run_restorer(*common, "--steps", "3", env=env)
     assert again.returncode == 2 and again.stderr.count("\n") == 1 and "--resume" in again.stderr
-    resumed = _cli(*common, "--steps", "5", "--resume", env=env)
+    resumed = run_restorer(*common, "--steps", "5", "--resume", env=env)
     assert resumed.returncode == 0, resumed.stderr
     assert "for 5 steps" in resumed.stdout
-    listed = _cli("models", env=env)
+    listed = run_restorer("models", env=env)
     assert "mine" in [line for line in listed.stdout.splitlines() if line.startswith("inpaint-gan")][0]
     Image.fromarray((_hole(40, 50) * 255).astype(np.uint8)).save(tmp_path / "mask.png")
     out = tmp_path / "out.png"
-    repaired = _cli("inpaint", str(photos / "p0.png"), "--mask", str(tmp_path / "mask.png"), "-o", str(out),
+    repaired = run_restorer("inpaint", str(photos / "p0.png"), "--mask", str(tmp_path / "mask.png"), "-o", str(out),
                     "--model", "inpaint-gan", "--set", "weights=mine", "--device", "cpu", env=env)
     assert repaired.returncode == 0, repaired.stderr
     result, original = np.asarray(Image.open(out)), _photo(40, 50, 0)
@@ -326,9 +316,9 @@ def test_cli_train_resume_and_inpaint_round_trip(tmp_path):
 
 def test_cli_train_refuses_what_cannot_be_trained(tmp_path):
     env = {**os.environ, "RESTORER_DATA_DIR": str(tmp_path / "data")}
-    done = _cli("train", "opencv-telea", "--data", str(tmp_path), "--name", "x", env=env)
+    done = run_restorer("train", "opencv-telea", "--data", str(tmp_path), "--name", "x", env=env)
     assert done.returncode == 2 and "cannot be trained" in done.stderr and done.stderr.count("\n") == 1
-    done = _cli("train", "inpaint-gan", "--data", str(tmp_path / "missing"), "--name", "x", env=env)
+    done = run_restorer("train", "inpaint-gan", "--data", str(tmp_path / "missing"), "--name", "x", env=env)
     assert done.returncode == 2 and "no such folder" in done.stderr
 
 

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from restorer.training.quality import MASK_AREA, benchmark_masks, psnr, texture_distance
-
-
-def _photo(height=96, width=128, seed=0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:height, 0:width]
-    base = np.stack([xx * 2, yy * 2, (xx + yy)], -1) % 256
-    return (base + rng.normal(0, 15, base.shape)).clip(0, 255).astype(np.uint8)
+from tests.conftest import photo_folder, run_restorer, textured_photo
 
 
 def test_benchmark_masks_are_fixed_and_in_the_area_range():
@@ -30,7 +21,7 @@ def test_benchmark_masks_are_fixed_and_in_the_area_range():
 
 
 def test_texture_distance_punishes_blur_and_noise_but_not_the_truth():
-    truth = _photo()
+    truth = textured_photo(96, 128)
     hole = np.zeros(truth.shape[:2], bool)
     hole[30:70, 40:100] = True
     blurred, noisy = truth.copy(), truth.copy()
@@ -44,20 +35,11 @@ def test_texture_distance_punishes_blur_and_noise_but_not_the_truth():
     assert psnr(blurred, truth, hole) < psnr(blurred, truth)  # the error is all in the hole
 
 
-def _bench(*args, env):
-    return subprocess.run([sys.executable, "-m", "restorer", "bench", *args], capture_output=True, text=True,
-                          env=env, timeout=240)
-
-
 def test_bench_compares_the_models_on_a_folder(tmp_path):
     env = {**os.environ, "RESTORER_DATA_DIR": str(tmp_path / "data")}
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for i in range(2):
-        Image.fromarray(_photo(64, 80, i)).save(photos / f"p{i}.png")
-    (photos / "broken.jpg").write_bytes(b"not a photo")
+    photos = photo_folder(tmp_path / "photos", [textured_photo(64, 80, i) for i in range(2)])
     out = tmp_path / "results"
-    done = _bench("--data", str(photos), "--out", str(out), env=env)
+    done = run_restorer("bench", "--data", str(photos), "--out", str(out), env=env)
     assert done.returncode == 0, done.stderr
     table = (out / "inpaint_quality.md").read_text()
     for method in ("opencv-telea", "opencv-ns", "inpaint-gan"):
@@ -65,9 +47,9 @@ def test_bench_compares_the_models_on_a_folder(tmp_path):
     assert "p0, p1" in table
     assert (out / "inpaint_quality.png").stat().st_size > 0 and (out / "inpaint_quality.json").exists()
 
-    missing = _bench("--data", str(tmp_path / "nope"), env=env)
+    missing = run_restorer("bench", "--data", str(tmp_path / "nope"), env=env)
     assert missing.returncode != 0 and len(missing.stderr.strip().splitlines()) == 1
     assert "no such folder" in missing.stderr
-    unknown = _bench("--data", str(photos), "--weights", "nope", "--out", str(tmp_path / "r2"), env=env)
+    unknown = run_restorer("bench", "--data", str(photos), "--weights", "nope", "--out", str(tmp_path / "r2"), env=env)
     assert unknown.returncode != 0 and len(unknown.stderr.strip().splitlines()) == 1
     assert "nope" in unknown.stderr and not (tmp_path / "r2").exists()

@@ -133,9 +133,12 @@ class GeneratorConfig:
     @classmethod
     def from_json(cls, data: dict) -> "GeneratorConfig":
         """Inverse of :meth:`to_json`."""
+        # Fields added later take their defaults (which behave as weights saved before them did).
+        defaults = cls()
         return cls(channels=tuple(data["channels"]), bottleneck_dilations=tuple(data["bottleneck_dilations"]),
-                   fourier=bool(data["fourier"]), full_res_blocks=int(data.get("full_res_blocks", 0)),
-                   coarse=str(data.get("coarse", "telea")))
+                   fourier=bool(data["fourier"]),
+                   full_res_blocks=int(data.get("full_res_blocks", defaults.full_res_blocks)),
+                   coarse=str(data.get("coarse", defaults.coarse)))
 
 
 class RefineGenerator(nn.Module):

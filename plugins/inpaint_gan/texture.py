@@ -116,11 +116,13 @@ def _energy_gain(copied: np.ndarray, detail: np.ndarray, known: np.ndarray, dama
     raised (at most :data:`MAX_GAIN`)."""
     import cv2
 
-    expected = _spread(cv2.GaussianBlur((detail ** 2).mean(-1) * known, (0, 0), ENERGY_SIGMA)
-                       / np.maximum(cv2.GaussianBlur(known, (0, 0), ENERGY_SIGMA), 1e-4), known)
-    hole = damaged.astype(np.float32)
-    actual = (cv2.GaussianBlur((copied ** 2).mean(-1) * hole, (0, 0), ENERGY_SIGMA)
-              / np.maximum(cv2.GaussianBlur(hole, (0, 0), ENERGY_SIGMA), 1e-4))
+    def local_energy(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        # mean square of ``values`` around each pixel, over the pixels of ``where`` only
+        return (cv2.GaussianBlur((values ** 2).mean(-1) * where, (0, 0), ENERGY_SIGMA)
+                / np.maximum(cv2.GaussianBlur(where, (0, 0), ENERGY_SIGMA), 1e-4))
+
+    expected = _spread(local_energy(detail, known), known)
+    actual = local_energy(copied, damaged.astype(np.float32))
     return np.clip(np.sqrt(expected / np.maximum(actual, 1e-3)), 0.0, MAX_GAIN).astype(np.float32)
 
 
@@ -196,7 +198,7 @@ def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, re
     coarse = [(dy, dx) for dy in range(-steps, steps + 1, 2) for dx in range(-steps, steps + 1, 2)]
     source, best = _best_sources(features, usable, targets, targets, coarse)
     around = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
-    source, best = _best_sources(features, usable, targets, source.copy(), around, best, source)
+    source, best = _best_sources(features, usable, targets, source, around, best, source)
     corners = _align(detail, known, clean, targets * CELL, np.where(source >= 0, source * CELL, -1))
 
     # Paste the chosen sources' detail with overlapping, variance-preserving windows.
