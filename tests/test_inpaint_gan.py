@@ -19,7 +19,7 @@ from restorer_plugins.inpaint_gan.fills import coarse_fill
 from restorer_plugins.inpaint_gan.infer import adapt_generator, repair
 from restorer_plugins.inpaint_gan.network import (GeneratorConfig, PatchCritic, RefineGenerator, load_grown,
                                                   push_pull_fill)
-from restorer_plugins.inpaint_gan.texture import add_texture
+from restorer_plugins.inpaint_gan.texture import RAMP, add_texture
 from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
 from tests.conftest import photo_folder, run_restorer
 
@@ -145,7 +145,8 @@ def test_texture_puts_the_photos_grain_into_a_smooth_fill():
     out = add_texture(smooth, hole, 1.0)
     assert np.array_equal(out[~hole], smooth[~hole])  # only the hole changes
     inner = np.zeros_like(hole)
-    inner[36:64, 46:84] = True  # away from the hole's edge, where the blur of the detail band mixes in the outside
+    r = int(RAMP)
+    inner[30 + r:70 - r, 40 + r:90 - r] = True  # where the copied detail has faded in fully
     grain_outside = _detail(photo)[~hole].std()
     assert _detail(smooth)[inner].std() < 0.3 * grain_outside
     assert 0.7 * grain_outside < _detail(out)[inner].std() < 1.3 * grain_outside
@@ -153,6 +154,8 @@ def test_texture_puts_the_photos_grain_into_a_smooth_fill():
     assert abs(out[inner].astype(float).mean() - smooth[inner].astype(float).mean()) < 3
     half = add_texture(smooth, hole, 0.5)
     assert _detail(smooth)[inner].std() < _detail(half)[inner].std() < _detail(out)[inner].std()
+    rim = hole & ~cv2.erode(hole.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)  # 2 px at the edge
+    assert np.abs(_detail(out)[rim]).mean() < 0.5 * np.abs(_detail(out)[inner]).mean()  # fades in from the edge
     assert np.array_equal(add_texture(smooth, hole, 1.0), out)  # deterministic
     assert np.array_equal(add_texture(smooth, hole, 0.0), smooth)
 

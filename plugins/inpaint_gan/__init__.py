@@ -41,7 +41,7 @@ class InpaintGAN(WeightsModel):
     own_params = (
         int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS, help="fine-tune on this photo's undamaged pixels first (slower)"),
         int_param("radius", 5, 1, 50, help="neighbourhood (pixels) of the first, classical fill"),
-        float_param("texture", 0.7, 0.0, 1.0,
+        float_param("texture", 1.0, 0.0, 1.0,
                     help="fine detail (grain, fur, foliage) copied into the repair from this photo's "
                          "undamaged parts; 0 = the smooth learned fill"),
         int_param("seed", 0, 0, 2**31 - 1, help="random seed of the adaptation"),

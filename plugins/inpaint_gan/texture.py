@@ -14,9 +14,13 @@ cells), and whose own pixels are all undamaged; then moved by up to 2 pixels
 so its detail lines up with the detail of the tile's own undamaged pixels, if
 it has some. Tiles overlap by half and are blended with a window that keeps the
 detail's strength (variance-preserving, not a plain average, which would halve
-the grain where tiles overlap). Last, the copied detail's local strength is
-matched to the strength around the hole, so an edge copied into a smooth sky is
-toned down. Deterministic, nothing learned, ~0.1 s per 512x512 photo.
+the grain where tiles overlap). The copied detail's local strength is matched
+to the strength around the hole, so an edge copied into a smooth sky is toned
+down. Last, it fades in over the first :data:`RAMP` pixels inside the hole: near
+the hole's edge the learned fill still follows the true detail, and copied
+grain there costs accuracy for nothing (on training photos, fading in over 11
+pixels at full strength kept the texture distance of a uniform 0.7 and lost
+half as much PSNR). Deterministic, nothing learned, ~0.1 s per 512x512 photo.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ SIGMA = 2.0
 #: Scale (pixels) over which the copied detail's strength is matched to the surroundings', and the most it is raised.
 ENERGY_SIGMA = 6.0
 MAX_GAIN = 1.5
+#: Distance into the hole (pixels) over which the copied detail fades in from none to ``strength``.
+RAMP = 11.0
 
 
 def _blur(image: np.ndarray) -> np.ndarray:
@@ -166,7 +172,8 @@ def _align(detail: np.ndarray, known: np.ndarray, clean: np.ndarray, targets: np
 
 def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, reach: int = 48) -> np.ndarray:
     """``fill`` (``uint8`` RGB, the hole already filled) with its detail band in ``hole`` copied from
-    the photo's undamaged pixels, mixed in at ``strength`` (0: ``fill`` unchanged, 1: all copied)."""
+    the photo's undamaged pixels, mixed in at ``strength`` (0: ``fill`` unchanged, 1: all copied
+    from :data:`RAMP` pixels inside the hole on)."""
     import cv2
 
     height, width = hole.shape
@@ -212,6 +219,8 @@ def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, re
         total[ty:ty + TILE, tx:tx + TILE] += window ** 2
     copied /= np.sqrt(np.maximum(total, 1e-6))[..., None]
     copied *= _energy_gain(copied, detail, known, damaged)[..., None]
-    mix = (damaged & (total > 1e-3)).astype(np.float32)[..., None] * float(min(strength, 1.0))
+    depth = cv2.distanceTransform(damaged.astype(np.uint8), cv2.DIST_L2, 5)  # to the nearest undamaged pixel
+    fade = np.clip(depth / RAMP, 0.0, 1.0)
+    mix = ((damaged & (total > 1e-3)) * fade * float(min(strength, 1.0)))[..., None]
     out = low + mix * copied + (1 - mix) * (photo - low)
     return (np.clip(out, 0, 255) + 0.5).astype(np.uint8)[:height, :width]
