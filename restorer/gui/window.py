@@ -2,67 +2,31 @@
 
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
-                               QMainWindow,
-                               QMessageBox, QPushButton, QToolBar, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+                               QPushButton, QToolBar, QWidget)
 from superqt import QLabeledSlider
-from superqt.utils import create_worker
 
-from restorer.errors import Cancelled, RestorerError
+from restorer.errors import RestorerError
+from restorer.gui import dialogs
 from restorer.gui.brush import MAX_SIZE, MIN_SIZE
 from restorer.gui.canvas import Canvas
 from restorer.gui.document import Document
-from restorer.gui.panel import TASK_TITLES, ModelPanel
-from restorer.gui.runner import ModelRun, RunResult, make_room_in_thread_pool
-from restorer.images import PHOTO_SUFFIXES, SAVE_FORMATS, load_mask, photo_from_array
-from restorer.jobs import Progress
+from restorer.gui.files import PhotoFiles
+from restorer.gui.panel import ModelPanel
+from restorer.gui.run_control import RunControl
+from restorer.gui.runner import ModelRun
+from restorer.images import PHOTO_SUFFIXES, Photo, load_mask
 from restorer.registry import Registry
 
-MAX_RECENT = 10
 OPEN_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{s}" for s in PHOTO_SUFFIXES))
-SAVE_FILTERS = {"PNG (*.png)": ".png", "JPEG (*.jpg *.jpeg)": ".jpg", "WebP (*.webp)": ".webp",
-                "TIFF (*.tif *.tiff)": ".tif"}
 MASK_FILTER = "PNG mask (*.png);;All files (*)"
 
 #: Windows opened from another window (a generated image): kept alive until closed.
 _windows: list["MainWindow"] = []
-
-
-# -- dialogs (module functions, so tests can replace them) ------------------------------------
-
-def ask_open_path(parent: QWidget, title: str, folder: str, filters: str) -> str:
-    """A file to open, or ``""``."""
-    return QFileDialog.getOpenFileName(parent, title, folder, filters)[0]
-
-
-def ask_save_path(parent: QWidget, title: str, suggestion: str, filters: str) -> tuple[str, str]:
-    """A file to save to and the filter picked, or ``("", "")``."""
-    return QFileDialog.getSaveFileName(parent, title, suggestion, filters)
-
-
-def ask_int(parent: QWidget, title: str, label: str, value: int, low: int, high: int) -> int | None:
-    """A whole number, or ``None`` when cancelled."""
-    number, ok = QInputDialog.getInt(parent, title, label, value, low, high)
-    return number if ok else None
-
-
-def ask_overwrite_original(parent: QWidget, name: str) -> str:
-    """``"overwrite"``, ``"save_as"`` or ``"cancel"``: what to do on the first Ctrl+S of an opened photo."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Save over the original?",
-                      f"Save over the original file {name}?\nThe original will be replaced.", parent=parent)
-    overwrite = box.addButton("Overwrite", QMessageBox.ButtonRole.DestructiveRole)
-    save_as = box.addButton("Save As…", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(save_as)
-    box.exec()
-    clicked = box.clickedButton()
-    return "overwrite" if clicked is overwrite else "save_as" if clicked is save_as else "cancel"
 
 
 class MainWindow(QMainWindow):
@@ -81,13 +45,20 @@ class MainWindow(QMainWindow):
         self.device = device  # None until known; the worker resolves "auto" itself if asked first
         self.device_name = "CPU" if device == "cpu" else (device or "")
         self.document: Document | None = None
-        self.run: ModelRun | None = None
         self.last_error: QMessageBox | None = None
-        self._loader = None
         #: The "Train" dock's panel (with ``training=True``), added once the models are known: it needs
         #: them, and pyqtgraph, which is not imported at start-up.
         self.training = None
         self._wants_training = training
+        self.files = PhotoFiles(self)
+        self.files.saved.connect(self._history_changed)
+        self.files.openRequested.connect(self.open_path)
+        self.run_control = RunControl(self)
+        self.run_control.deviceFound.connect(self._set_device)
+        self.run_control.modelsLoaded.connect(self.set_registry)
+        self.run_control.generated.connect(self._open_generated)
+        self.run_control.resultApplied.connect(self._update_actions)
+        self.run_control.runFinished.connect(self.runFinished)
 
         self.canvas = Canvas(self)
         self.setCentralWidget(self.canvas)
@@ -118,8 +89,6 @@ class MainWindow(QMainWindow):
         for button in (self.compare_button, self.split_button, self.undo_result_button, self.panel.run_button,
                        self.panel.cancel_button, self.panel.reset_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self._last_result = None  # the history step of the last model result
-        self._run_document: Document | None = None
 
         self._make_actions()
         self._make_menus()
@@ -129,8 +98,8 @@ class MainWindow(QMainWindow):
         self.resize(1280, 820)
         self.resizeDocks([dock], [340], Qt.Orientation.Horizontal)
 
-        self.panel.runRequested.connect(self.run_model)
-        self.panel.cancelRequested.connect(self.cancel_run)
+        self.panel.runRequested.connect(self.run_control.run_model)
+        self.panel.cancelRequested.connect(self.run_control.cancel_run)
         self.panel.modelChanged.connect(lambda _model: self._update_actions())
         self.canvas.cursorMoved.connect(self._show_cursor)
         self.canvas.zoomChanged.connect(self._show_zoom)
@@ -163,8 +132,8 @@ class MainWindow(QMainWindow):
     def _make_actions(self) -> None:
         a = self._action
         self.open_action = a("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self.save_action = a("&Save", self.save, QKeySequence.StandardKey.Save)
-        self.save_as_action = a("Save &As…", self.save_as, "Ctrl+Shift+S")
+        self.save_action = a("&Save", self.files.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = a("Save &As…", self.files.save_as, "Ctrl+Shift+S")
         self.import_mask_action = a("&Import Mask…", self.import_mask_dialog)
         self.export_mask_action = a("&Export Mask…", self.export_mask_dialog)
         self.close_action = a("&Close Window", self.close, QKeySequence.StandardKey.Close)
@@ -199,15 +168,15 @@ class MainWindow(QMainWindow):
         self.actual_size_action.setIconText("100%")
         self.split_action = a("&Split View (Original | Now)", self.set_split_view, "Y", checkable=True,
                               tip="The photo as opened on the left, as it is now on the right; drag the divider")
-        self.run_action = a("&Run Model", self.run_model, ["Ctrl+Return", "Ctrl+Enter"])
-        self.cancel_action = a("&Cancel Run", self.cancel_run, "Esc")
+        self.run_action = a("&Run Model", self.run_control.run_model, ["Ctrl+Return", "Ctrl+Enter"])
+        self.cancel_action = a("&Cancel Run", self.run_control.cancel_run, "Esc")
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
@@ -303,7 +272,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path, mask: str | Path | None = None, *, remember: bool = True) -> bool:
         """Open a photo (and its mask) here; ``False`` if it could not be opened or the person cancelled."""
-        if not self._may_discard():
+        if not self.files.may_discard():
             return False
         try:
             document = Document.open(path)
@@ -318,7 +287,7 @@ class MainWindow(QMainWindow):
                 mask_problem = str(exc)
         self.set_document(document)
         if remember:
-            self.remember_recent(Path(path))
+            self.files.remember_recent(Path(path))
         self.statusBar().showMessage(f"Opened {Path(path).name}", 4000)
         if mask_problem is not None:
             self.show_error("Cannot load the mask", f"{mask_problem}. The photo opened without a mask.")
@@ -327,7 +296,7 @@ class MainWindow(QMainWindow):
     def open_dialog(self) -> None:
         """Ask for a photo and open it."""
         folder = str(self.document.path.parent) if self.document and self.document.path else ""
-        path = ask_open_path(self, "Open Photo", folder, OPEN_FILTER)
+        path = dialogs.ask_open_path(self, "Open Photo", folder, OPEN_FILTER)
         if path:
             self.open_path(path)
 
@@ -335,8 +304,7 @@ class MainWindow(QMainWindow):
         """Show ``document`` in a new window sharing this one's models and device."""
         window = MainWindow(document, registry=self.registry, device=self.device, settings=self.settings,
                             training=False)
-        window.device_name = self.device_name
-        window._show_device()
+        window._set_device(self.device, self.device_name)
         _windows.append(window)
         window.destroyed.connect(lambda *_: _windows.remove(window) if window in _windows else None)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -344,82 +312,26 @@ class MainWindow(QMainWindow):
         window.show()
         return window
 
-    # -- saving -----------------------------------------------------------------------------
+    # -- saving and closing (the work is in files.PhotoFiles) -------------------------------
 
     def save(self) -> bool:
         """Save over the photo's file (asking once before overwriting the original); Save As if it has none."""
-        document = self.document
-        if document is None:
-            return False
-        if document.path is None or document.path.suffix.lower() not in SAVE_FORMATS:
-            return self.save_as()
-        if not document.may_overwrite_source:
-            answer = ask_overwrite_original(self, document.path.name)
-            if answer == "save_as":
-                return self.save_as()
-            if answer != "overwrite":
-                return False
-        return self.save_to(document.path, quality=int(self.settings.value("jpeg_quality", 92)))
+        return self.files.save()
 
     def save_as(self) -> bool:
         """Ask for a file name and format (and quality for JPEG and WebP), then save."""
-        document = self.document
-        if document is None:
-            return False
-        if document.path is not None:
-            suggestion = str(document.path.with_name(document.path.stem + "_restored.png"))
-        else:
-            suggestion = str(Path(self._last_folder()) / (Path(document.title).stem + ".png"))
-        path, picked = ask_save_path(self, "Save As", suggestion, ";;".join(SAVE_FILTERS))
-        if not path:
-            return False
-        path = Path(path)
-        if path.suffix.lower() not in SAVE_FORMATS:
-            path = path.with_suffix(SAVE_FILTERS.get(picked, ".png"))
-        quality = 95
-        if path.suffix.lower() in (".jpg", ".jpeg", ".webp"):
-            chosen = ask_int(self, "Quality", f"{path.suffix[1:].upper()} quality (100 = best):",
-                             int(self.settings.value("jpeg_quality", 92)), 1, 100)
-            if chosen is None:
-                return False
-            quality = chosen
-            self.settings.setValue("jpeg_quality", quality)
-        return self.save_to(path, quality=quality)
+        return self.files.save_as()
 
     def save_to(self, path: str | Path, *, quality: int = 95) -> bool:
         """Save the current photo to ``path`` (alpha kept where the format can)."""
-        if self.document is None:
-            return False
-        path = Path(path)
-        try:
-            self.document.save(path, quality=quality)
-        except RestorerError as exc:
-            self.show_error("Cannot save the photo", str(exc))
-            return False
-        except OSError as exc:
-            self.show_error("Cannot save the photo", f"{path}: {exc.strerror or exc}")
-            return False
-        self.remember_recent(path)
-        note = " (JPEG keeps no transparency)" if self.document.has_alpha and path.suffix.lower() in (
-            ".jpg", ".jpeg") else ""
-        self.statusBar().showMessage(f"Saved {path.name}{note}", 5000)
-        self._history_changed()
-        return True
+        return self.files.save_to(path, quality=quality)
 
-    def _may_discard(self) -> bool:
-        """Ask about unsaved changes; ``True`` when it is fine to drop the current document."""
-        if self.document is None or not self.document.modified:
-            return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.document.title}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+    def recent_files(self) -> list[str]:
+        """Recently opened or saved photos, newest first."""
+        return self.files.recent_files()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        if not self._may_discard():
+        if not self.files.may_discard():
             event.ignore()
             return
         if self.training is not None and not self.training.confirm_close():
@@ -441,35 +353,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-
-    # -- recent files -----------------------------------------------------------------------
-
-    def recent_files(self) -> list[str]:
-        """Recently opened or saved photos, newest first."""
-        value = self.settings.value("recent_files", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    def remember_recent(self, path: Path) -> None:
-        """Put ``path`` first in the recent files."""
-        entry = str(Path(path).resolve())
-        files = [entry] + [f for f in self.recent_files() if f != entry]
-        self.settings.setValue("recent_files", files[:MAX_RECENT])
-        self.settings.setValue("last_folder", str(Path(entry).parent))
-
-    def _last_folder(self) -> str:
-        return str(self.settings.value("last_folder", str(Path.home())))
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        files = [f for f in self.recent_files() if Path(f).exists()]
-        for number, name in enumerate(files, 1):
-            action = self.recent_menu.addAction(f"&{number % 10}  {Path(name).name}")
-            action.setToolTip(name)
-            action.triggered.connect(lambda _=False, n=name: self.open_path(n))
-        if not files:
-            self.recent_menu.addAction("No recent photos").setEnabled(False)
 
     # -- mask -------------------------------------------------------------------------------
 
@@ -508,8 +391,8 @@ class MainWindow(QMainWindow):
         if self.document is None:
             return
         key = "grow_pixels" if grow else "shrink_pixels"
-        pixels = ask_int(self, "Grow Mask" if grow else "Shrink Mask", "By how many pixels:",
-                         int(self.settings.value(key, 8)), 1, 500)
+        pixels = dialogs.ask_int(self, "Grow Mask" if grow else "Shrink Mask", "By how many pixels:",
+                                 int(self.settings.value(key, 8)), 1, 500)
         if pixels is None:
             return
         self.settings.setValue(key, pixels)
@@ -522,7 +405,7 @@ class MainWindow(QMainWindow):
         """Ask for a mask image and load it (it must be the photo's size)."""
         if self.document is None:
             return
-        path = ask_open_path(self, "Import Mask", self._last_folder(), MASK_FILTER)
+        path = dialogs.ask_open_path(self, "Import Mask", self.files.last_folder(), MASK_FILTER)
         if path:
             self.import_mask(path)
 
@@ -540,8 +423,8 @@ class MainWindow(QMainWindow):
         if self.document is None:
             return
         stem = self.document.path.stem if self.document.path else Path(self.document.title).stem
-        path, _ = ask_save_path(self, "Export Mask", str(Path(self._last_folder()) / f"{stem}_mask.png"),
-                                MASK_FILTER)
+        suggestion = str(Path(self.files.last_folder()) / f"{stem}_mask.png")
+        path, _ = dialogs.ask_save_path(self, "Export Mask", suggestion, MASK_FILTER)
         if path:
             self.export_mask(path)
 
@@ -595,50 +478,18 @@ class MainWindow(QMainWindow):
         self.split_button.setEnabled(has_document)
         self.split_action.setEnabled(has_document)
         applied = history.applied if history else ()
-        self.undo_result_button.setEnabled(bool(applied) and applied[-1] is self._last_result)
+        self.undo_result_button.setEnabled(bool(applied) and applied[-1] is self.run_control.last_result)
 
-    # -- models -----------------------------------------------------------------------------
+    # -- models (the runs themselves are in run_control.RunControl) -------------------------
+
+    @property
+    def run(self) -> ModelRun | None:
+        """The model run started last in this window (``None`` before the first)."""
+        return self.run_control.run
 
     def start_background_loading(self) -> None:
         """Load the plugins (and with them torch) and find the device, off the GUI thread."""
-        need_registry = self.registry is None
-        need_device = self.device is None
-        if not (need_registry or need_device):
-            return
-
-        def load():
-            from restorer.registry import get_registry
-
-            registry = get_registry() if need_registry else None
-            device = name = None
-            if need_device:
-                try:
-                    from restorer.devices import describe_device, resolve_device
-
-                    device = resolve_device("auto")
-                    name = describe_device(device)
-                except Exception:  # no usable torch: the OpenCV models still work
-                    device, name = "cpu", "CPU"
-            return registry, device, name
-
-        self.statusBar().showMessage("Loading models…")
-        self._loader = create_worker(load, _start_thread=False, _connect={
-            "returned": self._loaded, "errored": self._loading_failed})
-        make_room_in_thread_pool()
-        self._loader.start()
-
-    def _loaded(self, result) -> None:
-        registry, device, name = result
-        if device is not None:
-            self.device, self.device_name = device, name
-            self._show_device()
-        if registry is not None:
-            self.set_registry(registry)
-        self.statusBar().showMessage("Ready", 2000)
-
-    def _loading_failed(self, exc: Exception) -> None:
-        self.show_error("Cannot load the models", f"{type(exc).__name__}: {exc}",
-                        "".join(traceback.format_exception(exc)))
+        self.run_control.start_background_loading()
 
     def set_registry(self, registry: Registry) -> None:
         """Offer the models of ``registry``."""
@@ -653,101 +504,12 @@ class MainWindow(QMainWindow):
             # The training panel is wide; the photo keeps most of the window.
             self.resizeDocks([self.model_dock], [380], Qt.Orientation.Horizontal)
 
-    def run_model(self) -> None:
-        """Run the selected model on the photo and mask (Ctrl+Return)."""
-        if self.run is not None and self.run.running:
-            message = f"{self.run.model.title} is still running: wait for it or press Cancel (Esc)."
-            self.statusBar().showMessage(message, 5000)
-            self.panel.set_message(message)
-            QApplication.beep()
-            return
-        model = self.panel.current_model()
-        if model is None:
-            self.statusBar().showMessage("The models are still loading…" if self.registry is None
-                                         else "No model is selected.", 4000)
-            return
-        document = self.document
-        if model.task != "sample" and document is None:
-            self.statusBar().showMessage(f"Open a photo first: {model.title} works on a photo.", 5000)
-            return
-        if model.task == "inpaint" and not document.mask.any():
-            message = "Paint over the damage first (brush: B), then repair."
-            self.statusBar().showMessage(message, 5000)
-            self.panel.set_message(message)
-            return
-        if model.task == "inpaint" and document.mask.mask.all():
-            message = "The whole photo is painted: leave the undamaged part unpainted (eraser: E), then repair."
-            self.statusBar().showMessage(message, 5000)
-            self.panel.set_message(message)
-            return
-        photo = document.rgb if (document is not None and model.task != "sample") else None
-        coverage = document.mask.coverage if (document is not None and model.task != "sample") else None
-        self.run = ModelRun(model, photo, coverage, self.panel.values(), self.device, self)
-        self._run_document = document  # a result belongs to the photo it was computed from
-        self.run.progressed.connect(self._run_progressed)
-        self.run.succeeded.connect(self._run_succeeded)
-        self.run.failed.connect(self._run_failed)
-        self.run.finished.connect(self._run_finished)
-        self.panel.set_running(True)
-        self.panel.set_message(f"{model.title}: starting…")
-        self.run.start()
+    def _set_device(self, device: str, name: str) -> None:
+        self.device, self.device_name = device, name
+        self._show_device()
 
-    def cancel_run(self) -> None:
-        """Ask the running model to stop (Esc)."""
-        if self.run is not None and self.run.running:
-            self.run.cancel()
-            self.panel.set_message("Cancelling…")
-
-    def _run_progressed(self, progress: Progress) -> None:
-        self.panel.set_progress(progress)
-
-    def _run_succeeded(self, result: RunResult) -> None:
-        model = result.model
-        if model.task == "sample":
-            count = len(_windows) + 1
-            photo = photo_from_array(np.ascontiguousarray(result.image))
-            self.open_document_window(Document(photo, title=f"{model.title} {count}"))
-            self.panel.set_message(f"Generated with {model.title} in {result.seconds:.1f} s; "
-                                   "it opened in a new window.")
-            return
-        if self.document is None or self.document is not self._run_document:
-            self.panel.set_message("Another photo was opened while the model ran; its result was dropped.")
-            return
-        verb = TASK_TITLES.get(model.task, "Run")
-        clear = model.task == "inpaint" and self.panel.clear_mask.isChecked()
-        self._last_result = self.document.apply_result(result.image, result.coverage,
-                                                       f"{verb} with {model.title}", clear_mask=clear)
-        self._update_actions()
-        if self._last_result is None or not getattr(self._last_result, "changes_photo", False):
-            # e.g. a model that returned the photo as it was
-            self.panel.set_message(f"{verb} with {model.title} finished in {result.seconds:.1f} s "
-                                   "but changed no pixel of the photo.")
-            self.statusBar().showMessage(f"{verb}: no change", 4000)
-            return
-        self.panel.set_message(f"{verb} with {model.title} done in {result.seconds:.1f} s. "
-                               "Hold \\ to compare with the original; Ctrl+Z undoes it.")
-        self.statusBar().showMessage(f"{verb} done", 4000)
-
-    def _run_failed(self, exc: Exception) -> None:
-        model = self.run.model if self.run else None
-        outcome = "nothing was generated" if model is not None and model.task == "sample" else "the photo is unchanged"
-        if isinstance(exc, Cancelled):
-            self.panel.set_message(f"Cancelled; {outcome}.")
-            self.statusBar().showMessage("Cancelled", 3000)
-            return
-        title = f"{model.title} failed" if model else "The model failed"
-        if isinstance(exc, RestorerError):
-            self.show_error(title, str(exc))
-        else:  # a bug in a plugin: say which, keep the traceback for the report
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            self.show_error(title, f"The model raised an unexpected error: {type(exc).__name__}"
-                                   f"{': ' + text if text else ''}\n{outcome[0].upper() + outcome[1:]}.",
-                            "".join(traceback.format_exception(exc)))
-        self.panel.set_message(f"{title}; {outcome}.")
-
-    def _run_finished(self) -> None:
-        self.panel.set_running(False)
-        self.runFinished.emit()
+    def _open_generated(self, photo: Photo, model_title: str) -> None:
+        self.open_document_window(Document(photo, title=f"{model_title} {len(_windows) + 1}"))
 
     # -- messages, status -------------------------------------------------------------------
 

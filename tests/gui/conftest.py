@@ -133,7 +133,7 @@ def no_blocking_dialogs(monkeypatch):
     """A modal dialog would hang an offscreen test: answer them, and record what was asked."""
     from PySide6.QtWidgets import QMessageBox
 
-    import restorer.gui.window as window_module
+    from restorer.gui import dialogs
 
     asked: list[tuple] = []
 
@@ -142,11 +142,11 @@ def no_blocking_dialogs(monkeypatch):
         return QMessageBox.StandardButton.Discard
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-    monkeypatch.setattr(window_module, "ask_overwrite_original",
+    monkeypatch.setattr(dialogs, "ask_overwrite_original",
                         lambda parent, name: asked.append(("overwrite", name)) or "cancel")
-    monkeypatch.setattr(window_module, "ask_open_path", lambda *a: asked.append(("open",) + a[1:]) or "")
-    monkeypatch.setattr(window_module, "ask_save_path", lambda *a: asked.append(("save",) + a[1:]) or ("", ""))
-    monkeypatch.setattr(window_module, "ask_int", lambda *a: asked.append(("int",) + a[1:]) or None)
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a: asked.append(("open",) + a[1:]) or "")
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: asked.append(("save",) + a[1:]) or ("", ""))
+    monkeypatch.setattr(dialogs, "ask_int", lambda *a: asked.append(("int",) + a[1:]) or None)
     return asked
 
 

@@ -175,7 +175,7 @@ def write_photo(path, rgb=None):
 
 def test_save_as_and_reopen_leaves_the_source_untouched(window, qtbot, tmp_path, no_blocking_dialogs,
                                                         monkeypatch):
-    import restorer.gui.window as window_module
+    from restorer.gui import dialogs
 
     source = tmp_path / "family.png"
     digest = write_photo(source)
@@ -185,8 +185,8 @@ def test_save_as_and_reopen_leaves_the_source_untouched(window, qtbot, tmp_path,
     run_and_wait(window, qtbot)
     repaired = window.document.rgb.copy()
     target = tmp_path / "family_fixed"
-    monkeypatch.setattr(window_module, "ask_save_path", lambda *a: (str(target), "JPEG (*.jpg *.jpeg)"))
-    monkeypatch.setattr(window_module, "ask_int", lambda *a: 97)
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: (str(target), "JPEG (*.jpg *.jpeg)"))
+    monkeypatch.setattr(dialogs, "ask_int", lambda *a: 97)
     assert window.save_as()
     saved = tmp_path / "family_fixed.jpg"
     assert saved.exists() and not window.isWindowModified()
@@ -201,7 +201,7 @@ def test_save_as_and_reopen_leaves_the_source_untouched(window, qtbot, tmp_path,
 
 
 def test_ctrl_s_asks_before_overwriting_the_original(window, qtbot, tmp_path, no_blocking_dialogs, monkeypatch):
-    import restorer.gui.window as window_module
+    from restorer.gui import dialogs
 
     source = tmp_path / "old.png"
     digest = write_photo(source)
@@ -210,7 +210,7 @@ def test_ctrl_s_asks_before_overwriting_the_original(window, qtbot, tmp_path, no
     assert not window.save()  # the fixture answers "cancel"
     assert ("overwrite", "old.png") in no_blocking_dialogs
     assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
-    monkeypatch.setattr(window_module, "ask_overwrite_original", lambda parent, name: "overwrite")
+    monkeypatch.setattr(dialogs, "ask_overwrite_original", lambda parent, name: "overwrite")
     assert window.save()
     assert (load_photo(source).rgb == 0).all()
     assert not window.document.modified
@@ -297,11 +297,11 @@ def test_dropping_a_file_opens_it(window, qtbot, tmp_path):
 
 
 def test_grow_and_shrink_ask_for_pixels(window, monkeypatch):
-    import restorer.gui.window as window_module
+    from restorer.gui import dialogs
 
     paint_image_points(window.canvas, [(60.5, 45.5)])
     before = window.document.mask.mask.sum()
-    monkeypatch.setattr(window_module, "ask_int", lambda *a: 4)
+    monkeypatch.setattr(dialogs, "ask_int", lambda *a: 4)
     window.grow_mask_action.trigger()
     grown = window.document.mask.mask.sum()
     assert grown > before

@@ -1,0 +1,140 @@
+"""Saving a window's photo (Save, Save As, the unsaved-changes question) and the recent files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
+
+from restorer.errors import RestorerError
+from restorer.gui import dialogs
+from restorer.images import SAVE_FORMATS
+
+MAX_RECENT = 10
+SAVE_FILTERS = {"PNG (*.png)": ".png", "JPEG (*.jpg *.jpeg)": ".jpg", "WebP (*.webp)": ".webp",
+                "TIFF (*.tif *.tiff)": ".tif"}
+
+
+class PhotoFiles(QObject):
+    """Where the photo of ``window`` (its ``document``) is saved, and which photos were opened or saved lately.
+
+    The window keeps its ``document``, ``settings``, ``show_error`` and status bar;
+    ``saved`` fires after a save (the title loses its ``*``), ``openRequested(path)``
+    when a recent file is picked.
+    """
+
+    saved = Signal()
+    openRequested = Signal(str)
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Save over the photo's file (asking once before overwriting the original); Save As if it has none."""
+        document = self.window.document
+        if document is None:
+            return False
+        if document.path is None or document.path.suffix.lower() not in SAVE_FORMATS:
+            return self.save_as()
+        if not document.may_overwrite_source:
+            answer = dialogs.ask_overwrite_original(self.window, document.path.name)
+            if answer == "save_as":
+                return self.save_as()
+            if answer != "overwrite":
+                return False
+        return self.save_to(document.path, quality=int(self.window.settings.value("jpeg_quality", 92)))
+
+    def save_as(self) -> bool:
+        """Ask for a file name and format (and quality for JPEG and WebP), then save."""
+        document = self.window.document
+        if document is None:
+            return False
+        if document.path is not None:
+            suggestion = str(document.path.with_name(document.path.stem + "_restored.png"))
+        else:
+            suggestion = str(Path(self.last_folder()) / (Path(document.title).stem + ".png"))
+        path, picked = dialogs.ask_save_path(self.window, "Save As", suggestion, ";;".join(SAVE_FILTERS))
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix.lower() not in SAVE_FORMATS:
+            path = path.with_suffix(SAVE_FILTERS.get(picked, ".png"))
+        quality = 95
+        if path.suffix.lower() in (".jpg", ".jpeg", ".webp"):
+            settings = self.window.settings
+            chosen = dialogs.ask_int(self.window, "Quality", f"{path.suffix[1:].upper()} quality (100 = best):",
+                                     int(settings.value("jpeg_quality", 92)), 1, 100)
+            if chosen is None:
+                return False
+            quality = chosen
+            settings.setValue("jpeg_quality", quality)
+        return self.save_to(path, quality=quality)
+
+    def save_to(self, path: str | Path, *, quality: int = 95) -> bool:
+        """Save the current photo to ``path`` (alpha kept where the format can)."""
+        document = self.window.document
+        if document is None:
+            return False
+        path = Path(path)
+        try:
+            document.save(path, quality=quality)
+        except RestorerError as exc:
+            self.window.show_error("Cannot save the photo", str(exc))
+            return False
+        except OSError as exc:
+            self.window.show_error("Cannot save the photo", f"{path}: {exc.strerror or exc}")
+            return False
+        self.remember_recent(path)
+        note = " (JPEG keeps no transparency)" if document.has_alpha and path.suffix.lower() in (
+            ".jpg", ".jpeg") else ""
+        self.window.statusBar().showMessage(f"Saved {path.name}{note}", 5000)
+        self.saved.emit()
+        return True
+
+    def may_discard(self) -> bool:
+        """Ask about unsaved changes; ``True`` when it is fine to drop the current document."""
+        document = self.window.document
+        if document is None or not document.modified:
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes", f"Save the changes to {document.title}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # -- recent files -----------------------------------------------------------------------
+
+    def recent_files(self) -> list[str]:
+        """Recently opened or saved photos, newest first."""
+        value = self.window.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def remember_recent(self, path: Path) -> None:
+        """Put ``path`` first in the recent files."""
+        entry = str(Path(path).resolve())
+        files = [entry] + [f for f in self.recent_files() if f != entry]
+        self.window.settings.setValue("recent_files", files[:MAX_RECENT])
+        self.window.settings.setValue("last_folder", str(Path(entry).parent))
+
+    def last_folder(self) -> str:
+        """The folder of the photo opened or saved last (the home folder at first)."""
+        return str(self.window.settings.value("last_folder", str(Path.home())))
+
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        """List the recent photos that still exist in ``menu`` (the "Open Recent" menu, as it opens)."""
+        menu.clear()
+        files = [f for f in self.recent_files() if Path(f).exists()]
+        for number, name in enumerate(files, 1):
+            action = menu.addAction(f"&{number % 10}  {Path(name).name}")
+            action.setToolTip(name)
+            action.triggered.connect(lambda _=False, n=name: self.openRequested.emit(n))
+        if not files:
+            menu.addAction("No recent photos").setEnabled(False)

@@ -1,0 +1,183 @@
+"""Running models from a window: loading the models in the background, starting the selected model on
+the photo and mask, cancelling it, and taking its result (or its error) back."""
+
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow
+from superqt.utils import create_worker
+
+from restorer.errors import Cancelled, RestorerError
+from restorer.gui.document import Document
+from restorer.gui.panel import TASK_TITLES
+from restorer.gui.runner import ModelRun, RunResult, make_room_in_thread_pool
+from restorer.images import photo_from_array
+from restorer.jobs import Progress
+
+
+class RunControl(QObject):
+    """The model runs of ``window``: it reads the window's ``panel``, ``document``, ``registry`` and
+    ``device``, and reports through its status bar, ``show_error`` and these signals.
+
+    ``deviceFound(device, name)`` and ``modelsLoaded(registry)`` when the background
+    loading is done; ``generated(photo, model title)`` for an image to show in a new
+    window; ``resultApplied`` after a result became the photo's last step
+    (:attr:`last_result`); ``runFinished`` after every run, however it ended.
+    """
+
+    deviceFound = Signal(object, object)  # device, its name
+    modelsLoaded = Signal(object)  # Registry
+    generated = Signal(object, str)  # Photo, the model's title
+    resultApplied = Signal()
+    runFinished = Signal()
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+        self.run: ModelRun | None = None
+        #: The history step of the last model result (the window's "Undo result" takes back only that).
+        self.last_result = None
+        self._run_document: Document | None = None
+        self._loader = None
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def start_background_loading(self) -> None:
+        """Load the plugins (and with them torch) and find the device, off the GUI thread."""
+        need_registry = self.window.registry is None
+        need_device = self.window.device is None
+        if not (need_registry or need_device):
+            return
+
+        def load():
+            from restorer.registry import get_registry
+
+            registry = get_registry() if need_registry else None
+            device = name = None
+            if need_device:
+                try:
+                    from restorer.devices import describe_device, resolve_device
+
+                    device = resolve_device("auto")
+                    name = describe_device(device)
+                except Exception:  # no usable torch: the OpenCV models still work
+                    device, name = "cpu", "CPU"
+            return registry, device, name
+
+        self.window.statusBar().showMessage("Loading models…")
+        self._loader = create_worker(load, _start_thread=False, _connect={
+            "returned": self._loaded, "errored": self._loading_failed})
+        make_room_in_thread_pool()
+        self._loader.start()
+
+    def _loaded(self, result) -> None:
+        registry, device, name = result
+        if device is not None:
+            self.deviceFound.emit(device, name)
+        if registry is not None:
+            self.modelsLoaded.emit(registry)
+        self.window.statusBar().showMessage("Ready", 2000)
+
+    def _loading_failed(self, exc: Exception) -> None:
+        self.window.show_error("Cannot load the models", f"{type(exc).__name__}: {exc}",
+                               "".join(traceback.format_exception(exc)))
+
+    # -- running ----------------------------------------------------------------------------
+
+    def _say(self, message: str) -> None:
+        """``message`` in the status bar and under the model panel's progress bar."""
+        self.window.statusBar().showMessage(message, 5000)
+        self.window.panel.set_message(message)
+
+    def run_model(self) -> None:
+        """Run the selected model on the photo and mask (Ctrl+Return)."""
+        window, panel = self.window, self.window.panel
+        if self.run is not None and self.run.running:
+            self._say(f"{self.run.model.title} is still running: wait for it or press Cancel (Esc).")
+            QApplication.beep()
+            return
+        model = panel.current_model()
+        if model is None:
+            window.statusBar().showMessage("The models are still loading…" if window.registry is None
+                                           else "No model is selected.", 4000)
+            return
+        document = window.document
+        if model.task != "sample" and document is None:
+            window.statusBar().showMessage(f"Open a photo first: {model.title} works on a photo.", 5000)
+            return
+        if model.task == "inpaint" and not document.mask.any():
+            self._say("Paint over the damage first (brush: B), then repair.")
+            return
+        if model.task == "inpaint" and document.mask.mask.all():
+            self._say("The whole photo is painted: leave the undamaged part unpainted (eraser: E), then repair.")
+            return
+        photo = document.rgb if (document is not None and model.task != "sample") else None
+        coverage = document.mask.coverage if (document is not None and model.task != "sample") else None
+        self.run = ModelRun(model, photo, coverage, panel.values(), window.device, self)
+        self._run_document = document  # a result belongs to the photo it was computed from
+        self.run.progressed.connect(self._run_progressed)
+        self.run.succeeded.connect(self._run_succeeded)
+        self.run.failed.connect(self._run_failed)
+        self.run.finished.connect(self._run_finished)
+        panel.set_running(True)
+        panel.set_message(f"{model.title}: starting…")
+        self.run.start()
+
+    def cancel_run(self) -> None:
+        """Ask the running model to stop (Esc)."""
+        if self.run is not None and self.run.running:
+            self.run.cancel()
+            self.window.panel.set_message("Cancelling…")
+
+    def _run_progressed(self, progress: Progress) -> None:
+        self.window.panel.set_progress(progress)
+
+    def _run_succeeded(self, result: RunResult) -> None:
+        window, panel = self.window, self.window.panel
+        model = result.model
+        if model.task == "sample":
+            self.generated.emit(photo_from_array(np.ascontiguousarray(result.image)), model.title)
+            panel.set_message(f"Generated with {model.title} in {result.seconds:.1f} s; "
+                              "it opened in a new window.")
+            return
+        if window.document is None or window.document is not self._run_document:
+            panel.set_message("Another photo was opened while the model ran; its result was dropped.")
+            return
+        verb = TASK_TITLES.get(model.task, "Run")
+        clear = model.task == "inpaint" and panel.clear_mask.isChecked()
+        self.last_result = window.document.apply_result(result.image, result.coverage,
+                                                        f"{verb} with {model.title}", clear_mask=clear)
+        self.resultApplied.emit()
+        if self.last_result is None or not getattr(self.last_result, "changes_photo", False):
+            # e.g. a model that returned the photo as it was
+            panel.set_message(f"{verb} with {model.title} finished in {result.seconds:.1f} s "
+                              "but changed no pixel of the photo.")
+            window.statusBar().showMessage(f"{verb}: no change", 4000)
+            return
+        panel.set_message(f"{verb} with {model.title} done in {result.seconds:.1f} s. "
+                          "Hold \\ to compare with the original; Ctrl+Z undoes it.")
+        window.statusBar().showMessage(f"{verb} done", 4000)
+
+    def _run_failed(self, exc: Exception) -> None:
+        model = self.run.model if self.run else None
+        outcome = "nothing was generated" if model is not None and model.task == "sample" else "the photo is unchanged"
+        if isinstance(exc, Cancelled):
+            self.window.panel.set_message(f"Cancelled; {outcome}.")
+            self.window.statusBar().showMessage("Cancelled", 3000)
+            return
+        title = f"{model.title} failed" if model else "The model failed"
+        if isinstance(exc, RestorerError):
+            self.window.show_error(title, str(exc))
+        else:  # a bug in a plugin: say which, keep the traceback for the report
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            self.window.show_error(title, f"The model raised an unexpected error: {type(exc).__name__}"
+                                          f"{': ' + text if text else ''}\n{outcome[0].upper() + outcome[1:]}.",
+                                   "".join(traceback.format_exception(exc)))
+        self.window.panel.set_message(f"{title}; {outcome}.")
+
+    def _run_finished(self) -> None:
+        self.window.panel.set_running(False)
+        self.runFinished.emit()
