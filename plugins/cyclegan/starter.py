@@ -3,6 +3,8 @@
 Used to train and measure the starter weights of the photo models (CycleGAN
 here, the VAE too) without downloading anything. Grayscale photos are repeated
 to RGB; photos larger than 512 pixels are shrunk so their longest side is 512.
+The CycleGAN starter's second style, :func:`pencil_sketch`, lives here too, so
+its training script and its benchmark make domain B the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ TRAIN = ("astronaut", "coffee", "motorcycle", "hubble_deep_field", "immunohistoc
 #: Photos no starter weights ever saw; benchmarks measure on them.
 HELD_OUT = ("chelsea", "rocket", "camera")
 MAX_SIDE = 512
+#: Domain B of the CycleGAN starter, in words (its provenance and benchmark say this).
+PENCIL_SKETCH = "cv2.pencilSketch(sigma_s=60, sigma_r=0.07, shade_factor=0.05), its gray output repeated to RGB"
 
 
 def skimage_photo(name: str) -> np.ndarray:
@@ -36,3 +40,14 @@ def skimage_photo(name: str) -> np.ndarray:
 def starter_photos(names: tuple[str, ...]) -> list[np.ndarray]:
     """The named photos, in order."""
     return [skimage_photo(name) for name in names]
+
+
+def pencil_sketch(photo: np.ndarray) -> np.ndarray:
+    """Domain B of the CycleGAN starter: OpenCV's pencil sketch of ``photo`` (``uint8 (H, W, 3)`` RGB in and out).
+
+    The gray sketch, repeated to RGB: dark strokes along edges and textures on white.
+    """
+    import cv2
+
+    gray, _ = cv2.pencilSketch(np.ascontiguousarray(photo[..., ::-1]), sigma_s=60, sigma_r=0.07, shade_factor=0.05)
+    return np.repeat(gray[..., None], 3, axis=2)
