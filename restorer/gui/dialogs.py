@@ -1,9 +1,9 @@
-"""The questions the window asks: module functions, so tests can replace them (a modal
+"""The questions the window and its panels ask: module functions, so tests can replace them (a modal
 dialog would hang an offscreen test)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 
 def ask_open_path(parent: QWidget, title: str, folder: str, filters: str) -> str:
@@ -16,10 +16,29 @@ def ask_save_path(parent: QWidget, title: str, suggestion: str, filters: str) ->
     return QFileDialog.getSaveFileName(parent, title, suggestion, filters)
 
 
+def ask_folder(parent: QWidget, title: str, start: str) -> str:
+    """A folder, or ``""``."""
+    return QFileDialog.getExistingDirectory(parent, title, start)
+
+
 def ask_int(parent: QWidget, title: str, label: str, value: int, low: int, high: int) -> int | None:
     """A whole number, or ``None`` when cancelled."""
     number, ok = QInputDialog.getInt(parent, title, label, value, low, high)
     return number if ok else None
+
+
+def ask_text(parent: QWidget, title: str, label: str, text: str) -> str | None:
+    """A line of text, or ``None`` when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
+    return value if ok else None
+
+
+def ask_yes(parent: QWidget, title: str, text: str) -> bool:
+    """Whether the person answered yes."""
+    answer = QMessageBox.question(parent, title, text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def ask_overwrite_original(parent: QWidget, name: str) -> str:

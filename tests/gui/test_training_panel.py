@@ -240,14 +240,14 @@ def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, pan
     apply_checkpoint(state, TinyTrainer(), np.random.default_rng(0))  # loads into a fresh trainer
     assert "checkpoint was saved" in panel.message.text()
     assert not weights_path("test-trainable", "interrupted").exists()
-    assert panel.runs_combo.count() == 1 and panel.resume_button.isEnabled()
+    assert panel.stored.runs_combo.count() == 1 and panel.stored.resume_button.isEnabled()
 
     # a restart: a new panel finds the run and resumes it from its checkpoint to the end
     TinyTrainable.delay = 0.0
     again = TrainingPanel(device="cpu")
     qtbot.addWidget(again)
     again.set_registry(train_registry)
-    assert again.runs_combo.count() == 1 and f"step {state.step} of 60" in again.runs_combo.itemText(0)
+    assert again.stored.runs_combo.count() == 1 and f"step {state.step} of 60" in again.stored.runs_combo.itemText(0)
     ticks = []
     assert again.resume_run()
     again.run.ticked.connect(ticks.append)
@@ -255,11 +255,11 @@ def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, pan
         pass
     assert ticks and ticks[0].losses[0][0] == state.step + 1  # continued, not restarted
     assert load_checkpoint(checkpoint).step == 60
-    assert ("test-trainable", "interrupted") in again.weights_names() and again.runs_combo.count() == 0
+    assert ("test-trainable", "interrupted") in again.weights_names() and again.stored.runs_combo.count() == 0
 
 
 def test_an_unfinished_run_can_be_discarded(qtbot, panel, photos, monkeypatch):
-    from restorer.gui.training import panel as panel_module
+    from restorer.gui import dialogs
 
     TinyTrainable.delay = 0.02
     _setup(panel, photos, steps=500, name="unwanted")
@@ -268,13 +268,13 @@ def test_an_unfinished_run_can_be_discarded(qtbot, panel, photos, monkeypatch):
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         panel.cancel()
     folder = panel.run.record.folder
-    assert panel.runs_combo.count() == 1 and folder.is_dir()
-    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: False)
+    assert panel.stored.runs_combo.count() == 1 and folder.is_dir()
+    monkeypatch.setattr(dialogs, "ask_yes", lambda *a: False)
     panel.discard_run()
-    assert panel.runs_combo.count() == 1 and folder.is_dir()
-    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+    assert panel.stored.runs_combo.count() == 1 and folder.is_dir()
+    monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
     panel.discard_run()
-    assert panel.runs_combo.count() == 0 and not folder.exists() and not panel.discard_button.isEnabled()
+    assert panel.stored.runs_combo.count() == 0 and not folder.exists() and not panel.stored.discard_button.isEnabled()
     _setup(panel, photos, steps=2, name="unwanted")  # the name is free again
     assert panel.start()
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
@@ -385,7 +385,7 @@ def test_an_existing_name_is_refused(panel, photos):
 
 
 def test_rename_use_and_delete(panel, monkeypatch):
-    from restorer.gui.training import panel as panel_module
+    from restorer.gui import dialogs
 
     save_weights("test-trainable", "old", {"weight": torch.ones(2)}, {"steps": 7})
     panel.refresh()
@@ -396,33 +396,33 @@ def test_rename_use_and_delete(panel, monkeypatch):
     panel.use_selected()
     assert used == [("test-trainable", "old")]
 
-    monkeypatch.setattr(panel_module, "ask_text", lambda *a: "new")
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a: "new")
     panel.rename_selected()
     assert [w.name for w in list_weights("test-trainable")] == ["new"]
     assert load_weights("test-trainable", "new")[1]["name"] == "new"
     assert panel.weights_names() == [("test-trainable", "new")] and changed == ["test-trainable"]
 
-    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: False)
+    monkeypatch.setattr(dialogs, "ask_yes", lambda *a: False)
     panel.select_weights("test-trainable", "new")
     panel.delete_selected()
     assert panel.weights_names() == [("test-trainable", "new")]
-    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+    monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
     panel.delete_selected()
     assert panel.weights_names() == [] and list_weights("test-trainable") == []
     assert changed == ["test-trainable", "test-trainable"]
 
 
 def test_closing_asks_and_saves_a_checkpoint(qtbot, panel, photos, monkeypatch):
-    from restorer.gui.training import panel as panel_module
+    from restorer.gui import dialogs
 
     TinyTrainable.delay = 0.02
     _setup(panel, photos, steps=5000, name="closing")
     assert panel.start()
     qtbot.waitUntil(lambda: _worker_step(panel) >= 2, timeout=30000)
     asked = []
-    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: asked.append(a[1]) or False)
+    monkeypatch.setattr(dialogs, "ask_yes", lambda *a: asked.append(a[1]) or False)
     assert not panel.confirm_close() and panel.running
-    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+    monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
     assert panel.confirm_close() and not panel.running
     assert asked == ["Training is running"]
     assert load_checkpoint(panel.run.record.checkpoint).step >= 2
@@ -431,7 +431,7 @@ def test_closing_asks_and_saves_a_checkpoint(qtbot, panel, photos, monkeypatch):
 def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, train_registry, photos, settings,
                                                                           monkeypatch):
     from restorer.gui.document import Document
-    from restorer.gui.training import panel as panel_module
+    from restorer.gui import dialogs
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 
@@ -459,12 +459,12 @@ def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, t
     assert window.panel.current_model().name == "test-trainable"
     assert window.panel.values()["weights"] == "beach"
 
-    monkeypatch.setattr(panel_module, "ask_text", lambda *a: "lake")
+    monkeypatch.setattr(dialogs, "ask_text", lambda *a: "lake")
     training.select_weights("test-trainable", "beach")
     training.rename_selected()
     combo = choices()
     assert [combo.itemText(i) for i in range(combo.count())] == ["lake"]
-    monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+    monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
     training.select_weights("test-trainable", "lake")
     training.delete_selected()
     combo = choices()
@@ -511,7 +511,7 @@ def test_painting_and_repairing_keep_working_while_training(qtbot, train_registr
 def test_closing_the_window_while_training_asks_then_saves_a_checkpoint(qtbot, train_registry, photos, settings,
                                                                         monkeypatch):
     from restorer.gui.document import Document
-    from restorer.gui.training import panel as panel_module
+    from restorer.gui import dialogs
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 
@@ -527,12 +527,12 @@ def test_closing_the_window_while_training_asks_then_saves_a_checkpoint(qtbot, t
     assert training.start()
     try:
         qtbot.waitUntil(lambda: _worker_step(training) >= 2, timeout=30000)
-        monkeypatch.setattr(panel_module, "ask_yes", lambda *a: False)
+        monkeypatch.setattr(dialogs, "ask_yes", lambda *a: False)
         assert not window.close() and window.isVisible() and training.running  # asked, and kept training
-        monkeypatch.setattr(panel_module, "ask_yes", lambda *a: True)
+        monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
         assert window.close() and not training.running
         step = load_checkpoint(training.run.record.checkpoint).step
-        assert step >= 2 and training.runs_combo.count() == 1  # resumable from the panel
+        assert step >= 2 and training.stored.runs_combo.count() == 1  # resumable from the panel
     finally:
         training.cancel()
         training.run.wait(30)

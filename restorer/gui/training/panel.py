@@ -9,46 +9,25 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from shiboken6 import isValid
 from superqt.utils import create_worker
 
 from restorer.errors import Cancelled, InputError, RestorerError
+from restorer.gui import dialogs
 from restorer.gui.runner import make_room_in_thread_pool
-from restorer.gui.training.runs import RunRecord, unfinished_runs
+from restorer.gui.training.runs import RunRecord
+from restorer.gui.training.stored import StoredRuns
 from restorer.gui.training.worker import Tick, TrainingRun, import_torch_fully
 from restorer.models import Model
 from restorer.registry import Registry
 from restorer.training.run import TrainOptions
-from restorer.weights import check_name, delete_weights, list_weights, rename_weights, weights_path
+from restorer.weights import check_name, weights_path
 
 #: A preview every this many steps (the trainer draws it on a fixed sample).
 PREVIEW_EVERY = 10
-_WEIGHTS_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-# -- dialogs (module functions, so tests can replace them) ------------------------------------
-
-def ask_folder(parent: QWidget, title: str, start: str) -> str:
-    """A folder, or ``""``."""
-    return QFileDialog.getExistingDirectory(parent, title, start)
-
-
-def ask_text(parent: QWidget, title: str, label: str, text: str) -> str | None:
-    """A line of text, or ``None`` when cancelled."""
-    value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
-    return value if ok else None
-
-
-def ask_yes(parent: QWidget, title: str, text: str) -> bool:
-    """Whether the person answered yes."""
-    answer = QMessageBox.question(parent, title, text,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def trainable(model: Model) -> bool:
@@ -126,7 +105,7 @@ class FolderField(QWidget):
         self.edit.setText(path)
 
     def _browse(self) -> None:
-        chosen = ask_folder(self, self.title, self.path() or str(Path.home()))
+        chosen = dialogs.ask_folder(self, self.title, self.path() or str(Path.home()))
         if chosen:
             self.edit.setText(chosen)
 
@@ -150,7 +129,6 @@ class TrainingPanel(QWidget):
         self.run: TrainingRun | None = None
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._history: dict[str, tuple[list[int], list[float]]] = {}
-        self._unfinished: list[tuple[RunRecord, int]] = []
         #: Models whose folder count a trainer is being built for (see :func:`probe_folder_count`).
         self._probing: set[str] = set()
         #: Warnings about the current run's folders (unreadable files, small photos), kept on screen.
@@ -223,36 +201,12 @@ class TrainingPanel(QWidget):
         self.preview.setMinimumHeight(96)
         layout.addWidget(self.preview)
 
-        runs_box = QGroupBox("Unfinished runs")
-        runs_row = QHBoxLayout(runs_box)
-        self.runs_combo = QComboBox()
-        self.resume_button = QPushButton("Resume")
-        self.resume_button.clicked.connect(self.resume_run)
-        self.discard_button = QPushButton("Discard…")
-        self.discard_button.clicked.connect(self.discard_run)
-        runs_row.addWidget(self.runs_combo, 1)
-        runs_row.addWidget(self.resume_button)
-        runs_row.addWidget(self.discard_button)
-        layout.addWidget(runs_box)
-
-        weights_box = QGroupBox("Your models")
-        weights_layout = QVBoxLayout(weights_box)
-        self.weights_list = QListWidget()
-        self.weights_list.setMaximumHeight(120)
-        self.weights_list.itemSelectionChanged.connect(self._update_buttons)
-        self.weights_list.itemDoubleClicked.connect(lambda _item: self.use_selected())
-        weights_layout.addWidget(self.weights_list)
-        row = QHBoxLayout()
-        self.use_button = QPushButton("Use")
-        self.rename_button = QPushButton("Rename…")
-        self.delete_button = QPushButton("Delete…")
-        self.use_button.clicked.connect(self.use_selected)
-        self.rename_button.clicked.connect(self.rename_selected)
-        self.delete_button.clicked.connect(self.delete_selected)
-        for button in (self.use_button, self.rename_button, self.delete_button):
-            row.addWidget(button)
-        weights_layout.addLayout(row)
-        layout.addWidget(weights_box)
+        self.stored = StoredRuns(self)
+        self.stored.resumeRequested.connect(self.resume_run)
+        self.stored.useRequested.connect(self.useRequested)
+        self.stored.weightsChanged.connect(self.weightsChanged)
+        self.stored.messaged.connect(self._stored_message)
+        layout.addWidget(self.stored)
         layout.addStretch(1)
 
         self._update_folders()
@@ -382,10 +336,10 @@ class TrainingPanel(QWidget):
 
     def resume_run(self) -> bool:
         """Resume the unfinished run chosen under "Unfinished runs"."""
-        index = self.runs_combo.currentIndex()
-        if self.running or not 0 <= index < len(self._unfinished) or self.registry is None:
+        chosen = self.stored.unfinished_run()
+        if self.running or chosen is None or self.registry is None:
             return False
-        record, _step = self._unfinished[index]
+        record, _step = chosen
         model = self.registry.models.get(record.model)
         if model is None:
             self.show_message(f"the model {record.model} of this run is not installed", error=True)
@@ -403,20 +357,7 @@ class TrainingPanel(QWidget):
 
     def discard_run(self) -> None:
         """Delete the unfinished run chosen under "Unfinished runs" (its checkpoint), after asking."""
-        index = self.runs_combo.currentIndex()
-        if self.running or not 0 <= index < len(self._unfinished):
-            return
-        record, step = self._unfinished[index]
-        if not ask_yes(self, "Discard run", f"Delete the unfinished run “{record.name}” ({record.model}, "
-                                            f"step {step} of {record.options.steps}) and its checkpoint?"):
-            return
-        try:
-            delete_weights(record.model, record.name)
-        except RestorerError as exc:
-            self.show_message(str(exc), error=True)
-            return
-        self.refresh()
-        self.show_message(f"Discarded the run “{record.name}”.")
+        self.stored.discard_run()
 
     def _launch(self, run: TrainingRun) -> None:
         self.run = run
@@ -459,7 +400,7 @@ class TrainingPanel(QWidget):
         """Whether the window may close: asks first while training, then cancels and waits for the checkpoint."""
         if not self.running:
             return True
-        if not ask_yes(self, "Training is running",
+        if not dialogs.ask_yes(self, "Training is running",
                        "Stop training and close? A checkpoint is saved; resume it later under Unfinished runs."):
             return False
         self.run.cancel()
@@ -536,82 +477,34 @@ class TrainingPanel(QWidget):
         self.preview.clear()
         self.preview.setText("The preview appears here while training.")
 
-    # -- stored runs and weights -----------------------------------------------------------
+    # -- stored runs and weights (the widget is in stored.py) ------------------------------
 
     def refresh(self) -> None:
         """Re-read the unfinished runs and the person's weights from disk."""
-        names = {m.name for m in self.models()}
-        self._unfinished = unfinished_runs(names)
-        self.runs_combo.clear()
-        for record, step in self._unfinished:
-            self.runs_combo.addItem(f"{record.name} ({record.model}, step {step} of {record.options.steps})")
-        self.weights_list.clear()
-        for model in self.models():
-            for info in list_weights(model.name):
-                if info.starter:
-                    continue
-                steps = info.metadata.get("steps")
-                label = f"{info.name}  —  {model.title or model.name}" + (f", {steps} steps" if steps else "")
-                item = QListWidgetItem(label)
-                item.setData(_WEIGHTS_ROLE, (model.name, info.name))
-                self.weights_list.addItem(item)
-        self._update_buttons()
+        self.stored.refresh()
+
+    def _stored_message(self, text: str, error: bool) -> None:
+        self.show_message(text, error=error)
 
     def weights_names(self) -> list[tuple[str, str]]:
         """``(model, weights name)`` of every listed user weights set."""
-        return [self.weights_list.item(i).data(_WEIGHTS_ROLE) for i in range(self.weights_list.count())]
+        return self.stored.weights_names()
 
     def select_weights(self, model: str, name: str) -> None:
         """Select the listed weights ``name`` of ``model``."""
-        for row, key in enumerate(self.weights_names()):
-            if key == (model, name):
-                self.weights_list.setCurrentRow(row)
-
-    def _selected(self) -> tuple[str, str] | None:
-        item = self.weights_list.currentItem()
-        return item.data(_WEIGHTS_ROLE) if item is not None else None
+        self.stored.select_weights(model, name)
 
     def use_selected(self) -> None:
         """Ask the window to repair with the selected weights."""
-        selected = self._selected()
-        if selected:
-            self.useRequested.emit(*selected)
+        self.stored.use_selected()
 
     def rename_selected(self) -> None:
         """Rename the selected weights (and their run) after asking for the new name."""
-        selected = self._selected()
-        if not selected or self.running and self.run.record.name == selected[1]:
-            return
-        model, name = selected
-        new_name = ask_text(self, "Rename model", f"New name for “{name}”:", name)
-        if not new_name or new_name.strip() == name:
-            return
-        try:
-            rename_weights(model, name, new_name.strip())
-        except RestorerError as exc:
-            self.show_message(str(exc), error=True)
-            return
-        self.refresh()
-        self.select_weights(model, new_name.strip())
-        self.show_message(f"Renamed “{name}” to “{new_name.strip()}”.")
-        self.weightsChanged.emit(model)
+        self.stored.rename_selected()
 
     def delete_selected(self) -> None:
         """Delete the selected weights (and their checkpoint) after asking."""
-        selected = self._selected()
-        if not selected or self.running and self.run.record.name == selected[1]:
-            return
-        model, name = selected
-        if not ask_yes(self, "Delete model", f"Delete “{name}” ({model}) and its training checkpoint?"):
-            return
-        try:
-            delete_weights(model, name)
-        except RestorerError as exc:
-            self.show_message(str(exc), error=True)
-            return
-        self.refresh()
-        self.show_message(f"Deleted “{name}”.")
-        self.weightsChanged.emit(model)
+        self.stored.delete_selected()
 
     def _update_buttons(self) -> None:
         running = self.running
@@ -620,11 +513,7 @@ class TrainingPanel(QWidget):
         self.pause_button.setEnabled(running and not self.run.job.cancelled)
         self.pause_button.setText("Resume" if running and self.run.paused else "Pause")
         self.cancel_button.setEnabled(running and not self.run.job.cancelled)
-        self.resume_button.setEnabled(not running and bool(self._unfinished))
-        self.discard_button.setEnabled(not running and bool(self._unfinished))
         for widget in (self.model_combo, self.steps, self.batch_size, self.crop, self.name_edit,
                        *self.folder_fields):
             widget.setEnabled(not running)
-        selected = self._selected() is not None
-        for button in (self.use_button, self.rename_button, self.delete_button):
-            button.setEnabled(selected)
+        self.stored.update_buttons()
