@@ -29,7 +29,11 @@ class PhotoFiles(QObject):
 
     def __init__(self, window: QMainWindow):
         super().__init__(window)
-        self.window = window
+
+    @property
+    def window(self) -> QMainWindow:
+        """The window: the Qt parent, not a Python attribute (see :class:`MainWindow`)."""
+        return self.parent()
 
     # -- saving -----------------------------------------------------------------------------
 

@@ -36,12 +36,16 @@ class RunControl(QObject):
 
     def __init__(self, window: QMainWindow):
         super().__init__(window)
-        self.window = window
         self.run: ModelRun | None = None
         #: The history step of the last model result (the window's "Undo result" takes back only that).
         self.last_result = None
         self._run_document: Document | None = None
         self._loader = None
+
+    @property
+    def window(self) -> QMainWindow:
+        """The window: the Qt parent, not a Python attribute (see :class:`MainWindow`)."""
+        return self.parent()
 
     # -- loading ----------------------------------------------------------------------------
 

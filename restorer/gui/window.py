@@ -50,6 +50,9 @@ class MainWindow(QMainWindow):
         #: them, and pyqtgraph, which is not imported at start-up.
         self.training = None
         self._wants_training = training
+        # The window's parts reach it through Qt's parent link, never a Python attribute: a reference cycle
+        # would leave the window to the garbage collector, which may run on a worker thread and delete
+        # Qt objects there (a deadlock with the GUI thread).
         self.files = PhotoFiles(self)
         self.files.saved.connect(self._history_changed)
         self.files.openRequested.connect(self.open_path)
@@ -176,7 +179,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
@@ -329,6 +332,9 @@ class MainWindow(QMainWindow):
     def recent_files(self) -> list[str]:
         """Recently opened or saved photos, newest first."""
         return self.files.recent_files()
+
+    def _fill_recent_menu(self) -> None:
+        self.files.fill_recent_menu(self.recent_menu)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if not self.files.may_discard():
