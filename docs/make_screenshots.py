@@ -96,7 +96,7 @@ def main() -> int:
     model = window.panel.current_model()
     print("repairing with", model.name if model else None)
     window.panel.clear_mask.setChecked(True)
-    window.run_model()
+    window.run_control.run_model()
     until(lambda: window.panel.progress.maximum() > 0 or not window.run.running)
     shot(window, "2-running.png")
     until(lambda: not window.run.running)
@@ -114,7 +114,7 @@ def main() -> int:
     samplers = get_registry().by_task("sample")
     if samplers:
         window.panel.select(samplers[0].name)
-        window.run_model()
+        window.run_control.run_model()
         until(lambda: not window.run.running)
         wait(0.5)
         if window_module._windows:
