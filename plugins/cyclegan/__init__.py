@@ -3,7 +3,8 @@
 Model registered:
 
 - ``cyclegan`` (stylize): ``direction`` AtoB or BtoA. The starter weights map photos
-  (A) to OpenCV's ``cv2.stylization`` watercolour look (B) and back.
+  (A) to pencil sketches (B, OpenCV's ``cv2.pencilSketch``: see
+  :func:`~restorer_plugins.cyclegan.starter.pencil_sketch`) and back.
 
 Photos of any size are processed in overlapping, cross-faded tiles; the instance
 norms use statistics taken from the whole photo (shrunk to ``stats_size`` when it
@@ -36,7 +37,7 @@ class CycleGANStylize(WeightsModel):
     family = FAMILY
     starter_script = "scripts/train_starter_cyclegan.py"
     description = ("Translate a photo between two styles learned from two unpaired folders (starter: "
-                   "photo <-> OpenCV stylization). Full resolution, in seamless tiles.")
+                   "photo <-> pencil sketch). Full resolution, in seamless tiles.")
     own_params = (
         choice_param("direction", "AtoB", ("AtoB", "BtoA"), help="AtoB: photo to style; BtoA: back"),
         int_param("tile", 512, 64, 2048, help="tile size in pixels: bounds memory on large photos"),
