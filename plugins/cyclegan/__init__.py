@@ -76,15 +76,16 @@ class CycleGANStylize(WeightsModel):
     def make_trainer(self, options, device: str):
         """A trainer for ``restorer train cyclegan A_FOLDER B_FOLDER``: from ``options.base``, or from scratch.
 
-        From scratch it builds the paper's 6-block generator (for crops up to ~128 px; ``--crop``), residual
-        like the starter's (see :class:`~restorer_plugins.cyclegan.networks.CycleGANConfig`).
+        From scratch it builds the paper's 6-block generator (for crops up to ~128 px; ``--crop``) with
+        resize-convolution upsampling, as the starter's: the paper's transposed convolutions drew a
+        checkerboard over dark areas (see resources/weights/cyclegan.json).
         """
         from restorer_plugins.cyclegan.networks import CycleGANConfig
         from restorer_plugins.cyclegan.training import CycleGANTrainConfig, CycleGANTrainer
 
         train = CycleGANTrainConfig(lr=options.lr if options.lr is not None else 2e-4, steps=options.steps)
         if options.base is None:
-            return CycleGANTrainer(CycleGANConfig(blocks=6, residual=True), train, device=device)
+            return CycleGANTrainer(CycleGANConfig(blocks=6, upsample="resize"), train, device=device)
         tensors, meta = load_weights(FAMILY, options.base)
         # fine-tuned networks only: the starter discriminators are not shipped, so D starts fresh
         return CycleGANTrainer(CycleGANConfig(**meta["config"]), train, device=device, initial=tensors)
