@@ -10,7 +10,7 @@ costs the same with them as without.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPixmap
 
 from restorer.pipeline import Box
 
@@ -80,3 +80,11 @@ class DisplayImage:
         # An exact integer shrink with INTER_AREA is the plain average of each block.
         level[top // factor:top // factor + rows, left // factor:left // factor + cols] = cv2.resize(
             source, (cols, rows), interpolation=cv2.INTER_AREA)
+
+
+def to_pixmap(rgb: np.ndarray) -> QPixmap:
+    """A ``uint8`` RGB (or gray) array as a pixmap (a copy: ``rgb`` may change afterwards)."""
+    rgb = np.ascontiguousarray(rgb if rgb.ndim == 3 else np.repeat(rgb[..., None], 3, -1), dtype=np.uint8)
+    height, width = rgb.shape[:2]
+    image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy())

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
+from restorer.gui.display import to_pixmap
 from restorer.gui.params import ParamControl, make_control
 from restorer.jobs import Progress
 from restorer.models import TASKS, Model
@@ -236,13 +237,8 @@ class ModelPanel(QWidget):
 
     def show_preview(self, rgb) -> None:
         """Show a model's preview image (``uint8`` RGB) under the progress bar, at most 240 px wide."""
-        import numpy as np
-
-        rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-        height, width = rgb.shape[:2]
-        image = QImage(rgb.data, width, height, width * 3, QImage.Format.Format_RGB888).copy()
-        pixmap = QPixmap.fromImage(image)
-        if width > 240:
+        pixmap = to_pixmap(rgb)
+        if pixmap.width() > 240:
             pixmap = pixmap.scaledToWidth(240, Qt.TransformationMode.SmoothTransformation)
         self.preview.setPixmap(pixmap)
         self.preview.show()

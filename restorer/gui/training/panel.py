@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -17,6 +16,7 @@ from superqt.utils import create_worker
 
 from restorer.errors import Cancelled, InputError, RestorerError
 from restorer.gui import dialogs
+from restorer.gui.display import to_pixmap
 from restorer.gui.runner import make_room_in_thread_pool
 from restorer.gui.training.runs import RunRecord
 from restorer.gui.training.stored import StoredRuns
@@ -71,14 +71,6 @@ def format_eta(seconds: float) -> str:
     if seconds >= 60:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds} s"
-
-
-def to_pixmap(rgb: np.ndarray) -> QPixmap:
-    """A ``uint8`` RGB (or gray) array as a pixmap."""
-    rgb = np.ascontiguousarray(rgb if rgb.ndim == 3 else np.repeat(rgb[..., None], 3, -1))
-    height, width = rgb.shape[:2]
-    image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
-    return QPixmap.fromImage(image.copy())
 
 
 class FolderField(QWidget):
