@@ -48,4 +48,3 @@ def coarse_batch(photos, holes, radius: int = 5, method: str = "telea"):
     masks = holes.detach().cpu()[:, 0].numpy() > 0.5
     filled = np.stack([coarse_fill(p, m, radius, method) for p, m in zip(pixels, masks)])
     return torch.from_numpy(filled.astype(np.float32) / 255.0).permute(0, 3, 1, 2).to(photos.device)
-

@@ -113,7 +113,7 @@ class InpaintTrainer(Trainer):
         filled = {**defaults, **stored}
         if isinstance(stored.get("generator"), dict):
             filled["generator"] = GeneratorConfig.from_json(stored["generator"]).to_json()
-        return json.loads(json.dumps(filled)) == json.loads(json.dumps(self.config()))
+        return super().accepts(json.loads(json.dumps(filled)))  # JSON-normalised, as the stored config is
 
     def repair(self, photos: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         """The generator's repair of ``photos`` with ``hole`` blanked (the classical fill computed here)."""

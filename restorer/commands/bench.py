@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
         get_model("inpaint-gan").param("weights").validate(args.weights)  # an unknown name: one line, before any work
     photos = photos_from_folder(args.data, args.limit, exclude=args.out)
-    report, _ = run_benchmark(photos, default_methods(args.adapt_steps, args.weights), Path(args.out), source=str(args.data),
-                              device=resolve_device(args.device),
+    report, _ = run_benchmark(photos, default_methods(args.adapt_steps, args.weights), Path(args.out),
+                              source=str(args.data), device=resolve_device(args.device),
                               on_score=lambda s: print(f"{s.method} on {s.photo} ({s.kind}): PSNR {s.psnr:.2f}",
                                                        file=sys.stderr, flush=True))
     print(report, end="")

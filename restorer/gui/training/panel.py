@@ -393,7 +393,7 @@ class TrainingPanel(QWidget):
         if not self.running:
             return True
         if not dialogs.ask_yes(self, "Training is running",
-                       "Stop training and close? A checkpoint is saved; resume it later under Unfinished runs."):
+                               "Stop training and close? A checkpoint is saved; resume it later under Unfinished runs."):
             return False
         self.run.cancel()
         return self.run.wait(120.0)
