@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
@@ -14,6 +16,16 @@ from restorer.images import SAVE_FORMATS
 MAX_RECENT = 10
 SAVE_FILTERS = {"PNG (*.png)": ".png", "JPEG (*.jpg *.jpeg)": ".jpg", "WebP (*.webp)": ".webp",
                 "TIFF (*.tif *.tiff)": ".tif"}
+
+
+@contextmanager
+def wait_cursor() -> Iterator[None]:
+    """Show the busy cursor while a photo is read or written (a 24-megapixel JPEG takes seconds)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class PhotoFiles(QObject):
@@ -85,7 +97,8 @@ class PhotoFiles(QObject):
             return False
         path = Path(path)
         try:
-            document.save(path, quality=quality)
+            with wait_cursor():
+                document.save(path, quality=quality)
         except RestorerError as exc:
             self.window.show_error("Cannot save the photo", str(exc))
             return False

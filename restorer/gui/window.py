@@ -15,7 +15,7 @@ from restorer.gui import dialogs
 from restorer.gui.brush import MAX_SIZE, MIN_SIZE
 from restorer.gui.canvas import Canvas
 from restorer.gui.document import Document
-from restorer.gui.files import PhotoFiles
+from restorer.gui.files import PhotoFiles, wait_cursor
 from restorer.gui.panel import ModelPanel
 from restorer.gui.run_control import RunControl
 from restorer.gui.runner import ModelRun
@@ -278,7 +278,8 @@ class MainWindow(QMainWindow):
         if not self.files.may_discard():
             return False
         try:
-            document = Document.open(path)
+            with wait_cursor():
+                document = Document.open(path)
         except RestorerError as exc:
             self.show_error("Cannot open the photo", str(exc))
             return False

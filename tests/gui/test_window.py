@@ -284,6 +284,28 @@ def test_an_unreadable_file_is_refused_and_the_photo_kept(window, tmp_path, phot
     assert np.array_equal(window.document.rgb, photo_rgb)
 
 
+def test_the_busy_cursor_shows_while_a_photo_is_read_or_written_then_goes(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    from restorer.gui.document import Document
+
+    def cursor():
+        current = QApplication.overrideCursor()
+        return current.shape() if current is not None else None
+
+    seen = []
+    real_open, real_save = Document.open, Document.save
+    monkeypatch.setattr(Document, "open", staticmethod(lambda path: (seen.append(cursor()), real_open(path))[1]))
+    monkeypatch.setattr(Document, "save", lambda self, *a, **k: (seen.append(cursor()), real_save(self, *a, **k))[1])
+    source = tmp_path / "photo.png"
+    write_photo(source, textured(40, 50, seed=3))
+    assert window.open_path(source) and window.save_to(tmp_path / "copy.png")
+    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg")
+    assert not window.open_path(tmp_path / "broken.jpg")
+    assert seen == [Qt.CursorShape.WaitCursor] * 3
+    assert cursor() is None  # restored, after the failed open too
+
+
 def test_dropping_a_file_opens_it(window, qtbot, tmp_path):
     source = tmp_path / "dropped.png"
     write_photo(source, textured(40, 50, seed=3))
