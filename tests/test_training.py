@@ -176,6 +176,30 @@ def test_cancel_mid_run_leaves_a_loadable_checkpoint(folder, tmp_path):
     assert result.step == 9
 
 
+def test_a_run_cancelled_after_its_first_steps_is_remembered_for_resuming(folder, tmp_path, monkeypatch):
+    from restorer.training import TrainOptions, train_model
+    from restorer.training.runs import unfinished_runs
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(folder.parent)
+
+    class TinyModel:
+        name, trainable = "tiny", True
+
+        def make_trainer(self, options, device):
+            return TinyTrainer()
+
+    options = TrainOptions(steps=50, batch_size=2, crop=32, base=None, checkpoint_every=10)
+    job = Job()
+    job.add_listener(lambda p: job.cancel() if p.done == 3 else None)
+    with pytest.raises(Cancelled):
+        train_model(TinyModel(), [folder.name], options, "cli-run", job=job)  # a relative path, as typed
+    [(record, step)] = unfinished_runs({"tiny"})
+    assert (record.name, step, record.options) == ("cli-run", 3, options)
+    assert record.folders == (str(folder.resolve()),)
+    assert unfinished_runs({"other"}) == []
+
+
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(folder, tmp_path):
     photos = [PhotoFolder.scan(folder)]
     with pytest.raises(TrainingDiverged, match="step 13.*last good checkpoint"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     """Train ``model`` on the photo folder(s) ``data`` and store the result as user weights ``name``.
 
     The checkpoint lives in the run folder of the weights store, so ``resume``
-    continues an interrupted run. Returns the weights path and the loop's result.
+    continues an interrupted run; once the first step is done, the run's
+    ``run.json`` (:class:`~restorer.training.runs.RunRecord`) is written beside it,
+    so the app can offer to resume it too. Returns the weights path and the loop's result.
     """
     options.check()
     if not getattr(model, "trainable", False) or not hasattr(model, "make_trainer"):
@@ -65,6 +68,9 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         if resume:
             session.share_file(checkpoint)  # machines without shared storage get rank 0's checkpoint
     folders = [PhotoFolder.scan(folder) for folder in data]
+    job = job or Job()
+    if not resume and (session is None or session.is_main):
+        _record_after_first_step(job, model.name, name, folders, options)
     import torch
 
     torch.manual_seed(options.seed)  # networks built from scratch start from the seed too
@@ -90,3 +96,19 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         "device": device,
     }
     return save_weights(model.name, name, tensors, metadata, overwrite=True), result
+
+
+def _record_after_first_step(job: Job, model: str, name: str, folders: list[PhotoFolder],
+                             options: TrainOptions) -> None:
+    """Write the run's ``run.json`` when the loop reports its first step (it accepted the run)."""
+    from restorer.training.runs import RunRecord
+
+    record = RunRecord(model, name, tuple(str(Path(f.root).resolve()) for f in folders), options)
+    written = threading.Event()
+
+    def listener(progress) -> None:
+        if progress.done > 0 and not written.is_set():
+            written.set()
+            record.save()
+
+    job.add_listener(listener)

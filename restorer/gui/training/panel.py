@@ -18,7 +18,7 @@ from restorer.errors import Cancelled, InputError, RestorerError
 from restorer.gui import dialogs
 from restorer.gui.display import to_pixmap
 from restorer.gui.runner import make_room_in_thread_pool
-from restorer.gui.training.runs import RunRecord
+from restorer.training.runs import RunRecord
 from restorer.gui.training.stored import StoredRuns
 from restorer.gui.training.worker import Tick, TrainingRun, import_torch_fully
 from restorer.models import Model

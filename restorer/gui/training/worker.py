@@ -22,7 +22,7 @@ from superqt.utils import create_worker
 from restorer.jobs import Job, Progress
 from restorer.models import Model
 from restorer.training.run import TrainOptions
-from restorer.gui.training.runs import RunRecord
+from restorer.training.runs import RunRecord
 
 #: How often the GUI thread collects the worker's reports, in milliseconds.
 TICK_MS = 100
@@ -109,7 +109,6 @@ class TrainingRun(QObject):
         self._pending: list[tuple[int, dict[str, float]]] = []
         self._latest: Progress | None = None
         self._preview: np.ndarray | None = None
-        self._recorded = resume
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._drain)
@@ -154,9 +153,6 @@ class TrainingRun(QObject):
             self._latest = progress
             if progress.preview is not None:
                 self._preview = progress.preview
-        if not self._recorded and progress.done > 0:
-            self.record.save()  # the loop accepted the run: remember it for a resume after a restart
-            self._recorded = True
 
     def _work(self) -> Path:
         import_torch_fully()

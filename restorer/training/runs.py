@@ -1,9 +1,11 @@
-"""What the panel remembers about a training run, so an unfinished one can be resumed after a restart.
+"""What is remembered about a training run, so an unfinished one can be resumed after a restart.
 
 The trainer keeps its checkpoint in the run folder of the weights store
-(:func:`restorer.weights.run_dir`); the panel adds ``run.json`` beside it with
-what the person chose (model, photo folders, options), which the checkpoint
-alone does not say. No Qt here.
+(:func:`restorer.weights.run_dir`); :func:`restorer.training.run.train_model` adds
+``run.json`` beside it once the first step is done, with what the person chose
+(model, photo folders, options), which the checkpoint alone does not say. Runs
+started from the command line and from the app's training panel are both written,
+so the panel can offer to resume either.
 """
 
 from __future__ import annotations
