@@ -258,6 +258,27 @@ def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, pan
     assert ("test-trainable", "interrupted") in again.weights_names() and again.stored.runs_combo.count() == 0
 
 
+def test_a_run_stopped_on_the_command_line_is_offered_and_resumes_with_previews(qtbot, panel, photos,
+                                                                               train_registry):
+    from restorer.jobs import Job
+    from restorer.training import TrainOptions, train_model
+
+    options = TrainOptions(steps=30, batch_size=2, crop=32, checkpoint_every=100)  # as `restorer train` sets
+    job = Job()
+    job.add_listener(lambda p: job.cancel() if p.done == 3 else None)
+    with pytest.raises(Cancelled):
+        train_model(train_registry.models["test-trainable"], [str(photos)], options, "from-cli", job=job)
+    panel.stored.refresh()
+    assert panel.stored.runs_combo.count() == 1 and "step 3 of 30" in panel.stored.runs_combo.itemText(0)
+    previews = []
+    assert panel.resume_run()
+    panel.run.ticked.connect(lambda tick: previews.append(tick.preview) if tick.preview is not None else None)
+    with qtbot.waitSignal(panel.run.finished, timeout=60000):
+        pass
+    assert panel.run.record.options.preview_every == 5 and previews  # the panel's cadence, not the CLI's 0
+    assert ("test-trainable", "from-cli") in panel.weights_names()
+
+
 def test_an_unfinished_run_can_be_discarded(qtbot, panel, photos, monkeypatch):
     from restorer.gui import dialogs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from pathlib import Path
 
@@ -343,7 +344,9 @@ class TrainingPanel(QWidget):
         self.batch_size.setValue(record.options.batch_size)
         self.crop.setValue(record.options.crop)
         self.name_edit.setText(record.name)
-        self._launch(TrainingRun(model, list(record.folders), record.options, record.name, device=self.device,
+        # A run started with `restorer train` had no previews to show: the panel's cadence applies here.
+        options = dataclasses.replace(record.options, preview_every=PREVIEW_EVERY)
+        self._launch(TrainingRun(model, list(record.folders), options, record.name, device=self.device,
                                  resume=True, parent=self))
         return True
 
