@@ -19,49 +19,18 @@ from restorer.errors import Cancelled, InputError, RestorerError
 from restorer.gui import dialogs
 from restorer.gui.display import to_pixmap
 from restorer.gui.runner import make_room_in_thread_pool
-from restorer.training.runs import RunRecord
+from restorer.gui.training.folders import (FolderField, _probed_counts, declared_folder_count, probe_folder_count,
+                                           trainable)
 from restorer.gui.training.stored import StoredRuns
-from restorer.gui.training.worker import Tick, TrainingRun, import_torch_fully
+from restorer.gui.training.worker import Tick, TrainingRun
 from restorer.models import Model
 from restorer.registry import Registry
 from restorer.training.run import TrainOptions
+from restorer.training.runs import RunRecord
 from restorer.weights import check_name, weights_path
 
 #: A preview every this many steps (the trainer draws it on a fixed sample).
 PREVIEW_EVERY = 10
-
-
-def trainable(model: Model) -> bool:
-    """Whether the panel can train ``model``."""
-    return bool(getattr(model, "trainable", False)) and hasattr(model, "make_trainer")
-
-
-def declared_folder_count(model: Model) -> int | None:
-    """How many photo folders ``model`` trains on, when it says so without building a trainer.
-
-    Read from the model (``folders``) or its trainer class (``trainer_class.folders``);
-    ``None`` when neither says (then :func:`probe_folder_count` asks a trainer).
-    """
-    for source in (model, getattr(model, "trainer_class", None)):
-        count = getattr(source, "folders", None)
-        if isinstance(count, int) and count in (1, 2):
-            return count
-    return None
-
-
-#: Folder counts learnt by :func:`probe_folder_count`, shared by every window's panel.
-_probed_counts: dict[tuple[type, str], int] = {}
-
-
-def probe_folder_count(model: Model) -> int:
-    """The ``folders`` attribute of a trainer built for ``model`` from scratch (slow: builds networks)."""
-    import_torch_fully()
-    import torch
-
-    with torch.random.fork_rng():  # building networks draws random weights; leave the caller's stream alone
-        trainer = model.make_trainer(TrainOptions(steps=1, base=None), "cpu")
-    count = getattr(trainer, "folders", 1)
-    return count if count in (1, 2) else 1
 
 
 def format_eta(seconds: float) -> str:
@@ -72,35 +41,6 @@ def format_eta(seconds: float) -> str:
     if seconds >= 60:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds} s"
-
-
-class FolderField(QWidget):
-    """A folder path with a Browse… button."""
-
-    def __init__(self, title: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.title = title
-        self.edit = QLineEdit()
-        self.edit.setPlaceholderText("a folder of your photos")
-        self.browse = QPushButton("Browse…")
-        self.browse.clicked.connect(self._browse)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.edit, 1)
-        row.addWidget(self.browse)
-
-    def path(self) -> str:
-        """The folder as typed (stripped)."""
-        return self.edit.text().strip()
-
-    def set_path(self, path: str) -> None:
-        """Show ``path``."""
-        self.edit.setText(path)
-
-    def _browse(self) -> None:
-        chosen = dialogs.ask_folder(self, self.title, self.path() or str(Path.home()))
-        if chosen:
-            self.edit.setText(chosen)
 
 
 class TrainingPanel(QWidget):
