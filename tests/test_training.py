@@ -128,21 +128,6 @@ def test_crops_handle_photos_smaller_than_the_crop(tmp_path):
     assert 0.0 <= batch.photos.min() and batch.photos.max() <= 1.0
 
 
-def test_permuted_channels_reorder_the_same_crops(tmp_path):
-    folder = tmp_path / "one"
-    folder.mkdir()
-    pixels = np.zeros((40, 40, 3), np.uint8)
-    pixels[..., 0], pixels[..., 1], pixels[..., 2] = 10, 120, 240  # one colour: any crop shows it
-    Image.fromarray(pixels).save(folder / "a.png")
-    photos = PhotoFolder.scan(folder)
-    plain = sample_batch([photos], np.random.default_rng(0), DataConfig(crop=16, batch_size=24, scale_range=(1, 1)))
-    mixed = sample_batch([photos], np.random.default_rng(0),
-                         DataConfig(crop=16, batch_size=24, scale_range=(1, 1), permute_channels=True))
-    colours = {tuple(np.round(c[:, 0, 0].numpy() * 255).astype(int)) for c in mixed.photos}
-    assert {tuple(np.round(c[:, 0, 0].numpy() * 255).astype(int)) for c in plain.photos} == {(10, 120, 240)}
-    assert len(colours) > 3 and all(sorted(c) == [10, 120, 240] for c in colours)
-
-
 def test_twenty_steps_then_exact_resume(folder, tmp_path):
     photos = [PhotoFolder.scan(folder)]
     reference = TinyTrainer()

@@ -177,9 +177,6 @@ class DataConfig:
     #: have the size they would have on the photo (a 128-pixel crop then sees parts of wide
     #: holes, as the benchmark's photos do), instead of being drawn for the crop alone.
     mask_on_photo: bool = True
-    #: Put each crop's colour channels in a random order (RGB, GBR, ...): six times the colours of a
-    #: small photo folder, for models whose task does not depend on which colour is which (inpainting).
-    permute_channels: bool = False
 
 
 def _to_tensor(crops: list[np.ndarray]):
@@ -213,8 +210,6 @@ def sample_batch(folders: list[PhotoFolder], rng: np.random.Generator, config: D
     windows = [folders[0].random_window(rng, config.crop, config.scale_range, config.flip)
                for _ in range(config.batch_size)]
     crops = [w[0] for w in windows]
-    if config.permute_channels:
-        crops = [np.ascontiguousarray(c[..., rng.permutation(3)]) for c in crops]
     crops_b = None
     if len(folders) == 2:
         crops_b = [folders[1].random_crop(rng, config.crop, config.scale_range, config.flip)
