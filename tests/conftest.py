@@ -41,6 +41,18 @@ def run_restorer(*args, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
+def one_torch_thread():
+    """Tiny networks run fastest on one torch thread: two on a busy 2-core machine stall in OpenMP
+    synchronisation (up to ~30x slower). Modules that train or run networks use it."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def photo() -> np.ndarray:
     """A 64x96 textured RGB photo."""
     return textured_photo()

@@ -20,14 +20,7 @@ from restorer_plugins.cyclegan.training import CycleGANTrainConfig, CycleGANTrai
 
 TINY = CycleGANConfig(ngf=4, ndf=4, blocks=2)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks run fastest on one thread; two threads on a busy 2-core machine are ~30x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _photo(height=48, width=64, seed=0) -> np.ndarray:

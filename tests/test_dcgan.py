@@ -23,14 +23,7 @@ from restorer_plugins.dcgan.training import DCGANTrainer, DCGANTrainConfig
 
 TINY = DCGANConfig(latent_dim=8, image_size=16, channels=3, width=8)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks run fastest on one thread; two threads on a busy 2-core machine are ~30x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("size", [32, 64])

@@ -23,14 +23,8 @@ from restorer_plugins.inpaint_gan.texture import RAMP, add_texture
 from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
 from tests.conftest import photo_folder, run_restorer
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: one thread avoids OpenMP synchronisation stalls on a busy (shared) CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 TINY = GeneratorConfig(channels=(4, 8, 8), bottleneck_dilations=(1, 2), fourier=True)
 

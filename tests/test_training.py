@@ -16,15 +16,8 @@ from restorer.training import (
     random_mask, sample_batch, train,
 )
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: one thread avoids OpenMP synchronisation stalls on a busy (shared) CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 class TinyTrainer(Trainer):
     """A two-layer conv net that learns to repair holes; enough to exercise the loop."""

@@ -17,14 +17,7 @@ from restorer_plugins.vae.training import VAETrainConfig, VAETrainer, prior_from
 
 TINY = VAEConfig(widths=(4, 8, 8), latent_channels=2)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks run fastest on one thread; two threads on a busy 2-core machine are ~30x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _photo(height=40, width=52, seed=0) -> np.ndarray:
