@@ -200,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="write the generator to SNAPSHOTS/stepN.safetensors every --snapshot-every steps, to "
                              "measure a run while it goes on (RESTORER_DATA_DIR=D, SNAPSHOTS=D/weights/inpaint-gan, "
                              "then benchmarks/inpaint_quality.py --weights stepN)")
+    parser.add_argument("--no-export", action="store_true",
+                        help="an experiment: keep the checkpoint (and snapshots) but leave resources/weights/ as it is")
     parser.add_argument("--snapshot-every", type=int, default=1000, help="a multiple of 100 (checkpoints)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -225,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
 
     train(trainer, folders, config, checkpoint=args.workdir / f"{args.phase}.safetensors",
           resume=args.resume, job=Job(report))
-    export(args.phase, args.workdir)
+    if not args.no_export:
+        export(args.phase, args.workdir)
     return 0
 
 
