@@ -205,6 +205,16 @@ def test_start_reports_progress_and_finished_model_is_listed(qtbot, panel, photo
     assert not panel.running and panel.start_button.isEnabled()
 
 
+def test_psnr_curves_start_hidden_so_the_losses_keep_their_scale(panel):
+    from restorer.gui.training import Tick
+
+    panel._ticked(Tick(2, 10, losses=[(1, {"l1": 0.09, "hole_psnr": 17.2}), (2, {"l1": 0.08, "hole_psnr": 17.9})]))
+    assert panel._curves["l1"].isVisible() and not panel._curves["hole_psnr"].isVisible()
+    top = panel.plot.plotItem.vb.childrenBounds()[1][1]
+    assert top < 1  # the axis fits the loss, not the 17 dB curve
+    assert "hole_psnr 17.9000" in panel.stats.text()  # still reported
+
+
 def test_pause_stops_step_progress_and_resume_continues(qtbot, panel, photos):
     TinyTrainable.delay = 0.02
     _setup(panel, photos, steps=5000)

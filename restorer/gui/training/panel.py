@@ -31,6 +31,9 @@ from restorer.weights import check_name, weights_path
 
 #: A preview every this many steps (the trainer draws it on a fixed sample).
 PREVIEW_EVERY = 10
+#: Metrics named with any of these are measures in dB, not losses: on the loss axis they would flatten
+#: every loss to a line at 0, so their curves start hidden (a click on the legend shows them).
+HIDDEN_AT_FIRST = ("psnr",)
 
 
 def format_eta(seconds: float) -> str:
@@ -356,6 +359,8 @@ class TrainingPanel(QWidget):
             if curve is None:
                 curve = self.plot.plot(name=key, pen=pg.mkPen(pg.intColor(len(self._curves), hues=6), width=1.5))
                 self._curves[key] = curve
+                if any(word in key for word in HIDDEN_AT_FIRST):
+                    curve.setVisible(False)
             curve.setData(np.asarray(steps), np.asarray(values))
         parts = []
         if tick.images_per_s > 0:

@@ -39,15 +39,17 @@ class StoredRuns(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
 
         runs_box = QGroupBox("Unfinished runs")
-        runs_row = QHBoxLayout(runs_box)
-        self.runs_combo = QComboBox()
+        runs_layout = QVBoxLayout(runs_box)
+        self.runs_combo = QComboBox()  # its own line: the panel is narrow and a run's label is long
         self.resume_button = QPushButton("Resume")
         self.resume_button.clicked.connect(lambda: self.resumeRequested.emit())
         self.discard_button = QPushButton("Discard…")
         self.discard_button.clicked.connect(self.discard_run)
-        runs_row.addWidget(self.runs_combo, 1)
+        runs_layout.addWidget(self.runs_combo)
+        runs_row = QHBoxLayout()
         runs_row.addWidget(self.resume_button)
         runs_row.addWidget(self.discard_button)
+        runs_layout.addLayout(runs_row)
         layout.addWidget(runs_box)
 
         weights_box = QGroupBox("Your models")
@@ -88,6 +90,8 @@ class StoredRuns(QWidget):
         self.runs_combo.clear()
         for record, step in self._unfinished:
             self.runs_combo.addItem(f"{record.name} ({record.model}, step {step} of {record.options.steps})")
+            self.runs_combo.setItemData(self.runs_combo.count() - 1, "Photos: " + ", ".join(record.folders),
+                                        Qt.ItemDataRole.ToolTipRole)
         self.weights_list.clear()
         for model in models:
             for info in list_weights(model.name):
