@@ -78,9 +78,10 @@ class _Progress:
 def run(args: argparse.Namespace) -> int:
     """Train, then report where the weights are and how to use them."""
     from restorer.training import TrainOptions, train_model
+    from restorer.training.run import trainable
 
     model = get_model(args.model)
-    if not model.trainable or not hasattr(model, "make_trainer"):
+    if not trainable(model):
         raise ModelError(f"model {model.name} cannot be trained; trainable models: "
                          f"{', '.join(m for m, v in _registry_models().items() if v.trainable) or 'none'}")
     options = TrainOptions(steps=args.steps, batch_size=args.batch_size, crop=args.crop, lr=args.lr,

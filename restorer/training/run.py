@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -44,6 +43,11 @@ class TrainOptions:
             raise InputError(f"--lr must be between 0 and 1, got {self.lr}")
 
 
+def trainable(model) -> bool:
+    """Whether ``model`` can be trained: it says so (``trainable``) and can build a trainer (``make_trainer``)."""
+    return bool(getattr(model, "trainable", False)) and hasattr(model, "make_trainer")
+
+
 def train_model(model, data: list[str | os.PathLike], options: TrainOptions, name: str, *,
                 device: str = "cpu", resume: bool = False, overwrite: bool = False,
                 job: Job | None = None) -> tuple[Path, TrainResult]:
@@ -55,7 +59,7 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     so the app can offer to resume it too. Returns the weights path and the loop's result.
     """
     options.check()
-    if not getattr(model, "trainable", False) or not hasattr(model, "make_trainer"):
+    if not trainable(model):
         raise ModelError(f"model {model.name} cannot be trained")
     target = weights_path(model.name, name)
     checkpoint = run_dir(model.name, name) / "checkpoint.safetensors"
@@ -104,11 +108,12 @@ def _record_after_first_step(job: Job, model: str, name: str, folders: list[Phot
     from restorer.training.runs import RunRecord
 
     record = RunRecord(model, name, tuple(str(Path(f.root).resolve()) for f in folders), options)
-    written = threading.Event()
+    written = False
 
-    def listener(progress) -> None:
-        if progress.done > 0 and not written.is_set():
-            written.set()
+    def listener(progress) -> None:  # called by the loop, on its own thread only
+        nonlocal written
+        if progress.done > 0 and not written:
+            written = True
             record.save()
 
     job.add_listener(listener)

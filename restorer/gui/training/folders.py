@@ -1,4 +1,4 @@
-"""The training panel's photo folders: which models it can train, on how many folders, and the folder field."""
+"""The training panel's photo folders: how many a model trains on, and the folder field."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from restorer.gui import dialogs
 from restorer.gui.training.worker import import_torch_fully
 from restorer.models import Model
 from restorer.training.run import TrainOptions
-
-
-def trainable(model: Model) -> bool:
-    """Whether the panel can train ``model``."""
-    return bool(getattr(model, "trainable", False)) and hasattr(model, "make_trainer")
 
 
 def declared_folder_count(model: Model) -> int | None:
@@ -32,6 +27,17 @@ def declared_folder_count(model: Model) -> int | None:
 
 #: Folder counts learnt by :func:`probe_folder_count`, shared by every window's panel.
 _probed_counts: dict[tuple[type, str], int] = {}
+
+
+def known_folder_count(model: Model) -> int | None:
+    """The folder count ``model`` declares, or one a probe already learnt; ``None`` if neither is known yet."""
+    declared = declared_folder_count(model)
+    return declared if declared is not None else _probed_counts.get((type(model), model.name))
+
+
+def remember_folder_count(model: Model, count: int) -> None:
+    """Keep what :func:`probe_folder_count` found for ``model``."""
+    _probed_counts[(type(model), model.name)] = count
 
 
 def probe_folder_count(model: Model) -> int:

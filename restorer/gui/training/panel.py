@@ -19,13 +19,13 @@ from restorer.errors import Cancelled, InputError, RestorerError
 from restorer.gui import dialogs
 from restorer.gui.display import to_pixmap
 from restorer.gui.runner import make_room_in_thread_pool
-from restorer.gui.training.folders import (FolderField, _probed_counts, declared_folder_count, probe_folder_count,
-                                           trainable)
+from restorer.gui.training.folders import (FolderField, known_folder_count, probe_folder_count,
+                                           remember_folder_count)
 from restorer.gui.training.stored import StoredRuns
 from restorer.gui.training.worker import Tick, TrainingRun
 from restorer.models import Model
 from restorer.registry import Registry
-from restorer.training.run import TrainOptions
+from restorer.training.run import TrainOptions, trainable
 from restorer.training.runs import RunRecord
 from restorer.weights import check_name, weights_path
 
@@ -196,21 +196,20 @@ class TrainingPanel(QWidget):
 
     def folder_count(self, model: Model) -> int:
         """How many folders ``model`` trains on: declared, probed, or 1 while a probe is under way."""
-        declared = declared_folder_count(model)
-        if declared is not None:
-            return declared
-        key = (type(model), model.name)
-        if key not in _probed_counts and model.name not in self._probing:
+        known = known_folder_count(model)
+        if known is not None:
+            return known
+        if model.name not in self._probing:
             self._probing.add(model.name)
             make_room_in_thread_pool()
             create_worker(probe_folder_count, model, _connect={
                 "returned": lambda count, model=model: self._probed(model, count),
                 "errored": lambda _exc, model=model: self._probed(model, 1)})
-        return _probed_counts.get(key, 1)
+        return 1
 
     def _probed(self, model: Model, count: int) -> None:
         self._probing.discard(model.name)
-        _probed_counts[(type(model), model.name)] = count
+        remember_folder_count(model, count)
         if isValid(self):  # the panel may have been closed while the probe ran
             self._update_folders()
 
