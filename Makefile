@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-all bench clean
+.PHONY: install run test test-all bench corpus clean
 
 # Re-install only when the project definition changes: a second `make install` takes seconds.
 $(STAMP): pyproject.toml
@@ -23,6 +23,10 @@ test: install
 
 test-all: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m ''
+
+# The training corpus (not part of `make test`): ~2.1 GB of Debian packages into the user cache, ~450 MB of photos.
+corpus: install
+	$(BIN)/python -m restorer.corpus
 
 bench: install
 	$(BIN)/python benchmarks/inpaint_quality.py

@@ -61,10 +61,18 @@ PHASES = {
     # Then the same, refining the mean of Telea's and the Navier-Stokes fill instead of Telea's alone.
     "telea-ns": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=3e-4,
                               lr_decay=(3000, 7000)),
+    # Then the same network on the corpus's train split (hundreds of photos and photo textures from
+    # Debian packages, `make corpus`), starting from the telea-ns export (the previous starter).
+    "corpus": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=2e-4,
+                            lr_decay=(6000, 12000)),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
 #: The phase each phase starts from (or ``--from-weights``).
-BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural"}
+BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural", "corpus": "telea-ns"}
+#: Corpus phase: pictures are reduced to this shorter side once (the benchmark's photos are ~512 px),
+#: and an ordinary photo is drawn this many times as often as a texture.
+CORPUS_SHORT_SIDE = 640
+CORPUS_PHOTO_WEIGHT = 3
 #: Photos of ordinary scenes and surfaces in TRAIN (no micrographs, scans, sky or text pages).
 PHOTO_LIKE = ("brick", "clock_motion", "coins", "color", "grass", "gravel", "motorcycle_left", "motorcycle_right",
               "rocket")
@@ -78,6 +86,45 @@ def provenance_path() -> Path:
 def photo_names(phase: str) -> tuple[str, ...]:
     """The photos ``phase`` trains on."""
     return TRAIN if phase in ("l1", "gan") else PHOTO_LIKE + tuple(NATURAL)
+
+
+def corpus_folder(workdir: Path, corpus: Path) -> PhotoFolder:
+    """The corpus's train split, reduced to :data:`CORPUS_SHORT_SIDE` once, in one folder; each ordinary
+    photo appears :data:`CORPUS_PHOTO_WEIGHT` times (hard links), so photos are drawn that much more often."""
+    import cv2
+
+    from restorer.corpus.build import read_manifest
+    from restorer.corpus.sources import read_sources
+    from restorer.corpus.splits import assign_splits
+    from restorer.images import load_photo
+
+    rows = read_manifest(corpus)
+    if not rows:
+        raise SystemExit(f"no corpus at {corpus}: run `make corpus` first")
+    sources = {s.id: s for s in read_sources()}
+    splits = assign_splits(list(sources.values()))
+    folder = workdir / "photos-corpus"
+    folder.mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        source = sources.get(row["id"])
+        if source is None or splits[row["id"]] != "train":
+            continue
+        name = row["id"].replace("/", "__")
+        target = folder / f"{name}.png"
+        if not target.exists():
+            rgb = load_photo(corpus / row["file"]).rgb
+            factor = CORPUS_SHORT_SIDE / min(rgb.shape[:2])
+            if factor < 1:
+                rgb = cv2.resize(rgb, (round(rgb.shape[1] * factor), round(rgb.shape[0] * factor)),
+                                 interpolation=cv2.INTER_AREA)
+            Image.fromarray(rgb).save(target.with_suffix(".part.png"))
+            target.with_suffix(".part.png").replace(target)
+        copies = CORPUS_PHOTO_WEIGHT if source.kind == "photo" else 1
+        for copy in range(1, copies):
+            twin = folder / f"{name}.copy{copy}.png"
+            if not twin.exists():
+                twin.hardlink_to(target)
+    return PhotoFolder.scan(folder)
 
 
 def photo_folder(workdir: Path, phase: str) -> PhotoFolder:
@@ -203,12 +250,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-export", action="store_true",
                         help="an experiment: keep the checkpoint (and snapshots) but leave resources/weights/ as it is")
     parser.add_argument("--snapshot-every", type=int, default=1000, help="a multiple of 100 (checkpoints)")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="the corpus folder of `make corpus` (default: the user cache folder)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.corpus is None:
+        from restorer.corpus.build import default_out
+
+        args.corpus = default_out()
     if args.export:
         print(export(args.export, args.workdir))
         return 0
-    folders = [photo_folder(args.workdir, args.phase)]
+    if args.phase == "corpus":
+        folders = [corpus_folder(args.workdir, args.corpus)]
+    else:
+        folders = [photo_folder(args.workdir, args.phase)]
     torch.manual_seed(SEED)  # the networks' initial weights (torch seeds itself randomly otherwise)
     trainer = make_trainer(args.phase, args.workdir, args.from_weights)
     if args.from_weights is not None and not args.resume:

@@ -1,0 +1,72 @@
+"""Fixed splits of the corpus: train, validation (every keep-or-drop decision), test (report only).
+
+- **test**: the benchmark's own photos (:data:`BENCHMARK_PHOTOS`: astronaut, camera,
+  chelsea, coffee; scikit-image ships them, and the corpus lists the first two, which
+  never train anything), the 20 corpus photos of :data:`TEST_PHOTOS` (drawn once with
+  seed 20261202, one per source picture, and written down here), and the fine-tuning
+  theme of :data:`TEST_THEMES`.
+- **validation**: the theme of :data:`VALIDATION_THEMES`, and every source picture
+  (:attr:`~restorer.corpus.sources.Source.group`) whose seeded hash falls in
+  :data:`VALIDATION_SHARE` (about 10 %).
+- **train**: the rest.
+
+Splits go by source picture, never by crop or file: rows of one group (``sea1``,
+``sea2``, ...) always share a split, and a test or theme photo takes its whole group with it.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from restorer.corpus.sources import Source
+
+SEED = 20261202
+#: The photos of benchmarks/inpaint_quality.py: never trained on, wherever a package ships them.
+BENCHMARK_PHOTOS = ("astronaut", "camera", "chelsea", "coffee")
+#: Corpus photos the quality benchmark reports on (ordinary photos, one per source picture).
+TEST_PHOTOS = (
+    "digikam-data/body-background", "gcompris-qt-data/ajantaCave", "gcompris-qt-data/berlinCathedral",
+    "gcompris-qt-data/castillodeSanMarcos", "gcompris-qt-data/cat", "gcompris-qt-data/charminar",
+    "gcompris-qt-data/gosling", "gcompris-qt-data/lemur", "gcompris-qt-data/lincolnMemorial",
+    "gcompris-qt-data/penguin", "gcompris-qt-data/red_panda", "gcompris-qt-data/redPyramid",
+    "gcompris-qt-data/squirrel", "lxqt-themes/appleflower", "opencv-doc/aero1", "opencv-doc/graf1",
+    "plasma-workspace-wallpapers/2560x1600", "plasma-workspace-wallpapers/EveningGlow-contents-images-1920x1080",
+    "plasma-workspace-wallpapers/Grey-contents-images-1920x1080", "tuxpaint-data/ocean_waves",
+)
+#: Photos of one kind for benchmarks/finetune_gain.py: fine-tune on some, measure on the others.
+#: A test theme only reports; a validation theme is where fine-tuning defaults are chosen.
+TEST_THEMES = {
+    "monuments": tuple(f"gcompris-qt-data/{name}" for name in (
+        "ajantaCave", "charminar", "gatewayofIndia", "goldenTemple", "greatStupa", "hawaMahal", "konarkSunTemple",
+        "mysorePalace", "qutubMinar", "rangGhar", "berlinCathedral", "castillodeSanMarcos", "lincolnMemorial",
+        "redPyramid")),
+}
+VALIDATION_THEMES = {
+    "nature-wallpapers": tuple(f"enlightenment-data/{name}-0" for name in (
+        "Bamboo", "Foggy-Trees", "God-Rays", "Green-Maple", "Lichen-Branches", "Mountain", "Peaks", "Red-Maple",
+        "Sea-of-Lanterns", "Snow-Trees", "Spruce-Needles", "Sunset-Clouds", "White-Flower", "Yellow-Flower")),
+}
+#: Out of 100 hash buckets, how many make a source picture a validation one.
+VALIDATION_SHARE = 10
+SPLITS = ("train", "validation", "test")
+
+
+def _named_test(source: Source) -> bool:
+    name = source.id.split("/", 1)[1]
+    return (source.id in TEST_PHOTOS or any(source.id in ids for ids in TEST_THEMES.values())
+            or (source.package == "python3-skimage" and name in BENCHMARK_PHOTOS))
+
+
+def assign_splits(sources: list[Source]) -> dict[str, str]:
+    """Picture id -> ``train``, ``validation`` or ``test`` for every source."""
+    test_groups = {s.group for s in sources if _named_test(s)}
+    theme_groups = {s.group for s in sources if any(s.id in ids for ids in VALIDATION_THEMES.values())}
+    out = {}
+    for source in sources:
+        if source.group in test_groups:
+            out[source.id] = "test"
+        elif source.group in theme_groups or zlib.crc32(f"{SEED}/{source.group}".encode()) % 100 < VALIDATION_SHARE:
+            out[source.id] = "validation"
+        else:
+            out[source.id] = "train"
+    return out
