@@ -25,6 +25,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -172,9 +174,12 @@ def encoded_picture(source: Source, raw: bytes) -> tuple[bytes, tuple[int, int]]
 
     suffix = Path(source.member).suffix.lower()
     if suffix == ".npz":
-        with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
-            pixels = np.asarray(arrays[arrays.files[0]])
-        image = Image.fromarray(pixels.astype(np.uint8))
+        try:
+            with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
+                pixels = np.asarray(arrays[arrays.files[0]])
+            image = Image.fromarray(pixels.astype(np.uint8))
+        except (zipfile.BadZipFile, zlib.error, IndexError, TypeError) as exc:  # not one image array
+            raise ContainerError(f"{source.member}: not an image array ({type(exc).__name__}: {exc})") from None
     elif suffix == ".dat":
         try:
             flat = np.frombuffer(bz2.decompress(raw), np.uint8)

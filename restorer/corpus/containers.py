@@ -27,6 +27,14 @@ class ContainerError(Exception):
     """An archive that cannot be read, or lacks the member asked for."""
 
 
+def _inflate(blob: bytes, what: str) -> bytes:
+    """``blob`` zlib-decompressed; a damaged stream is a :class:`ContainerError`."""
+    try:
+        return zlib.decompress(blob)
+    except zlib.error as exc:
+        raise ContainerError(f"{what} is damaged ({exc})") from None
+
+
 # -- Qt resource files ------------------------------------------------------------------------
 
 _RCC_MAGIC = b"qres"
@@ -50,30 +58,35 @@ def rcc_members(path: str | Path) -> dict[str, bytes]:
         start = payload + offset
         (size,) = struct.unpack(">I", data[start:start + 4])
         blob = data[start + 4:start + 4 + size]
+        if len(blob) != size:
+            raise ContainerError(f"{path}: {name} is truncated")
         if flags & _RCC_ZSTD:
             raise ContainerError(f"{path}: {name} is zstd-compressed, which this reader does not handle")
         if flags & _RCC_COMPRESSED:
-            return zlib.decompress(blob[4:])  # qCompress: the uncompressed size, then zlib
+            return _inflate(blob[4:], f"{path}: {name}")  # qCompress: the uncompressed size, then zlib
         return blob
 
     out: dict[str, bytes] = {}
     stack = [(0, "")]  # (node index, parent path); node 0 is the root directory
     seen = 0
-    while stack:
-        index, parent = stack.pop()
-        seen += 1
-        if seen > len(data):  # a malformed file whose tree loops
-            raise ContainerError(f"{path}: damaged resource tree")
-        start = tree + index * node_size
-        name_offset, flags = struct.unpack(">IH", data[start:start + 6])
-        name = "" if index == 0 else name_at(name_offset)
-        full = f"{parent}/{name}" if index else ""
-        if flags & _RCC_DIRECTORY:
-            count, first = struct.unpack(">II", data[start + 6:start + 14])
-            stack.extend((first + i, full) for i in range(count))
-        else:
-            (offset,) = struct.unpack(">I", data[start + 10:start + 14])  # after country and language
-            out[full] = member(flags, offset, full)
+    try:
+        while stack:
+            index, parent = stack.pop()
+            seen += 1
+            if seen > len(data):  # a malformed file whose tree loops
+                raise ContainerError(f"{path}: damaged resource tree")
+            start = tree + index * node_size
+            name_offset, flags = struct.unpack(">IH", data[start:start + 6])
+            name = "" if index == 0 else name_at(name_offset)
+            full = f"{parent}/{name}" if index else ""
+            if flags & _RCC_DIRECTORY:
+                count, first = struct.unpack(">II", data[start + 6:start + 14])
+                stack.extend((first + i, full) for i in range(count))
+            else:
+                (offset,) = struct.unpack(">I", data[start + 10:start + 14])  # after country and language
+                out[full] = member(flags, offset, full)
+    except (struct.error, UnicodeDecodeError):  # an offset past the end of a damaged or truncated file
+        raise ContainerError(f"{path}: damaged resource file") from None
     return out
 
 
@@ -121,7 +134,7 @@ def read_eet(path: str | Path, member: str) -> bytes:
     if flags & 0x1:
         if (flags >> 3) & 0xFF != 0:
             raise ContainerError(f"{path}: {member} uses LZ4, which this reader does not handle")
-        blob = zlib.decompress(blob)
+        blob = _inflate(blob, f"{path}: {member}")
     if len(blob) != data_size:
         raise ContainerError(f"{path}: {member} is truncated")
     return blob
@@ -139,6 +152,8 @@ def read_zip(path: str | Path, member: str) -> bytes:
         raise ContainerError(f"{path}: holds no {member}") from None
     except zipfile.BadZipFile as exc:
         raise ContainerError(f"{path}: {exc}") from None
+    except (zlib.error, EOFError) as exc:  # a damaged or cut-short compressed member
+        raise ContainerError(f"{path}: {member} is damaged ({exc})") from None
 
 
 #: Which reader opens an archive, by its suffix.
