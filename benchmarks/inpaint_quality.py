@@ -1,15 +1,20 @@
 """Inpainting quality benchmark: OpenCV Telea and Navier-Stokes vs inpaint-gan (with and without adaptation).
 
-    python benchmarks/inpaint_quality.py                 # held-out scikit-image photos
-    restorer bench --data DIR                            # the same comparison on your own photos
+    python benchmarks/inpaint_quality.py                      # the test split (report only)
+    python benchmarks/inpaint_quality.py --split validation   # the validation split (keep-or-drop decisions)
+    restorer bench --data DIR                                 # the same comparison on your own photos
 
-Held-out photos: ``restorer_plugins.inpaint_gan.split.HELD_OUT`` (never used to
-train the starter weights). Each photo gets a thin, medium, thick and box mask
-(5-25 % of the photo, fixed seed). Writes ``inpaint_quality.md`` (table),
+Test split (:mod:`restorer.corpus.splits`): scikit-image's astronaut, camera,
+chelsea and coffee plus the 20 corpus photos of ``TEST_PHOTOS``; validation: the
+corpus's validation photos. No photo of either was trained on. Corpus photos are
+reduced to a shorter side of 512 pixels (the size of the scikit-image ones) first.
+Each photo gets a thin, medium, thick and box mask (5-25 % of the photo, fixed
+seed). Writes ``inpaint_quality.md`` (tables, with PSNR per mask kind),
 ``inpaint_quality.png`` (damaged / Telea / ours / truth) and
 ``inpaint_quality.json`` (every score) to ``--out`` (default
-``benchmarks/results``), and the mean figures into the starter weights'
-provenance file (``resources/weights/inpaint-gan.json``).
+``benchmarks/results``, or ``benchmarks/results/validation``), and, for the test
+split and the starter, the mean figures into the starter's provenance file
+(``resources/weights/inpaint-gan.json``).
 """
 
 from __future__ import annotations
@@ -24,42 +29,75 @@ import torch
 
 from restorer.images import load_photo
 from restorer.resources import starter_weights_path
-from restorer.training.quality import default_methods, run_benchmark
+from restorer.training.quality import by_kind, default_methods, run_benchmark
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def held_out_photos() -> list[tuple[str, "object"]]:
-    """The benchmark's scikit-image photos, as (name, uint8 RGB)."""
-    from restorer_plugins.inpaint_gan.split import HELD_OUT, skimage_photo
+#: Corpus photos are reduced to this shorter side (the scikit-image photos are 300-512 px).
+SHORT_SIDE = 512
 
-    return [(name, load_photo(skimage_photo(name)).rgb) for name in HELD_OUT]
+
+def reduced(rgb):
+    """``rgb`` reduced to :data:`SHORT_SIDE` on its shorter side (never enlarged)."""
+    import cv2
+
+    factor = SHORT_SIDE / min(rgb.shape[:2])
+    if factor >= 1:
+        return rgb
+    return cv2.resize(rgb, (round(rgb.shape[1] * factor), round(rgb.shape[0] * factor)), interpolation=cv2.INTER_AREA)
+
+
+def split_photos(split: str, corpus: Path | None, limit: int | None = None) -> list[tuple[str, "object"]]:
+    """The photos of ``split`` as (name, uint8 RGB): for the test split scikit-image's four first."""
+    from restorer.corpus.build import default_out
+    from restorer.corpus.splits import BENCHMARK_PHOTOS, TEST_PHOTOS, split_pictures
+    from restorer_plugins.inpaint_gan.split import skimage_photo
+
+    photos = []
+    if split == "test":
+        photos = [(name, load_photo(skimage_photo(name)).rgb) for name in BENCHMARK_PHOTOS]
+    ids = TEST_PHOTOS if split == "test" else None
+    for picture, path in split_pictures(split, corpus or default_out(), ids=ids):
+        photos.append((picture.split("/", 1)[1], reduced(load_photo(path).rgb)))
+    return photos[:limit]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line of the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--adapt-steps", type=int, default=100, help="0 leaves out the adaptation row")
+    parser.add_argument("--split", choices=("test", "validation"), default="test")
+    parser.add_argument("--corpus", type=Path, help="the corpus folder (default: where `make corpus` writes it)")
+    parser.add_argument("--limit", type=int, help="only the first N photos (a quick look)")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--adapt-steps", type=int, default=0, help="also inpaint-gan adapted for N steps per photo")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (the targets are for 2 cores)")
     parser.add_argument("--weights", help="measure these named inpaint-gan weights instead of the starter "
                                           "(the starter's provenance file is then left as it is)")
+    parser.add_argument("--with-starter", action="store_true", help="with --weights: the starter too, side by side")
     args = parser.parse_args(argv)
+    out = args.out or (RESULTS if args.split == "test" else RESULTS / args.split)
     torch.set_num_threads(args.threads)
 
     def show(s) -> None:
         print(f"{s.method:26s} {s.photo:10s} {s.kind:6s} psnr {s.psnr:6.2f} hole {s.hole_psnr:6.2f} "
               f"tex {s.texture:6.3f} {s.seconds_512:6.2f} s", flush=True)
 
-    report, comparison = run_benchmark(held_out_photos(), default_methods(args.adapt_steps, args.weights), args.out,
-                                       source="held out from training", on_score=show)
+    photos = split_photos(args.split, args.corpus, args.limit)
+    methods = default_methods(args.adapt_steps, args.weights, with_starter=args.with_starter)
+    differences = ()
+    if args.with_starter and args.weights not in (None, "starter"):
+        differences = ((methods[4].label, methods[2].label), (methods[5].label, methods[3].label))
+    report, comparison = run_benchmark(photos, methods, out, differences=differences,
+                                       source=f"{args.split} split, never trained on", on_score=show)
     provenance = starter_weights_path("inpaint-gan").with_suffix(".json")
-    if provenance.exists() and args.weights is None:
+    if provenance.exists() and args.weights is None and args.limit is None:
         record = json.loads(provenance.read_text())
-        record["benchmark"] = {"weights_steps": record.get("steps"), "summary": comparison.summary(),
-                               "threads": args.threads,
-                               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                               "table": "benchmarks/results/inpaint_quality.md"}
+        key = "benchmark" if args.split == "test" else "validation"
+        record[key] = {"weights_steps": record.get("steps"), "summary": comparison.summary(),
+                       "by_kind": by_kind(comparison), "threads": args.threads, "photos": len(photos),
+                       "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                       "table": str((out / "inpaint_quality.md").relative_to(RESULTS.parent.parent))}
         provenance.write_text(json.dumps(record, indent=2) + "\n")
     print(report)
     return 0

@@ -636,3 +636,22 @@ def test_splits_do_not_depend_on_order(sources):
     shuffled = list(sources)
     random.Random(3).shuffle(shuffled)
     assert assign_splits(shuffled) == assign_splits(sources)
+
+
+def test_split_pictures_lists_one_split_of_one_kind_from_the_manifest(tmp_path):
+    from restorer.corpus.splits import TEST_PHOTOS, VALIDATION_THEMES, assign_splits, split_pictures
+    from restorer.errors import InputError
+
+    sources = read_sources()
+    splits = assign_splits(sources)
+    texture = next(s for s in sources if s.kind == "texture" and splits[s.id] == "validation")
+    chosen = [TEST_PHOTOS[0], TEST_PHOTOS[1], VALIDATION_THEMES["nature-wallpapers"][0], texture.id]
+    rows = [{"id": i, "file": f"images/{i.replace('/', '__')}.png", "sha256": "0"} for i in chosen]
+    (tmp_path / "manifest.json").write_text(json.dumps({"pictures": rows}))
+    assert [i for i, _ in split_pictures("test", tmp_path)] == sorted(TEST_PHOTOS[:2])
+    assert [i for i, _ in split_pictures("test", tmp_path, ids=(TEST_PHOTOS[1],))] == [TEST_PHOTOS[1]]
+    assert [i for i, _ in split_pictures("validation", tmp_path)] == [chosen[2]]
+    assert [i for i, _ in split_pictures("validation", tmp_path, kind="texture")] == [texture.id]
+    assert split_pictures("train", tmp_path) == []
+    with pytest.raises(InputError, match="make corpus"):
+        split_pictures("test", tmp_path / "nothing")

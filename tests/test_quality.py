@@ -53,3 +53,29 @@ def test_bench_compares_the_models_on_a_folder(tmp_path):
     unknown = run_restorer("bench", "--data", str(photos), "--weights", "nope", "--out", str(tmp_path / "r2"), env=env)
     assert unknown.returncode != 0 and len(unknown.stderr.strip().splitlines()) == 1
     assert "nope" in unknown.stderr and not (tmp_path / "r2").exists()
+
+
+def test_bench_with_named_weights_measures_the_starter_beside_them(tmp_path):
+    import shutil
+
+    from restorer.resources import starter_weights_path
+
+    data = tmp_path / "data"
+    (data / "weights" / "inpaint-gan").mkdir(parents=True)
+    # The same tensors under another name: the side-by-side difference must come out as exactly zero.
+    shutil.copy(starter_weights_path("inpaint-gan"), data / "weights" / "inpaint-gan" / "mine.safetensors")
+    env = {**os.environ, "RESTORER_DATA_DIR": str(data)}
+    photos = photo_folder(tmp_path / "photos", [textured_photo(64, 80, i) for i in range(2)])
+    out = tmp_path / "results"
+    done = run_restorer("bench", "--data", str(photos), "--out", str(out), "--weights", "mine", env=env)
+    assert done.returncode == 0, done.stderr
+    table = (out / "inpaint_quality.md").read_text()
+    for method in ("inpaint-gan (starter)", "inpaint-gan (mine)", "inpaint-gan (mine), texture 0"):
+        assert f"| {method} |" in table
+    assert "inpaint-gan (mine) against inpaint-gan (starter), same photos and masks: PSNR +0.00 dB" in table
+    assert "| thin PSNR (dB) | medium PSNR (dB) | thick PSNR (dB) | box PSNR (dB) |" in table
+    import json
+
+    kinds = json.loads((out / "inpaint_quality.json").read_text())["by_kind"]
+    assert kinds["inpaint-gan (mine)"] == kinds["inpaint-gan (starter)"]
+    assert set(kinds["opencv-telea"]) == {"thin", "medium", "thick", "box"}

@@ -28,7 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--adapt-steps", type=int, default=0,
                         help="also run inpaint-gan adapted to each photo for this many steps (slow)")
     parser.add_argument("--weights", metavar="NAME",
-                        help="inpaint-gan weights to compare (default: the starter; e.g. weights you trained)")
+                        help="inpaint-gan weights you trained: measured beside the starter, with the difference")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
     return parser
 
@@ -45,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
 
         get_model("inpaint-gan").param("weights").validate(args.weights)  # an unknown name: one line, before any work
     photos = photos_from_folder(args.data, args.limit, exclude=args.out)
-    report, _ = run_benchmark(photos, default_methods(args.adapt_steps, args.weights), Path(args.out),
+    methods = default_methods(args.adapt_steps, args.weights, with_starter=True)
+    differences = ()
+    if args.weights is not None and args.weights != "starter":
+        differences = ((methods[4].label, methods[2].label), (methods[5].label, methods[3].label))
+    report, _ = run_benchmark(photos, methods, Path(args.out), differences=differences,
                               source=str(args.data), device=resolve_device(args.device),
                               on_score=lambda s: print(f"{s.method} on {s.photo} ({s.kind}): PSNR {s.psnr:.2f}",
                                                        file=sys.stderr, flush=True))

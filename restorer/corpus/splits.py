@@ -17,6 +17,7 @@ Splits go by source picture, never by crop or file: rows of one group (``sea1``,
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 
 from restorer.corpus.sources import Source
 
@@ -70,3 +71,26 @@ def assign_splits(sources: list[Source]) -> dict[str, str]:
         else:
             out[source.id] = "train"
     return out
+
+
+def split_pictures(split: str, corpus: str | Path, *, kind: str = "photo",
+                   ids: tuple[str, ...] | None = None) -> list[tuple[str, Path]]:
+    """``(id, file)`` of the corpus pictures of ``kind`` in ``split`` (only ``ids`` if given), in id order.
+
+    Raises :class:`~restorer.errors.InputError` when there is no corpus at ``corpus`` (``make corpus``).
+    """
+    from restorer.corpus.build import read_manifest
+    from restorer.corpus.sources import read_sources
+    from restorer.errors import InputError
+
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    rows = read_manifest(corpus)
+    if not rows:
+        raise InputError(f"{corpus}: no corpus there (build it with `make corpus`)")
+    sources = {s.id: s for s in read_sources()}
+    splits = assign_splits(list(sources.values()))
+    chosen = [(row["id"], Path(corpus) / row["file"]) for row in rows
+              if row["id"] in sources and splits[row["id"]] == split and sources[row["id"]].kind == kind
+              and (ids is None or row["id"] in ids)]
+    return sorted(chosen)

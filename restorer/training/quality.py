@@ -202,6 +202,41 @@ def markdown_table(comparison: Comparison, reference: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def by_kind(comparison: Comparison) -> dict[str, dict[str, float]]:
+    """Mean PSNR per method and mask kind: ``{method: {kind: dB}}``."""
+    out: dict[str, dict[str, float]] = {}
+    for label in dict.fromkeys(s.method for s in comparison.scores):
+        out[label] = {kind: float(np.mean([s.psnr for s in comparison.scores if s.method == label and s.kind == kind]))
+                      for kind in MASK_KINDS if any(s.method == label and s.kind == kind for s in comparison.scores)}
+    return out
+
+
+def kind_table(comparison: Comparison, reference: str) -> str:
+    """Mean PSNR per mask kind as a markdown table, each with its change against ``reference``."""
+    table = by_kind(comparison)
+    kinds = [k for k in MASK_KINDS if any(k in row for row in table.values())]
+    lines = ["| method | " + " | ".join(f"{k} PSNR (dB)" for k in kinds) + " |", "|---|" + "---:|" * len(kinds)]
+    base = table.get(reference, {})
+    for label, row in table.items():
+        cells = []
+        for kind in kinds:
+            cell = f"{row[kind]:.2f}"
+            if label != reference and kind in base:
+                cell += f" ({row[kind] - base[kind]:+.2f})"
+            cells.append(cell)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def difference_line(comparison: Comparison, method: str, reference: str) -> str:
+    """One sentence: how ``method`` differs from ``reference`` on the same repairs (PSNR, hole PSNR, texture)."""
+    rows = {r["method"]: r for r in comparison.summary()}
+    ours, theirs = rows[method], rows[reference]
+    return (f"{method} against {reference}, same photos and masks: PSNR {ours['psnr'] - theirs['psnr']:+.2f} dB, "
+            f"hole PSNR {ours['hole_psnr'] - theirs['hole_psnr']:+.2f} dB, "
+            f"texture distance {ours['texture'] - theirs['texture']:+.3f}.\n")
+
+
 def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *, height: int = 192) -> None:
     """Save a PNG grid: one row per kept example, one column per name in ``columns`` (with titles)."""
     import cv2
@@ -227,17 +262,21 @@ def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *
     atomic_write(path, data.tobytes(), overwrite=True)
 
 
-def default_methods(adapt_steps: int, weights: str | None = None) -> list[Method]:
+def default_methods(adapt_steps: int, weights: str | None = None, *, with_starter: bool = False) -> list[Method]:
     """The benchmark's methods, in table order: both OpenCV fills, inpaint-gan (as a person gets it, and
     without its texture stage: the learned fill alone), and (if asked) with adaptation.
 
-    ``weights`` names the inpaint-gan weights to measure (default: the model's default, the starter).
+    ``weights`` names the inpaint-gan weights to measure (default: the model's default, the starter);
+    ``with_starter`` also measures the starter, side by side (``restorer bench --weights NAME``).
     """
     chosen = {} if weights is None else {"weights": weights}
     suffix = "" if weights is None else f" ({weights})"
-    methods = [Method("opencv-telea", "opencv-telea"), Method("opencv-ns", "opencv-ns"),
-               Method(f"inpaint-gan{suffix}", "inpaint-gan", chosen),
-               Method(f"inpaint-gan{suffix}, texture 0", "inpaint-gan", {**chosen, "texture": 0.0})]
+    methods = [Method("opencv-telea", "opencv-telea"), Method("opencv-ns", "opencv-ns")]
+    if with_starter and weights not in (None, "starter"):
+        methods += [Method("inpaint-gan (starter)", "inpaint-gan", {"weights": "starter"}),
+                    Method("inpaint-gan (starter), texture 0", "inpaint-gan", {"weights": "starter", "texture": 0.0})]
+    methods += [Method(f"inpaint-gan{suffix}", "inpaint-gan", chosen),
+                Method(f"inpaint-gan{suffix}, texture 0", "inpaint-gan", {**chosen, "texture": 0.0})]
     if adapt_steps:
         methods.append(Method(f"inpaint-gan{suffix} + adapt {adapt_steps}", "inpaint-gan",
                               {**chosen, "adapt_steps": adapt_steps}))
@@ -274,9 +313,11 @@ def photos_from_folder(folder: str | Path, limit: int = 8,
 
 def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], out: str | Path, *,
                   source: str, device: str = "cpu", job: Job | None = None,
-                  on_score: Callable[[Score], None] | None = None) -> tuple[str, Comparison]:
+                  on_score: Callable[[Score], None] | None = None,
+                  differences: tuple[tuple[str, str], ...] = ()) -> tuple[str, Comparison]:
     """Compare ``methods`` on ``photos`` and write ``inpaint_quality.{md,json,png}`` to ``out``.
 
+    ``differences`` lists ``(method, reference)`` pairs whose difference the report states in a line.
     Returns the markdown report and the comparison.
     """
     import json
@@ -294,12 +335,17 @@ def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], o
               f"({MASK_AREA[0]:.0%}-{MASK_AREA[1]:.0%} of the photo, fixed seed); {len(comparison.scores)} repairs "
               f"in {wall / 60:.1f} min on {machine}, {describe_device(device)}, torch {torch.__version__}, "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n")
-    report = "# Inpainting quality\n\n" + header + markdown_table(comparison, reference=methods[0].label)
+    report = ("# Inpainting quality\n\n" + header + markdown_table(comparison, reference=methods[0].label)
+              + "\nPSNR per mask kind (change against " + methods[0].label + "):\n\n"
+              + kind_table(comparison, methods[0].label))
+    if differences:
+        report += "\n" + "".join(difference_line(comparison, a, b) for a, b in differences)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "inpaint_quality.md").write_text(report)
     (out / "inpaint_quality.json").write_text(json.dumps({
-        "summary": comparison.summary(), "scores": [s.__dict__ for s in comparison.scores],
+        "summary": comparison.summary(), "by_kind": by_kind(comparison),
+        "scores": [s.__dict__ for s in comparison.scores],
         "device": describe_device(device), "machine": machine, "wall_seconds": round(wall)}, indent=1) + "\n")
     labels = [m.label for m in methods]
     columns = ["damaged", *[c for c in labels if c != "opencv-ns"], "truth"]
