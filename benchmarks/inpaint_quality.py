@@ -1,4 +1,4 @@
-"""Inpainting quality benchmark: OpenCV Telea and Navier-Stokes vs inpaint-gan (with and without adaptation).
+"""Inpainting quality benchmark: OpenCV Telea and Navier-Stokes vs inpaint-gan (with and without texture).
 
     python benchmarks/inpaint_quality.py                      # the test split (report only)
     python benchmarks/inpaint_quality.py --split validation   # the validation split (keep-or-drop decisions)
@@ -70,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="the corpus folder (default: where `make corpus` writes it)")
     parser.add_argument("--limit", type=int, help="only the first N photos (a quick look)")
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--adapt-steps", type=int, default=0, help="also inpaint-gan adapted for N steps per photo")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (the targets are for 2 cores)")
     parser.add_argument("--weights", help="measure these named inpaint-gan weights instead of the starter "
                                           "(the starter's provenance file is then left as it is)")
@@ -84,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
               f"tex {s.texture:6.3f} {s.seconds_512:6.2f} s", flush=True)
 
     photos = split_photos(args.split, args.corpus, args.limit)
-    methods = default_methods(args.adapt_steps, args.weights, with_starter=args.with_starter)
+    methods = default_methods(args.weights, with_starter=args.with_starter)
     differences = ()
     if args.with_starter and args.weights not in (None, "starter"):
         differences = ((methods[4].label, methods[2].label), (methods[5].label, methods[3].label))

@@ -4,7 +4,7 @@ Three stages: a classical fill of the hole (Telea's, or the mean of Telea's and
 Navier-Stokes', as the weights' config says; :mod:`.fills`), a small U-Net
 that corrects it (:mod:`.network`, trained self-supervised on photos, first
 with an adversarial phase), and fine detail copied in from the photo's own
-undamaged pixels (:mod:`.texture`). Trainable on a person's photos, adaptable per photo.
+undamaged pixels (:mod:`.texture`). Trainable on a person's photos.
 
 Registers the model ``inpaint-gan`` (the default ``inpaint`` model). Weights:
 ``starter`` (``resources/weights/inpaint-gan.safetensors``, rebuilt by
@@ -23,8 +23,6 @@ from restorer.models import RunRequest, float_param, int_param
 from restorer.weights import WeightsModel, load_weights
 
 NAME = "inpaint-gan"
-#: Most per-photo adaptation steps a person can ask for (each step trains on 4 crops of 128 pixels).
-MAX_ADAPT_STEPS = 1000
 
 
 class InpaintGAN(WeightsModel):
@@ -36,15 +34,13 @@ class InpaintGAN(WeightsModel):
     trainable = True
     default_priority = 100  # the default of `restorer inpaint` and the window
     description = ("A learned correction of OpenCV's classical fills (U-Net with an image-wide Fourier unit), with "
-                   "fine texture copied from the rest of the photo; 'adapt_steps' first learns from this photo.")
+                   "fine texture copied from the rest of the photo.")
     starter_script = "scripts/train_starter_inpaint.py"
     own_params = (
-        int_param("adapt_steps", 0, 0, MAX_ADAPT_STEPS, help="fine-tune on this photo's undamaged pixels first (slower)"),
         int_param("radius", 5, 1, 50, help="neighbourhood (pixels) of the first, classical fill"),
         float_param("texture", 1.0, 0.0, 1.0,
                     help="fine detail (grain, fur, foliage) copied into the repair from this photo's "
                          "undamaged parts; 0 = the smooth learned fill"),
-        int_param("seed", 0, 0, 2**31 - 1, help="random seed of the adaptation"),
     )
 
     def generator(self, weights: str, device: str = "cpu"):
@@ -52,21 +48,17 @@ class InpaintGAN(WeightsModel):
         return self.load_networks(weights, device, lambda tensors, meta, path: _build(tensors, meta, path, device))
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
-        """Repair the masked pixels: the classical fill, refined (after adapting to the photo if asked), textured."""
-        from restorer_plugins.inpaint_gan.infer import adapt_generator, repair
+        """Repair the masked pixels: the classical fill, refined, then textured."""
+        from restorer_plugins.inpaint_gan.infer import repair
 
         params = request.params
         net = self.generator(params["weights"], request.device)
-        steps = int(params["adapt_steps"])
-        if steps > 0:
-            net = adapt_generator(net, request.photo, request.mask, steps, radius=params["radius"],
-                                  seed=params["seed"], device=request.device, job=job.child(0, 90, 100))
-        job.update(90 if steps else 0, 100, "repairing")
+        job.update(0, 100, "repairing")
         out = repair(net, request.photo, request.mask, radius=params["radius"], device=request.device)
         if params["texture"] > 0:
             from restorer_plugins.inpaint_gan.texture import add_texture
 
-            job.update(95 if steps else 80, 100, "adding texture")
+            job.update(80, 100, "adding texture")
             out = add_texture(out, request.mask, params["texture"])
         job.update(100, 100, "repaired")
         return out

@@ -1,8 +1,8 @@
 """restorer bench --data DIR: compare the inpainting models on your own (undamaged) photos.
 
 Each photo gets a thin, medium, thick and box mask (5-25 % of the photo, fixed
-seed); OpenCV Telea, OpenCV Navier-Stokes and inpaint-gan (and, with
-``--adapt-steps``, inpaint-gan adapted to each photo) repair them, and the
+seed); OpenCV Telea, OpenCV Navier-Stokes and inpaint-gan (with ``--weights
+NAME``: the starter and NAME, side by side) repair them, and the
 repairs are scored against the originals: PSNR, SSIM, PSNR inside the hole, a
 texture distance (lower is better) and seconds per 512x512 photo. Writes a
 markdown table, a JSON file and a picture grid to ``--out``.
@@ -25,8 +25,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out", default="bench-results", metavar="DIR",
                         help="where to write the table and pictures (default ./bench-results)")
     parser.add_argument("--limit", type=int, default=8, help="at most this many photos (default 8)")
-    parser.add_argument("--adapt-steps", type=int, default=0,
-                        help="also run inpaint-gan adapted to each photo for this many steps (slow)")
     parser.add_argument("--weights", metavar="NAME",
                         help="inpaint-gan weights you trained: measured beside the starter, with the difference")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
@@ -38,14 +36,14 @@ def run(args: argparse.Namespace) -> int:
     from restorer.errors import InputError
     from restorer.training.quality import default_methods, photos_from_folder, run_benchmark
 
-    if args.limit < 1 or args.adapt_steps < 0:
-        raise InputError("--limit must be at least 1 and --adapt-steps at least 0")
+    if args.limit < 1:
+        raise InputError("--limit must be at least 1")
     if args.weights is not None:
         from restorer.registry import get_model
 
         get_model("inpaint-gan").param("weights").validate(args.weights)  # an unknown name: one line, before any work
     photos = photos_from_folder(args.data, args.limit, exclude=args.out)
-    methods = default_methods(args.adapt_steps, args.weights, with_starter=True)
+    methods = default_methods(args.weights, with_starter=True)
     differences = ()
     if args.weights is not None and args.weights != "starter":
         differences = ((methods[4].label, methods[2].label), (methods[5].label, methods[3].label))

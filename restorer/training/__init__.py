@@ -43,11 +43,11 @@ The core supplies the rest:
 from restorer.training.checkpoint import apply_checkpoint, load_checkpoint, save_checkpoint
 from restorer.training.data import Batch, DataConfig, PhotoFolder, Skipped, sample_batch
 from restorer.training.loop import LoopConfig, Trainer, TrainingDiverged, TrainResult, train
-from restorer.training.masks import MASK_KINDS, known_region_mask, random_mask
+from restorer.training.masks import MASK_KINDS, random_mask
 from restorer.training.run import TrainOptions, train_model
 
 __all__ = [
     "Batch", "DataConfig", "LoopConfig", "MASK_KINDS", "PhotoFolder", "Skipped", "TrainOptions",
-    "TrainResult", "Trainer", "TrainingDiverged", "apply_checkpoint", "known_region_mask",
+    "TrainResult", "Trainer", "TrainingDiverged", "apply_checkpoint",
     "load_checkpoint", "random_mask", "sample_batch", "save_checkpoint", "train", "train_model",
 ]

@@ -87,13 +87,3 @@ def random_mask(height: int, width: int, rng: np.random.Generator, kind: str = "
                 canvas[:] = 0  # a rare dead end (e.g. a huge first box): start over
                 tries = 0
     return canvas.astype(bool)
-
-
-def known_region_mask(known: np.ndarray, rng: np.random.Generator, kind: str = "mixed",
-                      area: tuple[float, float] = (0.05, 0.25)) -> np.ndarray:
-    """A random training hole that lies entirely inside ``known`` (a ``bool`` array, True = real pixels).
-
-    Used by per-photo adaptation: the photo's own undamaged pixels become training targets.
-    """
-    height, width = known.shape
-    return random_mask(height, width, rng, kind, area) & known

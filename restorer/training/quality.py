@@ -262,9 +262,9 @@ def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *
     atomic_write(path, data.tobytes(), overwrite=True)
 
 
-def default_methods(adapt_steps: int, weights: str | None = None, *, with_starter: bool = False) -> list[Method]:
-    """The benchmark's methods, in table order: both OpenCV fills, inpaint-gan (as a person gets it, and
-    without its texture stage: the learned fill alone), and (if asked) with adaptation.
+def default_methods(weights: str | None = None, *, with_starter: bool = False) -> list[Method]:
+    """The benchmark's methods, in table order: both OpenCV fills and inpaint-gan (as a person gets it, and
+    without its texture stage: the learned fill alone).
 
     ``weights`` names the inpaint-gan weights to measure (default: the model's default, the starter);
     ``with_starter`` also measures the starter, side by side (``restorer bench --weights NAME``).
@@ -277,9 +277,6 @@ def default_methods(adapt_steps: int, weights: str | None = None, *, with_starte
                     Method("inpaint-gan (starter), texture 0", "inpaint-gan", {"weights": "starter", "texture": 0.0})]
     methods += [Method(f"inpaint-gan{suffix}", "inpaint-gan", chosen),
                 Method(f"inpaint-gan{suffix}, texture 0", "inpaint-gan", {**chosen, "texture": 0.0})]
-    if adapt_steps:
-        methods.append(Method(f"inpaint-gan{suffix} + adapt {adapt_steps}", "inpaint-gan",
-                              {**chosen, "adapt_steps": adapt_steps}))
     return methods
 
 
