@@ -176,7 +176,7 @@ def make_trainer(phase: str, workdir: Path, from_weights: Path | None = None) ->
     return InpaintTrainer(PHASES[phase], "cpu", initial=initial)
 
 
-def export(phase: str, workdir: Path, out: Path | None = None) -> Path:
+def export(phase: str, workdir: Path, out: Path | None = None, corpus_dir: Path | None = None) -> Path:
     """Write the generator of ``phase``'s last checkpoint as the starter weights (or to ``out``, without
     provenance: a snapshot to measure), with provenance."""
     state = load_checkpoint(workdir / f"{phase}.safetensors")
@@ -187,11 +187,11 @@ def export(phase: str, workdir: Path, out: Path | None = None) -> Path:
         return save_weights("inpaint-gan", out.stem, tensors, metadata, overwrite=True, path=out)
     path = save_weights("inpaint-gan", "starter", tensors, metadata, overwrite=True,
                         path=starter_weights_path("inpaint-gan"))
-    provenance_path().write_text(json.dumps(provenance_record(phase, workdir), indent=2) + "\n")
+    provenance_path().write_text(json.dumps(provenance_record(phase, workdir, corpus_dir), indent=2) + "\n")
     return path
 
 
-def provenance_record(phase: str, workdir: Path) -> dict:
+def provenance_record(phase: str, workdir: Path, corpus_dir: Path | None = None) -> dict:
     """Where the export of ``phase`` came from: data, split, each phase's steps, config and wall time,
     the weights a phase started from (``--from-weights``), machine, date. ``benchmark`` is left empty:
     benchmarks/inpaint_quality.py fills it in."""
@@ -206,13 +206,31 @@ def provenance_record(phase: str, workdir: Path) -> dict:
                             "config": other.metadata["trainer"], "last_losses": other.metadata["extra"]["losses"]}
         if name == phase:
             break
+    corpus = None
+    if phase == "corpus":
+        from restorer.corpus.build import manifest_hash, read_manifest
+        from restorer.corpus.sources import read_sources
+        from restorer.corpus.splits import BENCHMARK_PHOTOS, SPLITS, TEST_PHOTOS, assign_splits
+
+        rows = read_manifest(corpus_dir)
+        splits = assign_splits(read_sources())
+        train_rows = [r for r in rows if splits.get(r["id"]) == "train"]
+        corpus = {"manifest_sha256": manifest_hash(rows), "train_manifest_sha256": manifest_hash(train_rows),
+                  "pictures": len(rows), "train_pictures": len(train_rows),
+                  "split_counts": {name: sum(splits.get(r["id"]) == name for r in rows) for name in SPLITS},
+                  "short_side": CORPUS_SHORT_SIDE, "photo_weight": CORPUS_PHOTO_WEIGHT,
+                  "test_photos": [*BENCHMARK_PHOTOS, *TEST_PHOTOS],
+                  "train_ids": sorted(r["id"] for r in train_rows)}
     provenance = {
         "model": "inpaint-gan",
         "weights": starter_weights_path("inpaint-gan").name,
         "script": "scripts/train_starter_inpaint.py",
         "seed": SEED,
-        "data": "photos bundled with scikit-image (skimage/data), scikit-learn, matplotlib and PyWavelets",
-        "train_photos": {name: list(photo_names(name)) for name in phases},
+        "data": ("the corpus's train split (`make corpus`: photos and photo textures from Debian packages, "
+                 "restorer/corpus/sources.tsv; splits in restorer/corpus/splits.py)" if corpus else
+                 "photos bundled with scikit-image (skimage/data), scikit-learn, matplotlib and PyWavelets"),
+        "corpus": corpus,
+        "train_photos": {name: list(photo_names(name)) for name in phases if name != "corpus"},
         "natural_photo_sources": {name: f"{package}: {inner}" for name, (package, inner) in NATURAL.items()},
         "held_out_photos": list(HELD_OUT),
         "data_config": json.loads(json.dumps(DATA.__dict__)),
@@ -259,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
 
         args.corpus = default_out()
     if args.export:
-        print(export(args.export, args.workdir))
+        print(export(args.export, args.workdir, corpus_dir=args.corpus))
         return 0
     if args.phase == "corpus":
         folders = [corpus_folder(args.workdir, args.corpus)]
@@ -284,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     train(trainer, folders, config, checkpoint=args.workdir / f"{args.phase}.safetensors",
           resume=args.resume, job=Job(report))
     if not args.no_export:
-        export(args.phase, args.workdir)
+        export(args.phase, args.workdir, corpus_dir=args.corpus)
     return 0
 
 
