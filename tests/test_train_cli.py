@@ -1,5 +1,6 @@
 """``restorer train`` parity with the panel: progress with loss, images/s and ETA; Ctrl+C saves a checkpoint and
-exits 130 with one line; ``--resume`` continues; ``torchrun`` trains data-parallel and only rank 0 writes."""
+exits 130 with one line; ``--resume`` continues; ``torchrun`` trains data-parallel and only rank 0 writes;
+``--holdout N`` prints the comparison on the photos left out of training, and bad values are one line, exit 2."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from PIL import Image
 
 from restorer.training import load_checkpoint
 
-pytestmark = pytest.mark.slow  # each test starts Python + torch processes (10-40 s on 2 shared cores)
+#: Tests that start Python + torch processes (10-40 s each on 2 shared cores); the refusals run in-process.
+slow = pytest.mark.slow
 
 
 def _photos(root, count=4):
@@ -39,6 +41,7 @@ def _checkpoint(tmp_path, name):
     return tmp_path / "data" / "runs" / "inpaint-gan" / name / "checkpoint.safetensors"
 
 
+@slow
 def test_ctrl_c_saves_a_checkpoint_exits_130_in_one_line_and_resume_continues(tmp_path):
     photos = _photos(tmp_path / "photos")
     args = [sys.executable, "-m", "restorer", *_common(photos, "stopped"), "--steps", "100000",
@@ -64,6 +67,7 @@ def test_ctrl_c_saves_a_checkpoint_exits_130_in_one_line_and_resume_continues(tm
     assert load_checkpoint(_checkpoint(tmp_path, "stopped")).step == step + 2
 
 
+@slow
 def test_torchrun_trains_on_two_processes_and_the_run_resumes_in_one(tmp_path):
     photos = _photos(tmp_path / "photos")
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
@@ -80,3 +84,52 @@ def test_torchrun_trains_on_two_processes_and_the_run_resumes_in_one(tmp_path):
                              capture_output=True, text=True, env=_env(tmp_path), timeout=240)
     assert resumed.returncode == 0, resumed.stderr
     assert "for 5 steps" in resumed.stdout and load_checkpoint(_checkpoint(tmp_path, "ddp")).step == 5
+
+
+@slow
+def test_holdout_prints_how_the_new_weights_did_on_the_photos_left_out(tmp_path):
+    import re
+
+    from restorer.weights import read_metadata
+
+    photos = _photos(tmp_path / "photos", count=6)
+    done = subprocess.run([sys.executable, "-m", "restorer", *_common(photos, "held"), "--from", "starter",
+                           "--steps", "2", "--holdout", "2"], capture_output=True, text=True, env=_env(tmp_path),
+                          timeout=240)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("trained inpaint-gan for 2 steps")
+    assert re.fullmatch(r"On 2 of your photos left out of training: held \d+\.\d\d dB, starter \d+\.\d\d dB "
+                        r"\([+\u2212]\d+\.\d\d dB\)(: training did not help)?", lines[-1]), done.stdout
+    meta = read_metadata(tmp_path / "data" / "weights" / "inpaint-gan" / "held.safetensors")
+    assert len(meta["holdout"]) == 2 and meta["photos"] == [4] and meta["options"]["holdout"] == 2
+
+
+def _main(args, capsys, monkeypatch, tmp_path):
+    """``restorer ARGS`` in this process (a refusal needs no new Python): exit code and stderr lines."""
+    from restorer.cli import main
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exc:  # argparse refuses by exiting
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.err.strip().splitlines(), captured.out
+
+
+@pytest.mark.parametrize("value, says", [("-1", "--holdout must be from 0 to 50 photos, got -1"),
+                                         ("51", "--holdout must be from 0 to 50 photos, got 51"),
+                                         ("two", "argument --holdout: invalid int value: 'two'")])
+def test_bad_holdout_values_exit_2_with_one_line(tmp_path, capsys, monkeypatch, value, says):
+    photos = _photos(tmp_path / "photos", count=6)
+    code, err, out = _main([*_common(photos, "bad"), "--holdout", value], capsys, monkeypatch, tmp_path)
+    assert code == 2 and len(err) == 1 and says in err[0] and out == "", err
+    assert not (tmp_path / "data" / "runs").exists()  # refused before anything started
+
+
+def test_holdout_is_refused_for_models_that_do_not_inpaint(tmp_path, capsys, monkeypatch):
+    photos = _photos(tmp_path / "photos", count=6)
+    code, err, _out = _main(["train", "dcgan", "--data", photos, "--name", "faces", "--holdout", "2"], capsys,
+                            monkeypatch, tmp_path)
+    assert code == 2 and err == ["restorer: error: --holdout measures inpainting models; dcgan is a sample model"]

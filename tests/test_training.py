@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -211,3 +212,157 @@ def test_resume_into_another_architecture_is_refused(folder, tmp_path):
     other.config = lambda: {"arch": "other"}
     with pytest.raises(InputError, match="different model configuration"):
         train(other, photos, _config(4), checkpoint=tmp_path / "a.safetensors", resume=True)
+
+
+# -- photos kept out of training, and the comparison on them ---------------------------------------------
+
+
+class ColourTrainer(TinyTrainer):
+    """Records the colour of every photo its batches hold (the test folders hold solid colours)."""
+
+    def __init__(self, seen: set):
+        super().__init__()
+        self.seen = seen
+
+    def train_step(self, batch, step):
+        colours = (batch.photos.mean((2, 3)) * 255).round().to(torch.int64)
+        self.seen.update(tuple(c) for c in colours.tolist())
+        return super().train_step(batch, step)
+
+
+class ColourModel:
+    name, trainable, task = "colours", True, "inpaint"
+
+    def __init__(self):
+        self.seen: set = set()
+
+    def make_trainer(self, options, device):
+        return ColourTrainer(self.seen)
+
+
+def _solid(root, name, colour, size=(40, 56)):
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((*size, 3), colour, np.uint8)).save(path)
+    return colour
+
+
+def test_held_out_photos_are_never_drawn_and_stay_out_when_the_run_resumes(tmp_path, monkeypatch):
+    from restorer.training import TrainOptions, train_model
+    from restorer.training.holdout import held_out_photos
+    from restorer.training.runs import RunRecord
+    from restorer.weights import load_weights, run_dir
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "photos"
+    names = [f"sub/c{i}.png" if i % 3 == 0 else f"c{i}.png" for i in range(7)]  # relative paths, nested too
+    colours = {name: _solid(folder, name, (20 + 25 * i, 200 - 20 * i, 60)) for i, name in enumerate(names)}
+    model = ColourModel()
+    options = TrainOptions(steps=60, batch_size=2, crop=32, base=None, checkpoint_every=10, holdout=2)
+    job = Job()
+    job.add_listener(lambda p: job.cancel() if p.done == 5 else None)
+    with pytest.raises(Cancelled):
+        train_model(model, [folder], options, "held", job=job)
+    record = RunRecord.load(run_dir("colours", "held") / "run.json")
+    held = record.held_out
+    assert len(held) == 2 and set(held) <= set(colours)
+    assert held == held_out_photos(PhotoFolder.scan(folder), 2)  # chosen from the relative paths alone
+    assert model.seen and not model.seen & {colours[h] for h in held}
+
+    # photos added since would change a fresh choice; the resumed run keeps the recorded one
+    for k in range(60):
+        colours[f"new{k}.png"] = _solid(folder, f"new{k}.png", (250, 5 + 4 * k, 250))
+        if held_out_photos(PhotoFolder.scan(folder), 2) != held:
+            break
+    else:
+        pytest.fail("no added photo changed the fresh choice")
+    _path, result = train_model(model, [folder], options, "held", resume=True)
+    assert result.step == 60
+    _tensors, meta = load_weights("colours", "held")
+    assert tuple(meta["holdout"]) == held and meta["photos"] == [len(colours) - 2]
+    assert not model.seen & {colours[h] for h in held}, "a held-out photo was drawn for training"
+    assert model.seen == {c for name, c in colours.items() if name not in held}  # all the others were
+
+
+def test_a_folder_too_small_to_hold_photos_out_trains_on_all_and_says_why(folder, tmp_path, monkeypatch):
+    from restorer.training import TrainOptions, holdout_line, train_model
+    from restorer.weights import load_weights
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    model = ColourModel()
+    options = TrainOptions(steps=2, batch_size=2, crop=32, base=None, holdout=2)
+    train_model(model, [folder], options, "small")
+    meta = load_weights("colours", "small")[1]
+    assert meta["holdout"] == [] and meta["photos"] == [4]
+    assert holdout_line(model, "small", None) == ("No comparison: the folder has 4 photo(s); leaving 2 out of "
+                                                  "training needs at least 5, so all were trained on.")
+    model.task = "sample"  # other tasks get no comparison, and no line
+    assert holdout_line(model, "small", None) is None
+
+
+@pytest.mark.parametrize("value", [-1, 51, 1.5])
+def test_bad_holdout_values_are_refused_in_one_line(value):
+    from restorer.training import TrainOptions
+
+    with pytest.raises(InputError, match=r"^--holdout must be from 0 to 50 photos, got "):
+        TrainOptions(holdout=value).check()
+
+
+def test_holdout_line_states_the_difference_and_when_training_did_not_help():
+    from restorer.training import HoldoutScore
+
+    better = HoldoutScore(2, "family", "starter", 27.434, 27.096, 19.0, 18.5)
+    assert better.difference == pytest.approx(0.338)
+    assert better.line() == "On 2 of your photos left out of training: family 27.43 dB, starter 27.10 dB (+0.33 dB)"
+    worse = HoldoutScore(3, "beach", "starter", 26.98, 27.10, 18.0, 18.2)
+    assert worse.line() == ("On 3 of your photos left out of training: beach 26.98 dB, starter 27.10 dB "
+                            "(\u22120.12 dB): training did not help")
+    assert HoldoutScore(1, "a", "b", 20.0, 20.0, 1.0, 1.0).line().endswith("(+0.00 dB)")
+
+
+def test_held_out_photos_are_measured_with_a_512_pixel_shorter_side_at_most():
+    from restorer.training.holdout import reduced
+
+    large = np.zeros((600, 900, 3), np.uint8)
+    assert reduced(large).shape == (512, 768, 3)
+    small = np.zeros((40, 56, 3), np.uint8)
+    assert reduced(small) is small
+
+
+def test_comparison_scores_the_new_weights_and_the_starter_on_the_held_out_photos(tmp_path, monkeypatch):
+    from restorer.images import load_photo
+    from restorer.registry import get_model
+    from restorer.training import TrainOptions, compare_holdout, train_model
+    from restorer.training.quality import Method, compare
+    from restorer.weights import load_weights, save_weights
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    folder = _photo_folder(tmp_path / "photos", count=6)
+    model = get_model("inpaint-gan")
+    options = TrainOptions(steps=2, batch_size=1, crop=32, checkpoint_every=100, holdout=2)
+    train_model(model, [folder], options, "family")
+    score = compare_holdout(model, "family", job=Job())
+    meta = load_weights("inpaint-gan", "family")[1]
+    assert len(meta["holdout"]) == 2 and meta["photos"] == [4]
+    assert (score.photos, score.label, score.reference) == (2, "family", "starter")
+    assert score.difference == score.psnr - score.reference_psnr
+    # the same figures as the benchmark's own comparison of the two on exactly the held-out photos
+    photos = [(name, load_photo(folder / name).rgb) for name in meta["holdout"]]
+    rows = {r["method"]: r for r in compare(photos, [Method("starter", "inpaint-gan", {"weights": "starter"}),
+                                                     Method("family", "inpaint-gan", {"weights": "family"})]).summary()}
+    assert score.psnr == pytest.approx(rows["family"]["psnr"]) and score.hole_psnr == pytest.approx(
+        rows["family"]["hole_psnr"])
+    assert score.reference_psnr == pytest.approx(rows["starter"]["psnr"])
+    assert score.reference_hole_psnr == pytest.approx(rows["starter"]["hole_psnr"])
+
+    # weights identical to the starter's make no difference at all
+    tensors, starter_meta = load_weights("inpaint-gan", "starter")
+    own = {k: v for k, v in starter_meta.items() if k not in ("model", "name")}
+    save_weights("inpaint-gan", "copy", tensors, {**own, "base": "starter", "data": meta["data"],
+                                                  "holdout": meta["holdout"]})
+    same = compare_holdout(model, "copy")
+    assert same.photos == 2 and same.difference == 0.0 and same.psnr == score.reference_psnr
+    assert same.line().endswith("copy {0:.2f} dB, starter {0:.2f} dB (+0.00 dB)".format(same.psnr))
+
+    other = SimpleNamespace(name="inpaint-gan", task="sample")  # only inpainting models get a comparison
+    assert compare_holdout(other, "family") is None

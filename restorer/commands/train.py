@@ -4,7 +4,10 @@ The result is stored as named weights in your user data folder; ``restorer
 models`` lists them and ``--set weights=NAME`` (e.g. with ``restorer inpaint``)
 uses them. An interrupted run (Ctrl+C, a crash) continues with ``--resume``
 and the same options. Give ``--data`` twice for models that learn between two
-kinds of photos (cyclegan).
+kinds of photos (cyclegan). ``--holdout N`` keeps N of the photos out of
+training and, when the run ends, repairs them with the new weights and with
+the weights the run started from, and prints the difference in dB (for
+inpainting models).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sys
 import time
 
 from restorer.devices import resolve_device
-from restorer.errors import Cancelled, ModelError
+from restorer.errors import Cancelled, InputError, ModelError
 from restorer.jobs import Job, Progress
 from restorer.registry import get_model
 from restorer.weights import STARTER
@@ -38,6 +41,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--from", dest="base", default=STARTER, metavar="WEIGHTS",
                         help="weights to start from: starter (default), your weights' name, or scratch")
     parser.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints")
+    parser.add_argument("--holdout", type=int, default=0, metavar="N",
+                        help="keep N photos out of training and compare the new weights with the starting ones "
+                             "on them at the end (inpainting models; needs N + 3 photos; default 0)")
     parser.add_argument("--resume", action="store_true", help="continue the interrupted run of this name")
     parser.add_argument("--overwrite", action="store_true", help="replace existing weights of this name")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
@@ -86,14 +92,18 @@ def run(args: argparse.Namespace) -> int:
                          f"{', '.join(m for m, v in _registry_models().items() if v.trainable) or 'none'}")
     options = TrainOptions(steps=args.steps, batch_size=args.batch_size, crop=args.crop, lr=args.lr,
                            seed=args.seed, base=None if args.base == "scratch" else args.base,
-                           checkpoint_every=args.checkpoint_every)
+                           checkpoint_every=args.checkpoint_every, holdout=args.holdout)
+    options.check()  # before anything slow: a mistyped value is one line at once
+    if options.holdout and model.task != "inpaint":
+        raise InputError(f"--holdout measures inpainting models; {model.name} is a {model.task} model")
     from restorer.training.distributed import is_main_process
 
+    device = resolve_device(args.device)
     bar = _Progress(args.batch_size)
     job = Job(bar)
     try:
         with _interrupt_cancels(job):
-            path, result = train_model(model, args.data, options, args.name, device=resolve_device(args.device),
+            path, result = train_model(model, args.data, options, args.name, device=device,
                                        resume=args.resume, overwrite=args.overwrite, job=job)
     except Cancelled:
         bar.close()
@@ -110,6 +120,26 @@ def run(args: argparse.Namespace) -> int:
     print(f"trained {model.name} for {result.step} steps in {result.seconds / 60:.1f} min{skipped}")
     print(f"saved weights {args.name!r} to {path}")
     print(f"use them with: restorer {model.task} ... --model {model.name} --set weights={args.name}")
+    if options.holdout:
+        return _compare(model, args.name, device)
+    return 0
+
+
+def _compare(model, name: str, device: str) -> int:
+    """Print how the new weights and the starting ones do on the photos kept out of training."""
+    from restorer.training.holdout import compare_holdout, holdout_line
+
+    print("measuring on the photos left out of training...", file=sys.stderr, flush=True)
+    job = Job()
+    try:
+        with _interrupt_cancels(job):
+            score = compare_holdout(model, name, device=device, job=job)
+    except Cancelled:
+        print("restorer: comparison stopped; the weights are saved", file=sys.stderr)
+        return 130
+    line = holdout_line(model, name, score)
+    if line:
+        print(line)
     return 0
 
 

@@ -37,17 +37,21 @@ The core supplies the rest:
   AMP on CUDA. No prints: safe to run in a GUI worker thread.
 - :func:`train_model`: the whole job for the CLI and GUI — scan folders, build the
   trainer from a model, run the loop into the run folder of the weights store,
-  export the result as named user weights (:mod:`restorer.weights`).
+  export the result as named user weights (:mod:`restorer.weights`), keeping
+  ``options.holdout`` photos out of training;
+- :func:`compare_holdout`: after a run of an inpainting model, the new weights
+  against the run's starting weights on those photos (:class:`HoldoutScore`).
 """
 
 from restorer.training.checkpoint import apply_checkpoint, load_checkpoint, save_checkpoint
 from restorer.training.data import Batch, DataConfig, PhotoFolder, Skipped, sample_batch
+from restorer.training.holdout import HoldoutScore, compare_holdout, holdout_line
 from restorer.training.loop import LoopConfig, Trainer, TrainingDiverged, TrainResult, train
 from restorer.training.masks import MASK_KINDS, random_mask
 from restorer.training.run import TrainOptions, train_model
 
 __all__ = [
-    "Batch", "DataConfig", "LoopConfig", "MASK_KINDS", "PhotoFolder", "Skipped", "TrainOptions",
-    "TrainResult", "Trainer", "TrainingDiverged", "apply_checkpoint",
+    "Batch", "DataConfig", "HoldoutScore", "LoopConfig", "MASK_KINDS", "PhotoFolder", "Skipped", "TrainOptions",
+    "TrainResult", "Trainer", "TrainingDiverged", "apply_checkpoint", "compare_holdout", "holdout_line",
     "load_checkpoint", "random_mask", "sample_batch", "save_checkpoint", "train", "train_model",
 ]

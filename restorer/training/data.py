@@ -14,7 +14,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
@@ -80,6 +80,19 @@ class PhotoFolder:
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    def relative(self, path: str | os.PathLike) -> str:
+        """``path`` relative to the folder's root, with ``/`` separators (how runs name a photo)."""
+        return Path(path).relative_to(self.root).as_posix()
+
+    def without(self, names: Iterable[str]) -> "PhotoFolder":
+        """A copy without the photos named in ``names`` (paths relative to the root), e.g. those kept
+        out of training; unknown names are ignored. Raises :class:`InputError` when none would be left."""
+        drop = set(names)
+        kept = [path for path in self.paths if self.relative(path) not in drop]
+        if not kept:
+            raise InputError(f"{self.root}: no photos left to train on once the held-out ones are set aside")
+        return PhotoFolder(root=self.root, paths=kept, skipped=list(self.skipped), cache_pixels=self.cache_pixels)
 
     def pixels(self, index: int) -> np.ndarray:
         """The ``uint8`` RGB pixels of photo ``index`` (reduced to :data:`MAX_SHORT_SIDE`), cached."""

@@ -12,7 +12,10 @@ from restorer.jobs import Job
 from restorer.training.data import DataConfig, PhotoFolder
 from restorer.training.distributed import init_from_env
 from restorer.training.loop import LoopConfig, TrainResult, train
-from restorer.weights import STARTER, run_dir, save_weights, weights_path
+from restorer.weights import STARTER, read_metadata, run_dir, save_weights, weights_path
+
+#: The most photos a run may keep out of training (each costs eight repairs when the run ends).
+MAX_HOLDOUT = 50
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class TrainOptions:
     checkpoint_every: int = 200
     #: Show the trainer's preview every this many steps (0: never; the GUI sets it).
     preview_every: int = 0
+    #: Photos of the (first) folder kept out of training to measure the result on
+    #: (:mod:`restorer.training.holdout`); 0 when the folder has fewer than this + 3 photos.
+    holdout: int = 0
 
     def check(self) -> None:
         """Raise :class:`InputError` for values a person could mistype."""
@@ -41,6 +47,8 @@ class TrainOptions:
             raise InputError(f"--crop must be between 16 and 2048 pixels, got {self.crop}")
         if self.lr is not None and not 0 < self.lr < 1:
             raise InputError(f"--lr must be between 0 and 1, got {self.lr}")
+        if not isinstance(self.holdout, int) or not 0 <= self.holdout <= MAX_HOLDOUT:
+            raise InputError(f"--holdout must be from 0 to {MAX_HOLDOUT} photos, got {self.holdout}")
 
 
 def trainable(model) -> bool:
@@ -72,9 +80,12 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         if resume:
             session.share_file(checkpoint)  # machines without shared storage get rank 0's checkpoint
     folders = [PhotoFolder.scan(folder) for folder in data]
+    held_out = _held_out(model.name, name, folders[0], options, resume)
+    if held_out:
+        folders[0] = folders[0].without(held_out)
     job = job or Job()
     if not resume and (session is None or session.is_main):
-        _record_after_first_step(job, model.name, name, folders, options)
+        _record_after_first_step(job, model.name, name, folders, options, held_out)
     import torch
 
     torch.manual_seed(options.seed)  # networks built from scratch start from the seed too
@@ -91,7 +102,8 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         **metadata,
         "base": options.base,
         "data": [str(Path(f.root).resolve()) for f in folders],
-        "photos": [len(f) for f in folders],
+        "photos": [len(f) for f in folders],  # trained on: the held-out photos are not counted
+        "holdout": list(held_out),
         "skipped_files": result.skipped,
         "steps": result.step,
         "options": asdict(options),
@@ -102,12 +114,46 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     return save_weights(model.name, name, tensors, metadata, overwrite=True), result
 
 
+def _held_out(model: str, name: str, folder: PhotoFolder, options: TrainOptions, resume: bool) -> tuple[str, ...]:
+    """The photos of ``folder`` this run keeps out of training (relative paths).
+
+    A resumed run keeps the ones it recorded (``run.json``, else its weights' metadata), whatever
+    ``options.holdout`` says now: photos it trained on cannot become a fair measure, and photos added
+    to the folder since must not change the choice. A new run chooses by
+    :func:`~restorer.training.holdout.held_out_photos`.
+    """
+    from restorer.training.holdout import held_out_photos
+
+    if resume:
+        recorded = _recorded_held_out(model, name)
+        if recorded is not None:
+            return recorded
+    return held_out_photos(folder, options.holdout)
+
+
+def _recorded_held_out(model: str, name: str) -> tuple[str, ...] | None:
+    """The held-out photos an earlier part of run ``name`` recorded; ``None`` when nothing says."""
+    from restorer.training.runs import RUN_FILE, RunRecord
+
+    try:
+        return RunRecord.load(run_dir(model, name) / RUN_FILE).held_out
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no (readable) record: a run started before records, or a rank without shared storage
+    target = weights_path(model, name)
+    if target.is_file():
+        try:
+            return tuple(read_metadata(target).get("holdout") or ())
+        except ModelError:
+            pass
+    return None
+
+
 def _record_after_first_step(job: Job, model: str, name: str, folders: list[PhotoFolder],
-                             options: TrainOptions) -> None:
+                             options: TrainOptions, held_out: tuple[str, ...] = ()) -> None:
     """Write the run's ``run.json`` when the loop reports its first step (it accepted the run)."""
     from restorer.training.runs import RunRecord
 
-    record = RunRecord(model, name, tuple(str(Path(f.root).resolve()) for f in folders), options)
+    record = RunRecord(model, name, tuple(str(Path(f.root).resolve()) for f in folders), options, held_out)
     written = False
 
     def listener(progress) -> None:  # called by the loop, on its own thread only

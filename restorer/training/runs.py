@@ -31,6 +31,8 @@ class RunRecord:
     name: str
     folders: tuple[str, ...]
     options: TrainOptions
+    #: Photos of the first folder kept out of training (relative paths), so a resumed run keeps them out.
+    held_out: tuple[str, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -46,7 +48,7 @@ class RunRecord:
         """Write ``run.json`` atomically."""
         self.folder.mkdir(parents=True, exist_ok=True)
         data = {"model": self.model, "name": self.name, "folders": list(self.folders),
-                "options": asdict(self.options)}
+                "options": asdict(self.options), "held_out": list(self.held_out)}
         atomic_write(self.folder / RUN_FILE, json.dumps(data, indent=1).encode(), overwrite=True)
 
     @classmethod
@@ -54,7 +56,8 @@ class RunRecord:
         """Read a ``run.json``; raises ``ValueError``/``OSError`` when it is not one."""
         data = json.loads(Path(path).read_text())
         options = TrainOptions(**data["options"])
-        return cls(str(data["model"]), str(data["name"]), tuple(str(f) for f in data["folders"]), options)
+        return cls(str(data["model"]), str(data["name"]), tuple(str(f) for f in data["folders"]), options,
+                   tuple(str(p) for p in data.get("held_out", ())))
 
     def step(self) -> int:
         """The step the checkpoint was saved at (0 without a checkpoint)."""

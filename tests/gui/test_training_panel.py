@@ -1,8 +1,11 @@
 """The training panel: start, progress, finish, pause/resume, cancel with checkpoint, resume after restart,
-a responsive GUI thread, clear messages for bad folders, rename and delete of the result."""
+a responsive GUI thread, clear messages for bad folders, rename and delete of the result, and the comparison
+on photos left out of training when a run ends."""
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 
 import numpy as np
@@ -62,8 +65,19 @@ class TinyTrainable(WeightsModel):
     def make_trainer(self, options, device):  # noqa: D102
         return TinyTrainer(type(self).delay)
 
-    def run(self, request, job):  # noqa: D102
-        return request.photo
+    def run(self, request, job):  # noqa: D102 - fills the hole with the stored net, so weights matter
+        net = self.load_networks(request.params["weights"], request.device, _tiny_net)
+        photo = torch.from_numpy(request.photo).permute(2, 0, 1)[None].float() / 255
+        hole = torch.from_numpy(request.mask.astype(np.float32))[None, None]
+        with torch.no_grad():
+            out = net(torch.cat([photo * (1 - hole), hole], 1)).clamp(0, 1)
+        return (out[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+
+
+def _tiny_net(tensors, _meta, _path):
+    net = torch.nn.Conv2d(4, 3, 3, padding=1)
+    net.load_state_dict(tensors)
+    return net.eval()
 
 
 class PairTrainer(TinyTrainer):
@@ -143,6 +157,23 @@ def _photos(root, count=4, size=(48, 64)):
 
 
 @pytest.fixture
+def tiny_starter(tmp_path, monkeypatch, train_registry):
+    """Starter weights for the test model (its untrained net), and the process-wide registry holding it:
+    the comparison looks models up by name, as the benchmark does."""
+    import restorer.registry as registry_module
+    import restorer.weights as weights_module
+
+    path = tmp_path / "starter" / "test-trainable.safetensors"
+    save_weights("test-trainable", "starter", dict(TinyTrainer().net.state_dict()), {"arch": "panel-tiny"},
+                 path=path)
+    shipped = weights_module.starter_weights_path
+    monkeypatch.setattr(weights_module, "starter_weights_path",
+                        lambda model: path if model == "test-trainable" else shipped(model))
+    monkeypatch.setattr(registry_module, "_registry", train_registry)
+    return path
+
+
+@pytest.fixture
 def panel(qtbot, train_registry, monkeypatch):
     from restorer.gui.training import panel as panel_module
     from restorer.gui.training import TrainingPanel
@@ -198,11 +229,59 @@ def test_start_reports_progress_and_finished_model_is_listed(qtbot, panel, photo
     assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
     assert "images/s" in panel.stats.text() and "ETA" in panel.stats.text()
     assert "Finished" in panel.message.text()
+    assert panel.verdict.text() == ("No comparison: the folder has 4 photo(s); leaving 2 out of training needs "
+                                    "at least 5, so all were trained on.")
     assert changed == ["test-trainable"]
     assert ("test-trainable", "mine") in panel.weights_names()
     tensors, meta = load_weights("test-trainable", "mine")
     assert meta["steps"] == 20 and set(tensors) == {"weight", "bias"}
     assert not panel.running and panel.start_button.isEnabled()
+
+
+VERDICT = re.compile(r"On 2 of your photos left out of training: family \d+\.\d\d dB, starter \d+\.\d\d dB "
+                     r"\([+\u2212]\d+\.\d\d dB\)(: training did not help)?")
+
+
+def test_a_finished_run_shows_how_it_did_on_photos_left_out_of_training(qtbot, panel, tmp_path, tiny_starter,
+                                                                        train_registry, monkeypatch):
+    from restorer.training import holdout
+
+    photos = _photos(tmp_path / "six", count=6)
+    _setup(panel, photos, steps=20, name="family")
+    assert panel.options().holdout == 2
+    threads, messages = [], []
+    measure = holdout.compare_holdout
+    monkeypatch.setattr(holdout, "compare_holdout",
+                        lambda *a, **k: threads.append(threading.current_thread()) or measure(*a, **k))
+    assert panel.start()
+    panel.run.measuring.connect(messages.append)
+    with qtbot.waitSignal(panel.run.finished, timeout=60000):
+        pass
+    line = panel.verdict.text()
+    assert VERDICT.fullmatch(line), line
+    assert "Finished" in panel.message.text()
+    assert threads and threads[0] is not threading.main_thread()  # measured on the worker thread
+    assert messages and messages[-1] == "Measuring on your photos left out of training: 16 / 16 repairs…"
+    meta = load_weights("test-trainable", "family")[1]
+    assert len(meta["holdout"]) == 2 and meta["photos"] == [4]
+    score = measure(train_registry.models["test-trainable"], "family")
+    assert line == score.line() and score.difference != 0  # the trained net, not the starter twice
+
+
+def test_a_cancelled_run_shows_no_comparison(qtbot, panel, tmp_path, tiny_starter, monkeypatch):
+    from restorer.training import holdout
+
+    TinyTrainable.delay = 0.02
+    photos = _photos(tmp_path / "six", count=6)
+    _setup(panel, photos, steps=500, name="stopped")
+    called = []
+    monkeypatch.setattr(holdout, "compare_holdout", lambda *a, **k: called.append(a))
+    assert panel.start()
+    qtbot.waitUntil(lambda: _worker_step(panel) >= 3, timeout=30000)
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        panel.cancel()
+    assert called == [] and panel.run.holdout_line is None and panel.verdict.text() == ""
+    assert "Cancelled" in panel.message.text()
 
 
 def test_psnr_curves_start_hidden_so_the_losses_keep_their_scale(panel):

@@ -31,6 +31,8 @@ from restorer.weights import check_name, weights_path
 
 #: A preview every this many steps (the trainer draws it on a fixed sample).
 PREVIEW_EVERY = 10
+#: Photos an inpainting run keeps out of training to measure the result on (none when the folder is small).
+HOLDOUT = 2
 #: Metrics named with any of these are measures in dB, not losses: on the loss axis they would flatten
 #: every loss to a line at 0, so their curves start hidden (a click on the legend shows them).
 HIDDEN_AT_FIRST = ("psnr",)
@@ -116,6 +118,11 @@ class TrainingPanel(QWidget):
         self.stats = QLabel("")
         self.stats.setWordWrap(True)
         layout.addWidget(self.stats)
+        #: After a finished run: the new weights against the starting ones on photos left out of training.
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.verdict)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -228,9 +235,11 @@ class TrainingPanel(QWidget):
         return [field.path() for field in self.folder_fields[:count]]
 
     def options(self) -> TrainOptions:
-        """The run options from the form."""
+        """The run options from the form; inpainting runs keep :data:`HOLDOUT` photos out to measure on."""
+        model = self.current_model()
+        holdout = HOLDOUT if model is not None and model.task == "inpaint" else 0
         return TrainOptions(steps=self.steps.value(), batch_size=self.batch_size.value(), crop=self.crop.value(),
-                            preview_every=PREVIEW_EVERY)
+                            preview_every=PREVIEW_EVERY, holdout=holdout)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -303,10 +312,12 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, run.record.options.steps)
         self.progress.setValue(0)
         self.stats.setText("")
+        self.verdict.setText("")
         verb = "Resuming" if run.resume else "Starting"
         self.show_message(f"{verb} {run.record.name}…")
         run.ticked.connect(self._ticked)
         run.noticed.connect(self._noticed)
+        run.measuring.connect(self.show_message)
         run.succeeded.connect(self._succeeded)
         run.failed.connect(self._failed)
         run.finished.connect(self._finished)
@@ -375,8 +386,8 @@ class TrainingPanel(QWidget):
             self.preview.setPixmap(to_pixmap(tick.preview).scaled(
                 max(self.preview.width(), 96), 160, Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation))
-        if self.run is not None and not self.run.paused and not self.run.job.cancelled:
-            self.show_message("Training…")
+        if self.run is not None and not self.run.paused and not self.run.job.cancelled and tick.step < tick.total:
+            self.show_message("Training…")  # not after the last step: the comparison's messages follow
 
     def _noticed(self, text: str) -> None:
         self._notices.append(text)
@@ -385,6 +396,7 @@ class TrainingPanel(QWidget):
     def _succeeded(self, path) -> None:
         record = self.run.record
         self.show_message(f"Finished: “{record.name}” is ready for {record.model} in the model panel ({path}).")
+        self.verdict.setText(self.run.holdout_line or "")
         self.refresh()
         self.weightsChanged.emit(record.model)
 

@@ -5,6 +5,11 @@ Forwarding each report as a signal would flood the GUI thread, so the job's
 listener only appends to a buffer under a lock, and a timer on the GUI thread
 drains it ten times a second into one :class:`Tick` (every step's losses for the
 plot, the latest rate and preview). Painting and repairing stay fluid.
+
+When a run of an inpainting model that kept photos out of training has stored its
+weights, the worker thread goes on to compare them with the starting weights on
+those photos (:mod:`restorer.training.holdout`) and keeps the one-line result in
+:attr:`TrainingRun.holdout_line`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import create_worker
 
+from restorer.errors import Cancelled, RestorerError
 from restorer.jobs import Job, Progress
 from restorer.models import Model
 from restorer.training.run import TrainOptions
@@ -84,13 +90,16 @@ class TrainingRun(QObject):
     """Train ``model`` on ``folders`` in a worker thread; store the result as user weights ``name``.
 
     Signals arrive on the GUI thread: ``ticked`` (a :class:`Tick`, at most every
-    :data:`TICK_MS`), ``noticed`` (a folder warning), ``succeeded`` (the weights
-    path), ``failed`` (the exception; :class:`~restorer.errors.Cancelled` after a
-    cancel, with the checkpoint saved), then ``finished``.
+    :data:`TICK_MS`), ``noticed`` (a folder warning), ``measuring`` (progress of the
+    comparison on the held-out photos, after the weights are stored), ``succeeded``
+    (the weights path; :attr:`holdout_line` is set by then), ``failed`` (the exception;
+    :class:`~restorer.errors.Cancelled` after a cancel, with the checkpoint saved),
+    then ``finished``.
     """
 
     ticked = Signal(object)
     noticed = Signal(str)
+    measuring = Signal(str)
     succeeded = Signal(object)
     failed = Signal(object)
     finished = Signal()
@@ -105,6 +114,9 @@ class TrainingRun(QObject):
         self.job = Job(self._report)
         self.running = False
         self.step = 0
+        #: After success: how the new weights did on the photos kept out of training (or why there is
+        #: no comparison); ``None`` when the run kept none out and asked for none.
+        self.holdout_line: str | None = None
         self._lock = threading.Lock()
         self._pending: list[tuple[int, dict[str, float]]] = []
         self._latest: Progress | None = None
@@ -167,7 +179,27 @@ class TrainingRun(QObject):
             self.noticed.emit(notice)
         path, _result = train_model(self.model, list(self.record.folders), self.record.options, self.record.name,
                                     device=device, resume=self.resume, job=self.job)
-        return path
+        return path, self._compare(device)
+
+    def _compare(self, device: str) -> str | None:
+        """The comparison on the held-out photos, as one line; a failure here never fails the run
+        (its weights are stored by now)."""
+        from restorer.training import holdout
+
+        def report(progress: Progress) -> None:
+            self.measuring.emit(f"Measuring on your photos left out of training: {progress.done} / "
+                                f"{progress.total} repairs…")
+            self.job.check()  # the run's Pause holds the comparison too, and Cancel stops it
+
+        try:
+            score = holdout.compare_holdout(self.model, self.record.name, device=device, job=Job(report))
+            return holdout.holdout_line(self.model, self.record.name, score)
+        except Cancelled:
+            return "No comparison: stopped before it finished."
+        except RestorerError as exc:
+            return f"No comparison: {exc}"
+        except Exception as exc:  # a bug in measuring: reported, and the stored weights still count
+            return f"No comparison (a bug): {type(exc).__name__}: {exc}"
 
     # -- GUI thread ----------------------------------------------------------------------------
 
@@ -182,8 +214,9 @@ class TrainingRun(QObject):
         self.ticked.emit(Tick(latest.done, latest.total, pending, float(metrics.get("images_per_s", 0.0)),
                               preview, latest.message, int(metrics.get("skipped", 0))))
 
-    def _returned(self, path: Any) -> None:
+    def _returned(self, result: Any) -> None:
         self._drain()
+        path, self.holdout_line = result
         self.succeeded.emit(path)
 
     def _errored(self, exc: BaseException) -> None:
