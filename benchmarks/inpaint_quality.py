@@ -29,6 +29,7 @@ import torch
 
 from restorer.images import load_photo
 from restorer.resources import starter_weights_path
+from restorer.training.holdout import reduced
 from restorer.training.quality import by_kind, default_methods, run_benchmark
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -36,16 +37,6 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 #: Corpus photos are reduced to this shorter side (the scikit-image photos are 300-512 px).
 SHORT_SIDE = 512
-
-
-def reduced(rgb):
-    """``rgb`` reduced to :data:`SHORT_SIDE` on its shorter side (never enlarged)."""
-    import cv2
-
-    factor = SHORT_SIDE / min(rgb.shape[:2])
-    if factor >= 1:
-        return rgb
-    return cv2.resize(rgb, (round(rgb.shape[1] * factor), round(rgb.shape[0] * factor)), interpolation=cv2.INTER_AREA)
 
 
 def split_photos(split: str, corpus: Path | None, limit: int | None = None) -> list[tuple[str, "object"]]:
@@ -59,7 +50,7 @@ def split_photos(split: str, corpus: Path | None, limit: int | None = None) -> l
         photos = [(name, load_photo(skimage_photo(name)).rgb) for name in BENCHMARK_PHOTOS]
     ids = TEST_PHOTOS if split == "test" else None
     for picture, path in split_pictures(split, corpus or default_out(), ids=ids):
-        photos.append((picture.split("/", 1)[1], reduced(load_photo(path).rgb)))
+        photos.append((picture.split("/", 1)[1], reduced(load_photo(path).rgb, SHORT_SIDE)))
     return photos[:limit]
 
 
@@ -72,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (the targets are for 2 cores)")
     parser.add_argument("--weights", help="measure these named inpaint-gan weights instead of the starter "
-                                          "(the starter's provenance file is then left as it is)")
+                                          "(the starter's provenance file is then left as it is, unless --with-starter)")
     parser.add_argument("--with-starter", action="store_true", help="with --weights: the starter too, side by side")
     args = parser.parse_args(argv)
     out = args.out or (RESULTS if args.split == "test" else RESULTS / args.split)
@@ -90,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     report, comparison = run_benchmark(photos, methods, out, differences=differences,
                                        source=f"{args.split} split, never trained on", on_score=show)
     provenance = starter_weights_path("inpaint-gan").with_suffix(".json")
-    if provenance.exists() and args.weights is None and args.limit is None:
+    if provenance.exists() and (args.weights is None or args.with_starter) and args.limit is None:
         record = json.loads(provenance.read_text())
         key = "benchmark" if args.split == "test" else "validation"
         record[key] = {"weights_steps": record.get("steps"), "summary": comparison.summary(),

@@ -91,12 +91,11 @@ def photo_names(phase: str) -> tuple[str, ...]:
 def corpus_folder(workdir: Path, corpus: Path) -> PhotoFolder:
     """The corpus's train split, reduced to :data:`CORPUS_SHORT_SIDE` once, in one folder; each ordinary
     photo appears :data:`CORPUS_PHOTO_WEIGHT` times (hard links), so photos are drawn that much more often."""
-    import cv2
-
     from restorer.corpus.build import read_manifest
     from restorer.corpus.sources import read_sources
     from restorer.corpus.splits import assign_splits
     from restorer.images import load_photo
+    from restorer.training.holdout import reduced
 
     rows = read_manifest(corpus)
     if not rows:
@@ -112,11 +111,7 @@ def corpus_folder(workdir: Path, corpus: Path) -> PhotoFolder:
         name = row["id"].replace("/", "__")
         target = folder / f"{name}.png"
         if not target.exists():
-            rgb = load_photo(corpus / row["file"]).rgb
-            factor = CORPUS_SHORT_SIDE / min(rgb.shape[:2])
-            if factor < 1:
-                rgb = cv2.resize(rgb, (round(rgb.shape[1] * factor), round(rgb.shape[0] * factor)),
-                                 interpolation=cv2.INTER_AREA)
+            rgb = reduced(load_photo(corpus / row["file"]).rgb, CORPUS_SHORT_SIDE)
             Image.fromarray(rgb).save(target.with_suffix(".part.png"))
             target.with_suffix(".part.png").replace(target)
         copies = CORPUS_PHOTO_WEIGHT if source.kind == "photo" else 1
