@@ -359,3 +359,13 @@ def test_natural_photo_without_its_package_names_the_extra(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(FileNotFoundError, match=r"\.\[starter\]"):
         split.natural_photo("china")
+
+
+def test_fine_tuning_from_weights_uses_the_lower_rate_chosen_on_validation():
+    from restorer.training import TrainOptions
+    from restorer_plugins.inpaint_gan.trainer import FINE_TUNE_LR, SCRATCH_LR
+
+    assert FINE_TUNE_LR < SCRATCH_LR
+    assert InpaintGAN().make_trainer(TrainOptions(base="starter"), "cpu").settings.lr == FINE_TUNE_LR
+    assert InpaintGAN().make_trainer(TrainOptions(base=None), "cpu").settings.lr == SCRATCH_LR
+    assert InpaintGAN().make_trainer(TrainOptions(base="starter", lr=1e-3), "cpu").settings.lr == 1e-3
