@@ -30,7 +30,7 @@ import torch
 from restorer.images import load_photo
 from restorer.resources import starter_weights_path
 from restorer.training.holdout import reduced
-from restorer.training.quality import by_kind, default_methods, run_benchmark
+from restorer.training.quality import by_kind, default_methods, run_benchmark, starter_differences
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (the targets are for 2 cores)")
     parser.add_argument("--weights", help="measure these named inpaint-gan weights instead of the starter "
-                                          "(the starter's provenance file is then left as it is, unless --with-starter)")
+                                          "(the starter's provenance file is then left as it is, "
+                                          "unless --with-starter)")
     parser.add_argument("--with-starter", action="store_true", help="with --weights: the starter too, side by side")
     args = parser.parse_args(argv)
     out = args.out or (RESULTS if args.split == "test" else RESULTS / args.split)
@@ -75,9 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     photos = split_photos(args.split, args.corpus, args.limit)
     methods = default_methods(args.weights, with_starter=args.with_starter)
-    differences = ()
-    if args.with_starter and args.weights not in (None, "starter"):
-        differences = ((methods[4].label, methods[2].label), (methods[5].label, methods[3].label))
+    differences = starter_differences(methods)
     report, comparison = run_benchmark(photos, methods, out, differences=differences,
                                        source=f"{args.split} split, never trained on", on_score=show)
     provenance = starter_weights_path("inpaint-gan").with_suffix(".json")

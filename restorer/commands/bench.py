@@ -34,7 +34,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and print the table."""
     from restorer.errors import InputError
-    from restorer.training.quality import default_methods, photos_from_folder, run_benchmark
+    from restorer.training.quality import default_methods, photos_from_folder, run_benchmark, starter_differences
 
     if args.limit < 1:
         raise InputError("--limit must be at least 1")
@@ -44,9 +44,7 @@ def run(args: argparse.Namespace) -> int:
         get_model("inpaint-gan").param("weights").validate(args.weights)  # an unknown name: one line, before any work
     photos = photos_from_folder(args.data, args.limit, exclude=args.out)
     methods = default_methods(args.weights, with_starter=True)
-    differences = ()
-    if args.weights is not None and args.weights != "starter":
-        differences = ((methods[4].label, methods[2].label), (methods[5].label, methods[3].label))
+    differences = starter_differences(methods)
     report, _ = run_benchmark(photos, methods, Path(args.out), differences=differences,
                               source=str(args.data), device=resolve_device(args.device),
                               on_score=lambda s: print(f"{s.method} on {s.photo} ({s.kind}): PSNR {s.psnr:.2f}",

@@ -280,6 +280,14 @@ def default_methods(weights: str | None = None, *, with_starter: bool = False) -
     return methods
 
 
+def starter_differences(methods: list[Method]) -> tuple[tuple[str, str], ...]:
+    """The ``(named weights, starter)`` label pairs of a :func:`default_methods` list made with
+    ``with_starter``, for :func:`run_benchmark`'s difference lines (empty without the starter's rows)."""
+    starter = [m for m in methods if m.params.get("weights") == "starter"]
+    named = [m for m in methods if m.params.get("weights") not in (None, "starter")]
+    return tuple((mine.label, theirs.label) for mine, theirs in zip(named, starter))
+
+
 def photos_from_folder(folder: str | Path, limit: int = 8,
                        exclude: str | Path | None = None) -> list[tuple[str, np.ndarray]]:
     """Up to ``limit`` readable photos of a folder (recursive), as ``(stem, uint8 RGB)``.
