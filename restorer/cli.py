@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module under :mod:`restorer.commands` with two
 functions: ``add_parser(subparsers)`` and ``run(args) -> int``. User errors
-(:class:`~restorer.errors.RestorerError`) become one line on stderr and exit 2;
-``--debug`` shows the traceback.
+(:class:`~restorer.errors.RestorerError`) become one line on stderr and exit 2,
+errors of the system (a full disk, a read-only folder) exit 3, bugs exit 4; the
+codes are in :mod:`restorer.errors`. ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import sys
 import warnings
 
 from restorer import __version__
-from restorer.errors import Cancelled, RestorerError
+from restorer.errors import (EXIT_CANCELLED, EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Cancelled,
+                             EnvironmentProblem, RestorerError)
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = ("gui", "inpaint", "stylize", "reconstruct", "sample", "train", "models", "bench")
-
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("restorer: interrupted", file=sys.stderr)
         return EXIT_CANCELLED
+    except EnvironmentProblem as exc:
+        if debug:
+            raise
+        print(f"restorer: error: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except RestorerError as exc:
         if debug:
             raise
@@ -87,12 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `restorer models | head`
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # the disk, a folder or a permission, not the person's input
+        if debug:
+            raise
+        print(f"restorer: error: {EnvironmentProblem.from_os_error(exc)}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except Exception as exc:  # a bug, not the user's doing: still one line unless --debug
         if debug:
             raise
         print(f"restorer: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
               file=sys.stderr)
-        return EXIT_SOME_FAILED
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,14 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from restorer.devices import resolve_device
-from restorer.errors import Cancelled, InputError, ModelError, RestorerError
+from restorer.errors import EXIT_OK, EXIT_SOME_FAILED, Cancelled, InputError, ModelError, RestorerError
 from restorer.images import PHOTO_SUFFIXES, list_photos, load_mask, load_photo, save_format, save_photo
 from restorer.jobs import Job, Progress
 from restorer.models import Model
 from restorer.pipeline import run_model
 from restorer.registry import get_registry
 
-EXIT_OK, EXIT_SOME_FAILED = 0, 1
 MASK_SUFFIX = "_mask"
 
 
