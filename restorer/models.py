@@ -13,6 +13,8 @@ outside the mask are the input's, crops large photos, and validates parameters.
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping
@@ -51,6 +53,9 @@ class Param:
             raise ValueError(f"parameter {self.name!r}: unknown kind {self.kind!r}")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"choice parameter {self.name!r} needs choices")
+        for bound in (self.min, self.max):
+            if self.kind in ("int", "float") and bound is not None and not math.isfinite(bound):
+                raise ValueError(f"parameter {self.name!r}: bounds must be finite numbers, got {bound!r}")
         if self.kind in ("int", "float") and self.min is not None and self.max is not None:
             if self.min > self.max:
                 raise ValueError(f"parameter {self.name!r}: min > max")
@@ -68,8 +73,11 @@ class Param:
                 return value
             raise ModelError(f"{self.name} must be true or false, got {value!r}")
         if self.kind in ("int", "float"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
                 raise ModelError(f"{self.name} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                # NaN passes every range check (all comparisons are false) and turns a photo black
+                raise ModelError(f"{self.name} must be a finite number, got {value!r}")
             if self.kind == "int":
                 if float(value) != int(value):
                     raise ModelError(f"{self.name} must be a whole number, got {value!r}")
@@ -77,6 +85,9 @@ class Param:
             else:
                 value = float(value)
             if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+                if self.min is None or self.max is None:
+                    limit = f"at least {self.min:g}" if self.max is None else f"at most {self.max:g}"
+                    raise ModelError(f"{self.name} must be {limit}, got {value:g}")
                 raise ModelError(f"{self.name} must be between {self.min:g} and {self.max:g}, got {value:g}")
             return value
         if self.kind == "choice":
