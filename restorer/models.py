@@ -188,6 +188,14 @@ class Model:
         """Run the model and return a ``uint8`` RGB image. Report progress and honour cancel via ``job``."""
         raise NotImplementedError
 
+    def check_params(self, values: Mapping[str, Any]) -> None:
+        """Raise :class:`ModelError` when resolved ``values`` (each already valid) contradict each other.
+
+        Called once before any photo (by the commands), so a combination the model cannot run
+        (e.g. a tile overlap not smaller than the tile) is one error up front, not one per photo.
+        No constraint here; models with one override it.
+        """
+
     def refresh_weights(self) -> bool:
         """Re-read stored weights into the parameters; whether they may have changed (none here)."""
         return False

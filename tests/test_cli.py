@@ -73,7 +73,7 @@ def test_repairs_the_bundled_sample(tmp_path):
     assert err_after < 0.25 * err_before
 
 
-def test_file_mode_skip_existing_and_overwrite(tmp_path):
+def test_file_mode_refuses_an_existing_output_and_overwrites_on_request(tmp_path):
     _, mask = write_pair(tmp_path / "in", "a", 0)
     out = tmp_path / "out.jpg"
     args = ["inpaint", tmp_path / "in" / "a.png", "--mask", tmp_path / "in" / "a.png", "-o", out,
@@ -81,7 +81,7 @@ def test_file_mode_skip_existing_and_overwrite(tmp_path):
     # A photo used as its own mask is a valid (if odd) mask: the CLI should still work.
     out.write_bytes(b"keep me")
     result = restorer(*args)
-    assert result.returncode == 0 and "skipped" in result.stderr
+    assert_one_line_error(result, 2, f"{out} exists; use --overwrite")  # as `sample` says it
     assert out.read_bytes() == b"keep me"
     result = restorer(*args, "--overwrite", "--quality", "80")
     assert result.returncode == 0, result.stderr

@@ -79,3 +79,43 @@ def test_bench_with_named_weights_measures_the_starter_beside_them(tmp_path):
     kinds = json.loads((out / "inpaint_quality.json").read_text())["by_kind"]
     assert kinds["inpaint-gan (mine)"] == kinds["inpaint-gan (starter)"]
     assert set(kinds["opencv-telea"]) == {"thin", "medium", "thick", "box"}
+
+
+def test_bench_skips_photos_too_small_to_measure_and_keeps_the_rest(tmp_path):
+    from PIL import Image
+
+    env = {**os.environ, "RESTORER_DATA_DIR": str(tmp_path / "data")}
+    photos = photo_folder(tmp_path / "photos", [textured_photo(64, 80, 0)])
+    Image.fromarray(textured_photo(1, 1, 1)).save(photos / "dot.png")
+    Image.fromarray(textured_photo(8, 80, 2)).save(photos / "strip.png")
+    out = tmp_path / "results"
+    done = run_restorer("bench", "--data", str(photos), "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    skipped = [line for line in done.stderr.splitlines() if line.startswith("skipped ")]
+    assert skipped == [f"skipped {photos / 'dot.png'}: 1x1 pixels, less than 16 on a side",
+                       f"skipped {photos / 'strip.png'}: 80x8 pixels, less than 16 on a side"], done.stderr
+    table = (out / "inpaint_quality.md").read_text()
+    assert "Photos: p0 (" in table and (out / "inpaint_quality.json").exists()
+
+
+def test_bench_refuses_an_out_that_is_a_file_before_any_work(tmp_path):
+    env = {**os.environ, "RESTORER_DATA_DIR": str(tmp_path / "data")}
+    photos = photo_folder(tmp_path / "photos", [textured_photo(64, 80, 0)])
+    out = tmp_path / "results.md"
+    out.write_text("an earlier report")
+    refused = run_restorer("bench", "--data", str(photos), "--out", str(out), env=env)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.strip().splitlines() == [f"restorer: error: {out}: is a file; give --out a folder for "
+                                                   "the results"]
+    assert out.read_text() == "an earlier report"
+
+
+def test_photos_too_small_to_measure_are_not_held_out_measures(tmp_path):
+    from PIL import Image
+
+    from restorer.training.holdout import holdout_photos
+
+    Image.fromarray(textured_photo(64, 80, 0)).save(tmp_path / "big.png")
+    Image.fromarray(textured_photo(3, 3, 0)).save(tmp_path / "tiny.png")
+    kept = holdout_photos({"data": [str(tmp_path)], "holdout": ["big.png", "tiny.png"]})
+    assert [name for name, _ in kept] == ["big.png"]

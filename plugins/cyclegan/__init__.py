@@ -61,11 +61,15 @@ class CycleGANStylize(WeightsModel):
 
         return self.load_networks(weights, device, build)
 
+    def check_params(self, values) -> None:
+        """The tiles must overlap by less than a tile."""
+        if values["overlap"] >= values["tile"]:
+            raise ModelError(f"overlap ({values['overlap']}) must be smaller than the tile ({values['tile']})")
+
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """Statistics from the (shrunk) photo, then the generator over overlapping tiles."""
         p = request.params
-        if p["overlap"] >= p["tile"]:
-            raise ModelError(f"overlap ({p['overlap']}) must be smaller than the tile ({p['tile']})")
+        self.check_params(p)
         generators, _ = self.generators(p["weights"], request.device)
         generator = generators["a_to_b" if p["direction"] == "AtoB" else "b_to_a"]
         with self._run_lock:

@@ -61,6 +61,11 @@ class _VAEModel(WeightsModel):
         return self.load_networks(weights, device,
                                   lambda tensors, meta, path: vae_from_weights(tensors, meta, path).to(device))
 
+    def check_params(self, values) -> None:
+        """Where the model works in tiles, they must overlap by less than a tile."""
+        if "tile" in values and "overlap" in values and values["overlap"] >= values["tile"]:
+            raise ModelError(f"overlap ({values['overlap']}) must be smaller than the tile ({values['tile']})")
+
     def project(self, vae, image, tile: int, overlap: int, job: Job | None = None, message: str = ""):
         """Encode-decode ``(1, 3, H, W)`` through the latent mean, in tiles; same shape out."""
         import torch

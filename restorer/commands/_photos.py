@@ -4,7 +4,9 @@ A file or a folder in, a file or a folder out. With folders, masks are matched
 to photos by file stem (``photo.jpg`` ↔ ``photo.png`` or ``photo_mask.png``), or
 one mask file applies to all. Everything the user gave is checked before the
 first photo is processed; per-photo failures in a folder are collected, the
-others still processed, and the exit code says whether all went well.
+others still processed, and the exit code says whether all went well. A refusal
+of the system (a full disk, a read-only folder) stops a folder at that photo,
+keeping the photos already written, and exits 3.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from restorer.commands._options import int_in_range
 from restorer.devices import resolve_device
-from restorer.errors import EXIT_OK, EXIT_SOME_FAILED, Cancelled, InputError, ModelError, RestorerError
+from restorer.errors import (EXIT_OK, EXIT_SOME_FAILED, Cancelled, EnvironmentProblem, InputError, ModelError,
+                             RestorerError)
 from restorer.images import PHOTO_SUFFIXES, list_photos, load_mask, load_photo, save_format, save_photo
 from restorer.jobs import Job, Progress
 from restorer.models import Model
@@ -40,8 +44,13 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, mask_required: bool
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="set a model parameter (repeatable); `restorer models` lists each model's parameters")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
-    parser.add_argument("--overwrite", action="store_true", help="replace output files that already exist")
-    parser.add_argument("--quality", type=int, default=95, metavar="Q",
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace output files that already exist (for one photo, an existing OUTPUT is "
+                             "refused without it; in a folder, existing outputs are skipped)")
+    parser.add_argument("--in-place", action="store_true",
+                        help="allow OUTPUT to be INPUT itself (the same photo, or the same folder): each result "
+                             "replaces the original photo, which is then lost")
+    parser.add_argument("--quality", type=int_in_range(1, 100), default=95, metavar="Q",
                         help="JPEG/WebP quality 1-100 (default 95)")
 
 
@@ -55,6 +64,12 @@ def pick_model(name: str | None, tasks: tuple[str, ...]) -> Model:
         others = ", ".join(m.name for t in tasks for m in registry.by_task(t)) or "none installed"
         raise ModelError(f"model {name} does {model.task}, not {' or '.join(tasks)}; use one of: {others}")
     return model
+
+
+def refuse_existing(output: Path, overwrite: bool) -> None:
+    """The usage error for one output file that exists and may not be replaced (``sample`` says it too)."""
+    if output.exists() and not overwrite:
+        raise InputError(f"{output} exists; use --overwrite to replace it")
 
 
 @dataclass
@@ -75,17 +90,38 @@ def _find_mask(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def plan(args: argparse.Namespace, *, mask_required: bool) -> tuple[list[Pair], list[tuple[Path, str]], bool]:
-    """Work out (pairs, failures found up front, folder mode) from the arguments, or raise InputError."""
+def refuse_empty_mask(path: Path, task: str) -> None:
+    """An :class:`InputError` when the mask file has no white pixel: nothing would be repaired, and a
+    command that changes the whole photo without a mask would change all of it, which is not what a
+    mask asks for."""
+    if np.any(load_mask(path)):
+        return
+    if task == "inpaint":
+        raise InputError(f"{path}: the mask is empty (nothing is white), so there is nothing to repair")
+    raise InputError(f"{path}: the mask is empty (nothing is white), so nothing would change; "
+                     "leave out --mask to change the whole photo")
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
+def plan(args: argparse.Namespace, *, mask_required: bool,
+         task: str = "inpaint") -> tuple[list[Pair], list[tuple[Path, str]], bool]:
+    """Work out (pairs, failures found up front, folder mode) from the arguments, or raise InputError.
+
+    Refused here, before any work: an output that is the input without ``--in-place``, an output that
+    would replace a mask, an existing output file for one photo without ``--overwrite``, and one mask
+    file (for one photo or a whole folder) with nothing white in it.
+    """
     source = Path(args.input)
     output = Path(args.output)
     mask_arg = Path(args.mask) if args.mask else None
+    in_place = bool(getattr(args, "in_place", False))
     if not source.exists():
         raise InputError(f"{source}: no such file or folder")
     if mask_arg is not None and not mask_arg.exists():
         raise InputError(f"{mask_arg}: no such mask file or folder")
-    if args.quality < 1 or args.quality > 100:
-        raise InputError(f"--quality must be between 1 and 100, got {args.quality}")
 
     if source.is_file():
         if mask_arg is not None and mask_arg.is_dir():
@@ -97,12 +133,25 @@ def plan(args: argparse.Namespace, *, mask_required: bool) -> tuple[list[Pair], 
         save_format(target)  # refuse an unknown output suffix before any work
         if not target.parent.is_dir():
             raise InputError(f"{target.parent}: no such folder for the output")
+        if mask_arg is not None and target.exists() and _same(target, mask_arg):
+            raise InputError(f"{target}: is the mask; the result would replace it, choose another OUTPUT")
+        if target.exists() and _same(target, source):
+            if not in_place:
+                raise InputError(f"{target}: is the input photo, the result would replace it; "
+                                 "use --in-place to replace the original")
+        else:
+            refuse_existing(target, args.overwrite)
+        if mask_arg is not None:
+            refuse_empty_mask(mask_arg, task)
         return [Pair(source, mask_arg, target)], [], False
 
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: INPUT is a folder, so OUTPUT must be a folder too")
+    if output.exists() and _same(output, source) and not in_place:
+        raise InputError(f"{output}: is the input folder, the results would replace the photos; "
+                         "use --in-place to replace the originals")
     photos = list_photos(source)
-    same_folder = mask_arg is not None and mask_arg.is_dir() and mask_arg.resolve() == source.resolve()
+    same_folder = mask_arg is not None and mask_arg.is_dir() and _same(mask_arg, source)
     if same_folder:  # masks beside the photos: name.png + name_mask.png
         photos = [p for p in photos if not p.stem.endswith(MASK_SUFFIX)]
     if not photos:
@@ -117,7 +166,13 @@ def plan(args: argparse.Namespace, *, mask_required: bool) -> tuple[list[Pair], 
             if mask is None:
                 failures.append((photo, f"no mask named {photo.stem}.* or {photo.stem}{MASK_SUFFIX}.* in {mask_arg}"))
                 continue
-        pairs.append(Pair(photo, mask, output / photo.name))
+        target = output / photo.name
+        if mask is not None and target.exists() and _same(target, mask):
+            raise InputError(f"{target}: is the mask of {photo.name}; the results would replace the masks, "
+                             "choose another OUTPUT folder")
+        pairs.append(Pair(photo, mask, target))
+    if mask_arg is not None and mask_arg.is_file():
+        refuse_empty_mask(mask_arg, task)  # one mask for all: once, before any photo
     return pairs, failures, True
 
 
@@ -147,24 +202,36 @@ class _Bar:
             self.bar.close()
 
 
+def _saving_problem(exc: OSError, output: Path) -> EnvironmentProblem:
+    """The system's refusal while a result was made and saved, naming ``output`` rather than the
+    temporary file it is written through (or nothing, as a failed write says)."""
+    written = exc.filename is not None and Path(str(exc.filename)).name.startswith(f".{output.name}.")
+    if exc.filename is None or written:
+        exc = OSError(exc.errno, exc.strerror or str(exc), str(output))
+    return EnvironmentProblem.from_os_error(exc, "saving the result")
+
+
 def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: bool) -> int:
     """Run the photo-to-photo command described by ``args``; return the exit code."""
     model = pick_model(args.model, tasks)
     params = model.parse_settings(args.settings)
-    model.resolve_params(params)
-    pairs, failures, folder_mode = plan(args, mask_required=mask_required)
+    model.check_params(model.resolve_params(params))  # one usage error up front, not one per photo
+    pairs, failures, folder_mode = plan(args, mask_required=mask_required, task=model.task)
+    if getattr(args, "in_place", False) and all(_same(p.photo, p.output) for p in pairs):
+        args.overwrite = True  # every output is its own original: replacing it is what --in-place asks
     device = resolve_device(args.device)
     if folder_mode:
         Path(args.output).mkdir(parents=True, exist_ok=True)
 
-    done, skipped = 0, 0
+    done, skipped, left = 0, 0, 0
+    stopped: EnvironmentProblem | None = None
     outer = None
     if folder_mode:
         from tqdm import tqdm
 
         outer = tqdm(total=len(pairs), desc=model.name, unit="photo", file=sys.stderr)
     try:
-        for pair in pairs:
+        for index, pair in enumerate(pairs):
             if pair.output.exists() and not args.overwrite:
                 print(f"skipped {pair.output}: already exists (use --overwrite to replace it)", file=sys.stderr)
                 skipped += 1
@@ -172,10 +239,19 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
                     outer.update(1)
                 continue
             try:
+                if pair.mask is not None and model.task != "inpaint":
+                    refuse_empty_mask(pair.mask, model.task)  # inpainting refuses it in _process_one
                 _process_one(pair, model, params, device, args, show_steps=not folder_mode and sys.stderr.isatty())
                 done += 1
             except Cancelled:
                 raise
+            except (EnvironmentProblem, OSError) as exc:
+                # The disk or the folder, not this photo: the next photos would fail alike.
+                problem = exc if isinstance(exc, EnvironmentProblem) else _saving_problem(exc, pair.output)
+                if not folder_mode:
+                    raise problem from None
+                stopped, left = problem, len(pairs) - index
+                break
             except RestorerError as exc:
                 if not folder_mode:
                     raise
@@ -195,11 +271,15 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
     if folder_mode or failures:
         summary = f"{done} repaired, {skipped} skipped, {len(failures)} failed" if tasks[0] == "inpaint" \
             else f"{done} done, {skipped} skipped, {len(failures)} failed"
+        if stopped is not None:
+            summary += f"; stopped with {left} photo(s) not done"
         print(summary, file=sys.stderr)
         for photo, reason in failures:
             print(f"  failed {photo}: {reason}", file=sys.stderr)
     elif done:
         print(f"wrote {pairs[0].output}", file=sys.stderr)
+    if stopped is not None:
+        raise stopped  # exit 3, the cause as the last line; the photos written before it are kept
     return EXIT_SOME_FAILED if failures else EXIT_OK
 
 

@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from restorer.commands._options import positive_int
 from restorer.devices import resolve_device
 
 
@@ -24,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--data", required=True, metavar="DIR", help="folder of undamaged photos (recursive)")
     parser.add_argument("--out", default="bench-results", metavar="DIR",
                         help="where to write the table and pictures (default ./bench-results)")
-    parser.add_argument("--limit", type=int, default=8, help="at most this many photos (default 8)")
+    parser.add_argument("--limit", type=positive_int, default=8, help="at most this many photos (default 8)")
     parser.add_argument("--weights", metavar="NAME",
                         help="inpaint-gan weights you trained: measured beside the starter, with the difference")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
@@ -36,16 +37,19 @@ def run(args: argparse.Namespace) -> int:
     from restorer.errors import InputError
     from restorer.training.quality import default_methods, photos_from_folder, run_benchmark, starter_differences
 
-    if args.limit < 1:
-        raise InputError("--limit must be at least 1")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: is a file; give --out a folder for the results")
     if args.weights is not None:
         from restorer.registry import get_model
 
         get_model("inpaint-gan").param("weights").validate(args.weights)  # an unknown name: one line, before any work
-    photos = photos_from_folder(args.data, args.limit, exclude=args.out)
+    photos = photos_from_folder(args.data, args.limit, exclude=out,
+                                on_skip=lambda path, why: print(f"skipped {path}: {why}", file=sys.stderr))
+    out.mkdir(parents=True, exist_ok=True)  # a folder the system refuses: exit 3 now, not after the benchmark
     methods = default_methods(args.weights, with_starter=True)
     differences = starter_differences(methods)
-    report, _ = run_benchmark(photos, methods, Path(args.out), differences=differences,
+    report, _ = run_benchmark(photos, methods, out, differences=differences,
                               source=str(args.data), device=resolve_device(args.device),
                               on_score=lambda s: print(f"{s.method} on {s.photo} ({s.kind}): PSNR {s.psnr:.2f}",
                                                        file=sys.stderr, flush=True))

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from restorer.commands._photos import pick_model
+from restorer.commands._options import positive_int, seed
+from restorer.commands._photos import pick_model, refuse_existing
 from restorer.devices import resolve_device
-from restorer.errors import InputError
+from restorer.errors import EXIT_OK, InputError
 from restorer.images import photo_from_array, save_format, save_photo
 from restorer.jobs import Job
 from restorer.pipeline import run_model
@@ -18,8 +19,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Declare ``sample``."""
     parser = subparsers.add_parser("sample", help="generate images with a sampling model", description=__doc__)
     parser.add_argument("--model", help="model name (see `restorer models`)")
-    parser.add_argument("-n", type=int, help="how many images (if the model takes n)")
-    parser.add_argument("--seed", type=int, help="random seed, for a reproducible result")
+    parser.add_argument("-n", type=positive_int, help="how many images (if the model takes n)")
+    parser.add_argument("--seed", type=seed, help="random seed, for a reproducible result")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="set a model parameter (repeatable)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
@@ -35,13 +36,15 @@ def run(args: argparse.Namespace) -> int:
     for key, value in (("n", args.n), ("seed", args.seed)):
         if value is not None:
             params[key] = model.param(key).validate(value)
+    model.check_params(model.resolve_params(params))
     output = Path(args.output)
     save_format(output)
-    if output.exists() and not args.overwrite:
-        raise InputError(f"{output}: already exists (use --overwrite to replace it)")
+    if output.is_dir():
+        raise InputError(f"{output}: is a folder; give an image file to write")
+    refuse_existing(output, args.overwrite)
     if not output.parent.is_dir():
         raise InputError(f"{output.parent}: no such folder for the output")
     image = run_model(model, None, None, params, device=resolve_device(args.device), job=Job())
     save_photo(photo_from_array(image), output, overwrite=args.overwrite)
     print(f"wrote {output}", file=sys.stderr)
-    return 0
+    return EXIT_OK

@@ -104,10 +104,12 @@ def reference_weights(metadata: dict[str, Any], name: str) -> str:
 def holdout_photos(metadata: dict[str, Any]) -> list[tuple[str, np.ndarray]]:
     """The held-out photos named in a weights file's metadata, reduced for measuring, as ``(name, rgb)``.
 
-    Photos that have since disappeared or become unreadable are left out.
+    Photos that have since disappeared or become unreadable, or are too small to measure
+    (:func:`restorer.training.quality.too_small`), are left out.
     """
     from restorer.errors import RestorerError
     from restorer.images import load_photo
+    from restorer.training.quality import too_small
 
     data = metadata.get("data") or []
     if not data:
@@ -116,9 +118,11 @@ def holdout_photos(metadata: dict[str, Any]) -> list[tuple[str, np.ndarray]]:
     out = []
     for relative in metadata.get("holdout") or []:
         try:
-            out.append((str(relative), reduced(load_photo(root / relative).rgb)))
+            rgb = reduced(load_photo(root / relative).rgb)
         except (RestorerError, OSError, ValueError):
             continue
+        if too_small(rgb) is None:
+            out.append((str(relative), rgb))
     return out
 
 

@@ -31,6 +31,8 @@ from restorer.training.masks import MASK_KINDS, random_mask
 
 #: Hole area range of the benchmark masks (fraction of the photo).
 MASK_AREA = (0.05, 0.25)
+#: Photos with a side shorter than this (pixels) are not measured: their masks would be a few pixels.
+MIN_SIDE = 16
 PATCH = 7
 PROJECTIONS = 128
 MAX_PATCHES = 4096
@@ -288,11 +290,21 @@ def starter_differences(methods: list[Method]) -> tuple[tuple[str, str], ...]:
     return tuple((mine.label, theirs.label) for mine, theirs in zip(named, starter))
 
 
-def photos_from_folder(folder: str | Path, limit: int = 8,
-                       exclude: str | Path | None = None) -> list[tuple[str, np.ndarray]]:
+def too_small(rgb: np.ndarray) -> str | None:
+    """Why a photo is too small to be measured (``"1x1 pixels, less than 16 on a side"``), or ``None``."""
+    height, width = rgb.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        return f"{width}x{height} pixels, less than {MIN_SIDE} on a side"
+    return None
+
+
+def photos_from_folder(folder: str | Path, limit: int = 8, exclude: str | Path | None = None,
+                       on_skip: Callable[[Path, str], None] | None = None) -> list[tuple[str, np.ndarray]]:
     """Up to ``limit`` readable photos of a folder (recursive), as ``(stem, uint8 RGB)``.
 
-    Files under ``exclude`` (e.g. the results folder of an earlier run) are left out.
+    Files under ``exclude`` (e.g. the results folder of an earlier run) are left out. Photos too
+    small to measure (:func:`too_small`) are skipped before any mask is drawn, each reported to
+    ``on_skip(path, reason)``; unreadable files are skipped silently, as in training.
     """
     from restorer.errors import InputError
     from restorer.images import list_photos, load_photo
@@ -306,13 +318,19 @@ def photos_from_folder(folder: str | Path, limit: int = 8,
         if skip is not None and path.resolve().is_relative_to(skip):
             continue
         try:
-            out.append((path.stem, load_photo(path).rgb))
+            rgb = load_photo(path).rgb
         except InputError:
             continue  # unreadable files are skipped, as in training
+        reason = too_small(rgb)
+        if reason is not None:
+            if on_skip is not None:
+                on_skip(path, reason)
+            continue
+        out.append((path.stem, rgb))
         if len(out) >= limit:
             break
     if not out:
-        raise InputError(f"{folder}: no readable photos to benchmark on")
+        raise InputError(f"{folder}: no readable photos of at least {MIN_SIDE}x{MIN_SIDE} pixels to benchmark on")
     return out
 
 
