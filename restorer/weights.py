@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping, TypeVar
 
 from restorer.errors import InputError, ModelError
 from restorer.images import atomic_write
@@ -28,6 +29,11 @@ from restorer.resources import starter_weights_path
 #: The name that always means the weights shipped with Restorer.
 STARTER = "starter"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: Far above any network Restorer builds (the starters are a few MB); a larger file is not opened.
+MAX_WEIGHTS_BYTES = 2 * 1024 ** 3
+#: A safetensors file starts with an 8-byte header length and a JSON header of at least ``{}``.
+MIN_WEIGHTS_BYTES = 10
+T = TypeVar("T")
 
 
 def data_dir() -> Path:
@@ -74,16 +80,44 @@ class WeightsInfo:
         return self.name == STARTER
 
 
+def check_file(path: str | os.PathLike) -> None:
+    """Raise :class:`ModelError` unless ``path`` (symlinks resolved) is a regular file of a plausible size.
+
+    Checked before a weights file is opened: opening a FIFO or a device such as
+    ``/dev/zero`` would block or never end.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the weights file ({exc.strerror or type(exc).__name__})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelError(f"{path}: not a regular file, so not weights; remove or rename it")
+    if info.st_size < MIN_WEIGHTS_BYTES:
+        raise ModelError(f"{path}: too small ({info.st_size} bytes) to be a weights file")
+    if info.st_size > MAX_WEIGHTS_BYTES:
+        raise ModelError(f"{path}: too large ({info.st_size / 1024 ** 3:.1f} GB) to be weights for Restorer "
+                         f"(at most {MAX_WEIGHTS_BYTES // 1024 ** 3} GB)")
+
+
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """The ``restorer`` JSON metadata of a weights file (``{}`` when it has none)."""
+    """The ``restorer`` JSON metadata of a weights file (``{}`` when it has none); :class:`ModelError` if unusable."""
     from safetensors import safe_open
 
+    check_file(path)
     try:
         with safe_open(str(path), framework="pt") as handle:
             raw = (handle.metadata() or {}).get("restorer")
     except Exception as exc:
         raise ModelError(f"{path}: unreadable weights file ({type(exc).__name__})") from None
-    return json.loads(raw) if raw else {}
+    if not raw:
+        return {}
+    try:
+        metadata = json.loads(raw)
+    except ValueError:
+        raise ModelError(f"{path}: the weights' metadata is not valid JSON") from None
+    if not isinstance(metadata, dict):
+        raise ModelError(f"{path}: the weights' metadata is not a JSON object")
+    return metadata
 
 
 def save_weights(model: str, name: str, tensors: dict[str, Any], metadata: dict[str, Any], *,
@@ -104,45 +138,114 @@ def find_weights(model: str, name: str = STARTER) -> WeightsInfo:
     """The weights ``name`` of ``model`` (``starter`` = the shipped file); :class:`ModelError` if missing."""
     if name == STARTER:
         path = starter_weights_path(model)
-        if not path.is_file():
+        if not path.exists():
             raise ModelError(f"the starter weights of {model} are missing ({path}); "
                              f"rebuild them with scripts/ or train your own with 'restorer train {model}'")
     else:
         path = weights_path(model, name)
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():  # anything else there is named by read_metadata
             known = ", ".join(w.name for w in list_weights(model)) or "none"
             raise ModelError(f"no weights named {name!r} for {model} (available: {known})")
     return WeightsInfo(model, name, path, read_metadata(path))
 
 
 def load_weights(model: str, name: str = STARTER) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The tensors and metadata of weights ``name`` of ``model``."""
-    from safetensors.torch import load_file
-
+    """The tensors and metadata of weights ``name`` of ``model``; :class:`ModelError` if any value is NaN or inf."""
     info = find_weights(model, name)
-    try:
-        tensors = load_file(str(info.path))
-    except Exception as exc:
-        raise ModelError(f"{info.path}: unreadable weights file ({type(exc).__name__})") from None
+    tensors = _read_tensors(info.path)
+    _check_finite(tensors, info.path)
     return tensors, info.metadata
 
 
-def list_weights(model: str) -> list[WeightsInfo]:
-    """Every weights set of ``model``: the starter weights (if shipped) first, then the user's, by name."""
-    out: list[WeightsInfo] = []
+def _read_tensors(path: Path) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    check_file(path)
+    try:
+        return load_file(str(path))
+    except Exception as exc:
+        raise ModelError(f"{path}: unreadable weights file ({type(exc).__name__})") from None
+
+
+def _check_finite(tensors: Mapping[str, Any], path: Path) -> None:
+    """Once per load: a NaN or infinite weight would turn every result black, silently."""
+    import torch
+
+    for key, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ModelError(f"{path}: the weights are damaged ({key} holds values that are not finite: NaN or "
+                             f"inf); retrain them or choose other weights")
+
+
+def _scan_weights(model: str) -> tuple[list[WeightsInfo], list[tuple[Path, str]]]:
+    """The usable weights of ``model`` and the unusable files of its folder, each with the reason."""
+    usable: list[WeightsInfo] = []
+    unusable: list[tuple[Path, str]] = []
     starter = starter_weights_path(model)
     if starter.is_file():
-        out.append(WeightsInfo(model, STARTER, starter, {}))
+        usable.append(WeightsInfo(model, STARTER, starter, {}))
     folder = data_dir() / "weights" / model
     if folder.is_dir():
         for path in sorted(folder.glob("*.safetensors")):
             if _NAME_RE.match(path.stem) and path.stem != STARTER:
                 try:
-                    meta = read_metadata(path)
-                except ModelError:
-                    continue  # a broken file is not offered
-                out.append(WeightsInfo(model, path.stem, path, meta))
-    return out
+                    usable.append(WeightsInfo(model, path.stem, path, read_metadata(path)))
+                except ModelError as exc:
+                    unusable.append((path, str(exc).removeprefix(f"{path}: ")))
+    return usable, unusable
+
+
+def list_weights(model: str) -> list[WeightsInfo]:
+    """Every usable weights set of ``model``: the starter (if shipped) first, then the user's, by name.
+
+    A file that cannot be used is left out; :func:`unreadable_weights` says which and why.
+    """
+    return _scan_weights(model)[0]
+
+
+def unreadable_weights(model: str) -> list[tuple[Path, str]]:
+    """The files in the user weights folder of ``model`` that :func:`list_weights` leaves out, with the reason."""
+    return _scan_weights(model)[1]
+
+
+def architecture(metadata: Mapping[str, Any], key: str, parse: Callable[[dict], T], source: str,
+                 family: str) -> T:
+    """The architecture config stored under ``key`` of a weights file's metadata, built by ``parse``.
+
+    ``parse`` (a config's constructor) raises ``TypeError``/``ValueError``/``KeyError``
+    for a value out of its bounds; every such problem is one :class:`ModelError`.
+    """
+    data = metadata.get(key)
+    if data is None:
+        raise ModelError(f"{source}: not {family} weights (no {key} in the metadata)")
+    if not isinstance(data, dict):
+        raise ModelError(f"{source}: not {family} weights (the {key} in the metadata is not a JSON object)")
+    try:
+        return parse(data)
+    except (TypeError, ValueError, KeyError) as exc:
+        reason = f"{exc.args[0]} is missing" if isinstance(exc, KeyError) else str(exc)
+        raise ModelError(f"{source}: bad {family} {key} in the metadata: {reason}") from None
+
+
+def check_bounds(config: object, bounds: Mapping[str, tuple[int, int]],
+                 lengths: Mapping[str, tuple[int, int]] | None = None) -> None:
+    """Raise ``ValueError`` unless each field named in ``bounds`` of ``config`` is a whole number in its range.
+
+    A tuple field is checked element by element, and its length against ``lengths``: a
+    network config read from a file must not ask for more memory than any machine has.
+    """
+    for name, (low, high) in bounds.items():
+        value = getattr(config, name)
+        values = value if isinstance(value, tuple) else (value,)
+        if name in (lengths or {}):
+            if not isinstance(value, tuple):
+                raise ValueError(f"{name} must be a list of whole numbers, got {value!r}")
+            shortest, longest = lengths[name]
+            if not shortest <= len(values) <= longest:
+                raise ValueError(f"{name} must have {shortest} to {longest} entries, got {len(values)}")
+        for item in values:
+            if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
+                raise ValueError(f"{name} must be whole numbers from {low} to {high}, got {value!r}")
 
 
 def rename_weights(model: str, name: str, new_name: str) -> Path:
@@ -153,7 +256,7 @@ def rename_weights(model: str, name: str, new_name: str) -> Path:
     target = weights_path(model, new_name)
     if target.exists() or run_dir(model, new_name).exists():
         raise InputError(f"weights named {new_name!r} for {model} already exist; choose another name")
-    tensors, metadata = load_weights(model, name)
+    tensors, metadata = _read_tensors(source.path), source.metadata  # damaged values move with the file
     save_weights(model, new_name, tensors, {k: v for k, v in metadata.items() if k not in ("model", "name")})
     source.path.unlink()
     if run_dir(model, name).is_dir():

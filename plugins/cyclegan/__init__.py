@@ -85,14 +85,15 @@ class CycleGANStylize(WeightsModel):
         checkerboard over dark areas (see resources/weights/cyclegan.json).
         """
         from restorer_plugins.cyclegan.networks import CycleGANConfig
-        from restorer_plugins.cyclegan.training import CycleGANTrainConfig, CycleGANTrainer
+        from restorer_plugins.cyclegan.training import CycleGANTrainConfig, CycleGANTrainer, config_from_metadata
 
         train = CycleGANTrainConfig(lr=options.lr if options.lr is not None else 2e-4, steps=options.steps)
         if options.base is None:
             return CycleGANTrainer(CycleGANConfig(blocks=6, upsample="resize"), train, device=device)
         tensors, meta = load_weights(FAMILY, options.base)
         # fine-tuned networks only: the starter discriminators are not shipped, so D starts fresh
-        return CycleGANTrainer(CycleGANConfig(**meta["config"]), train, device=device, initial=tensors)
+        config = config_from_metadata(meta, f"weights {options.base!r}")
+        return CycleGANTrainer(config, train, device=device, initial=tensors)
 
 
 def stylize(generator, photo: np.ndarray, *, tile: int, overlap: int, stats_size: int, device: str = "cpu",

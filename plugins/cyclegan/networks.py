@@ -25,6 +25,8 @@ from typing import Iterator, Literal
 import torch
 from torch import nn
 
+from restorer.weights import check_bounds
+
 Upsample = Literal["transpose", "resize"]
 
 
@@ -44,6 +46,11 @@ class CycleGANConfig:
     residual: bool = False
 
     def __post_init__(self) -> None:
+        # Generous bounds (the starter: ngf 16, 6 blocks), so a file cannot ask for gigabytes.
+        check_bounds(self, {"channels": (1, 4), "ngf": (1, 128), "ndf": (1, 128), "blocks": (0, 16),
+                            "disc_layers": (1, 6)})
+        if not isinstance(self.residual, bool):
+            raise ValueError(f"residual must be true or false, got {self.residual!r}")
         if self.upsample not in ("transpose", "resize"):
             raise ValueError(f"upsample must be 'transpose' or 'resize', got {self.upsample!r}")
 

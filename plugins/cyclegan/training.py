@@ -19,6 +19,7 @@ import torch
 
 from restorer.errors import ModelError
 from restorer.training import Batch, Trainer
+from restorer.weights import architecture
 from restorer_plugins.cyclegan.networks import CycleGANConfig, ResnetGenerator, build_cyclegan, lsgan_loss
 
 FAMILY = "cyclegan"
@@ -180,9 +181,12 @@ def load_generators(nets: dict[str, torch.nn.Module], tensors: dict[str, torch.T
 def generators_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
                             source: str = "weights") -> dict[str, ResnetGenerator]:
     """The two generators stored by :meth:`CycleGANTrainer.export`, in eval mode."""
-    if "config" not in metadata:
-        raise ModelError(f"{source}: not CycleGAN weights (no config in the metadata)")
-    config = CycleGANConfig(**metadata["config"])
+    config = config_from_metadata(metadata, source)
     nets = {"a_to_b": ResnetGenerator(config), "b_to_a": ResnetGenerator(config)}
     load_generators(nets, tensors, source)
     return {k: v.eval() for k, v in nets.items()}
+
+
+def config_from_metadata(metadata: dict[str, Any], source: str = "weights") -> CycleGANConfig:
+    """The :class:`CycleGANConfig` a weights file describes; :class:`ModelError` if missing or out of bounds."""
+    return architecture(metadata, "config", lambda data: CycleGANConfig(**data), source, "CycleGAN")

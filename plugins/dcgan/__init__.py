@@ -88,13 +88,14 @@ class DCGANSampler(_DCGANModel):
         Training crops (``--crop``) are resized to the generator's size.
         """
         from restorer_plugins.dcgan.networks import DCGANConfig
-        from restorer_plugins.dcgan.training import DCGANTrainConfig, DCGANTrainer
+        from restorer_plugins.dcgan.training import DCGANTrainConfig, DCGANTrainer, config_from_metadata
 
         train = DCGANTrainConfig(lr=options.lr if options.lr is not None else 2e-4)
         if options.base is None:
             return DCGANTrainer(DCGANConfig(), train, device=device)
         tensors, meta = load_weights(FAMILY, options.base)
-        return DCGANTrainer(DCGANConfig(**meta["config"]), train, device=device, initial=tensors)
+        config = config_from_metadata(meta, f"weights {options.base!r}")
+        return DCGANTrainer(config, train, device=device, initial=tensors)
 
 
 class DCGANInterpolation(_DCGANModel):

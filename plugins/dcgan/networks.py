@@ -20,6 +20,8 @@ from typing import Literal
 import torch
 from torch import nn
 
+from restorer.weights import check_bounds
+
 Upsample = Literal["transpose", "resize"]
 Loss = Literal["bce", "hinge"]
 
@@ -36,9 +38,11 @@ class DCGANConfig:
     loss: Loss = "bce"  # "bce": non-saturating BCE-with-logits; "hinge": hinge loss + spectral norm in D
 
     def __post_init__(self) -> None:
+        # Generous bounds (the starter: 32 px, width 32), so a file cannot ask for gigabytes.
+        check_bounds(self, {"latent_dim": (1, 1024), "image_size": (16, 128), "channels": (1, 4), "width": (1, 128)})
         stages = math.log2(self.image_size)
-        if self.image_size < 16 or stages != int(stages):
-            raise ValueError(f"image_size must be a power of two >= 16, got {self.image_size}")
+        if stages != int(stages):
+            raise ValueError(f"image_size must be a power of two from 16 to 128, got {self.image_size}")
         if self.upsample not in ("transpose", "resize"):
             raise ValueError(f"upsample must be 'transpose' or 'resize', got {self.upsample!r}")
         if self.loss not in ("bce", "hinge"):

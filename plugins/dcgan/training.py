@@ -17,6 +17,7 @@ from torch import nn
 
 from restorer.errors import ModelError
 from restorer.training import Batch, Trainer
+from restorer.weights import architecture
 from restorer_plugins.dcgan.networks import (
     DCGANConfig, Discriminator, Generator, build_dcgan, discriminator_loss, generator_loss,
 )
@@ -124,8 +125,11 @@ def load_pair(generator: Generator, discriminator: Discriminator, tensors: dict[
 def dcgan_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
                        source: str = "weights") -> tuple[Generator, Discriminator]:
     """Rebuild G and D stored by :meth:`DCGANTrainer.export`, in eval mode."""
-    if "config" not in metadata:
-        raise ModelError(f"{source}: not DCGAN weights (no config in the metadata)")
-    generator, discriminator = build_dcgan(config=DCGANConfig(**metadata["config"]))
+    generator, discriminator = build_dcgan(config=config_from_metadata(metadata, source))
     load_pair(generator, discriminator, tensors, source)
     return generator.eval(), discriminator.eval()
+
+
+def config_from_metadata(metadata: dict[str, Any], source: str = "weights") -> DCGANConfig:
+    """The :class:`DCGANConfig` a weights file describes; :class:`ModelError` if missing or out of bounds."""
+    return architecture(metadata, "config", lambda data: DCGANConfig(**data), source, "DCGAN")

@@ -71,20 +71,19 @@ class InpaintGAN(WeightsModel):
         config = fine_tune_config(lr=options.lr)
         if options.base is not None:
             tensors, meta = load_weights(NAME, options.base)
-            from restorer_plugins.inpaint_gan.network import GeneratorConfig
+            from restorer_plugins.inpaint_gan.network import generator_config
 
-            config = fine_tune_config(lr=options.lr, generator=GeneratorConfig.from_json(meta["generator"]))
+            generator = generator_config(meta, f"weights {options.base!r}")
+            config = fine_tune_config(lr=options.lr, generator=generator)
             initial = tensors
         return InpaintTrainer(config, device, initial=initial)
 
 
 def _build(tensors: dict, meta: dict, path: str, device: str):
     """A :class:`RefineGenerator` from a weights file's tensors and metadata, in eval mode on ``device``."""
-    from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
+    from restorer_plugins.inpaint_gan.network import RefineGenerator, generator_config
 
-    if "generator" not in meta:
-        raise ModelError(f"{path}: not inpaint-gan weights (no generator config)")
-    net = RefineGenerator(GeneratorConfig.from_json(meta["generator"]))
+    net = RefineGenerator(generator_config(meta, path))
     try:
         net.load_state_dict(tensors)
     except RuntimeError:

@@ -18,6 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from restorer.weights import architecture, check_bounds
+from restorer_plugins.inpaint_gan.fills import COARSE_FILLS
+
 # -- helpers --------------------------------------------------------------------------------
 
 
@@ -126,19 +129,38 @@ class GeneratorConfig:
     #: The classical fill the generator refines (one of ``fills.COARSE_FILLS``), made before it runs.
     coarse: str = "telea"
 
+    def __post_init__(self) -> None:
+        # Generous bounds (the starter: 16..128 channels), so a file cannot ask for gigabytes.
+        check_bounds(self, {"channels": (1, 512), "bottleneck_dilations": (1, 64), "full_res_blocks": (0, 16)},
+                     lengths={"channels": (2, 6), "bottleneck_dilations": (0, 16)})
+        if not isinstance(self.fourier, bool):
+            raise ValueError(f"fourier must be true or false, got {self.fourier!r}")
+        if self.coarse not in COARSE_FILLS:
+            raise ValueError(f"coarse must be one of {', '.join(COARSE_FILLS)}, got {self.coarse!r}")
+
     def to_json(self) -> dict:
         """JSON-ready dict."""
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> "GeneratorConfig":
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json`; ``ValueError``/``KeyError`` for a config out of bounds or incomplete."""
         # Fields added later take their defaults (which behave as weights saved before them did).
         defaults = cls()
-        return cls(channels=tuple(data["channels"]), bottleneck_dilations=tuple(data["bottleneck_dilations"]),
-                   fourier=bool(data["fourier"]),
-                   full_res_blocks=int(data.get("full_res_blocks", defaults.full_res_blocks)),
-                   coarse=str(data.get("coarse", defaults.coarse)))
+        return cls(channels=_as_tuple(data["channels"]),
+                   bottleneck_dilations=_as_tuple(data["bottleneck_dilations"]), fourier=data["fourier"],
+                   full_res_blocks=data.get("full_res_blocks", defaults.full_res_blocks),
+                   coarse=data.get("coarse", defaults.coarse))
+
+
+def _as_tuple(value):
+    """A JSON list as a tuple; anything else as it is (for the bounds check to name)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def generator_config(metadata: dict, source: str) -> GeneratorConfig:
+    """The generator config of an inpaint-gan weights file; :class:`~restorer.errors.ModelError` if unusable."""
+    return architecture(metadata, "generator", GeneratorConfig.from_json, source, "inpaint-gan")
 
 
 class RefineGenerator(nn.Module):

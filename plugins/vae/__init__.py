@@ -105,13 +105,14 @@ class VAEReconstruct(_VAEModel):
     def make_trainer(self, options, device: str):
         """A trainer for ``restorer train vae``: from ``options.base`` weights, or from scratch."""
         from restorer_plugins.vae.networks import VAEConfig
-        from restorer_plugins.vae.training import VAETrainConfig, VAETrainer
+        from restorer_plugins.vae.training import VAETrainConfig, VAETrainer, config_from_metadata
 
         train = VAETrainConfig(lr=options.lr if options.lr is not None else 2e-4, input_noise=0.12)
         if options.base is None:
             return VAETrainer(VAEConfig(), train, device=device)
         tensors, meta = load_weights(FAMILY, options.base)
-        return VAETrainer(VAEConfig(**meta["config"]), train, device=device, initial=tensors)
+        config = config_from_metadata(meta, f"weights {options.base!r}")
+        return VAETrainer(config, train, device=device, initial=tensors)
 
 
 class VAESample(_VAEModel):

@@ -14,10 +14,13 @@ Shapes for the default ``widths=(32, 64, 128), latent_channels=8``::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from restorer.weights import check_bounds
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,13 @@ class VAEConfig:
     decoder_std: float = 0.1
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "widths", tuple(self.widths))
-        if len(self.widths) < 2:
-            raise ValueError("widths needs at least two entries (one downsampling)")
+        if isinstance(self.widths, list):
+            object.__setattr__(self, "widths", tuple(self.widths))
+        # Generous bounds (the starter: widths 16..64, 8 latent channels), so a file cannot ask for gigabytes.
+        check_bounds(self, {"channels": (1, 4), "widths": (1, 512), "latent_channels": (1, 256)},
+                     lengths={"widths": (2, 6)})  # two entries at least: one downsampling
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (self.beta, self.decoder_std)):
+            raise ValueError(f"beta and decoder_std must be numbers, got {self.beta!r} and {self.decoder_std!r}")
         if self.beta < 0 or self.decoder_std <= 0:
             raise ValueError("beta must be >= 0 and decoder_std > 0")
 

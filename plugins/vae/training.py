@@ -16,6 +16,7 @@ import torch
 
 from restorer.errors import ModelError
 from restorer.training import Batch, Trainer
+from restorer.weights import architecture
 from restorer_plugins.vae.networks import VAE, VAEConfig, build_vae, vae_loss
 from restorer_plugins.vae.prior import PREFIX as PRIOR_PREFIX
 from restorer_plugins.vae.prior import LatentPrior
@@ -98,9 +99,7 @@ def network_tensors(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]
 
 def vae_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], source: str = "weights") -> VAE:
     """Rebuild the VAE stored by :meth:`VAETrainer.export`, in eval mode."""
-    if "config" not in metadata:
-        raise ModelError(f"{source}: not VAE weights (no config in the metadata)")
-    vae = build_vae(config=VAEConfig(**metadata["config"]))
+    vae = build_vae(config=config_from_metadata(metadata, source))
     try:
         vae.load_state_dict(network_tensors(tensors))
     except RuntimeError:
@@ -111,10 +110,16 @@ def vae_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
 def prior_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
                        source: str = "weights") -> LatentPrior | None:
     """The latent prior fitted after training and stored with the weights, or ``None`` when there is none."""
+    config = config_from_metadata(metadata, source)
     try:
         prior = LatentPrior.from_tensors(tensors)
     except (KeyError, ValueError) as error:
         raise ModelError(f"{source}: the stored latent prior is damaged ({error})") from None
-    if prior is not None and prior.channels != VAEConfig(**metadata["config"]).latent_channels:
+    if prior is not None and prior.channels != config.latent_channels:
         raise ModelError(f"{source}: the stored latent prior does not match the VAE's latent channels")
     return prior
+
+
+def config_from_metadata(metadata: dict[str, Any], source: str = "weights") -> VAEConfig:
+    """The :class:`VAEConfig` a weights file describes; :class:`ModelError` if missing or out of bounds."""
+    return architecture(metadata, "config", lambda data: VAEConfig(**data), source, "VAE")
