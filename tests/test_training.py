@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -366,3 +368,98 @@ def test_comparison_scores_the_new_weights_and_the_starter_on_the_held_out_photo
 
     other = SimpleNamespace(name="inpaint-gan", task="sample")  # only inpainting models get a comparison
     assert compare_holdout(other, "family") is None
+
+
+# -- what a killed write leaves behind, and a disk that refuses the export ------------------------------
+
+
+class _TinyModel:
+    name, trainable = "tiny", True
+
+    def make_trainer(self, options, device):
+        return TinyTrainer()
+
+
+def _stale(path, age=3600.0):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"half a checkpoint")
+    old = path.stat().st_mtime - age
+    os.utime(path, (old, old))
+    return path
+
+
+def test_starting_or_resuming_a_run_removes_the_stale_temporary_files_of_its_writer(folder, tmp_path, monkeypatch):
+    import time
+
+    from restorer.training import TrainOptions, train_model
+    from restorer.weights import run_dir, weights_path
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    runs, weights = run_dir("tiny", "parts"), weights_path("tiny", "parts").parent
+    stale = [_stale(runs / ".checkpoint.safetensors.a1b2_c3d.part"), _stale(runs / ".run.json.zzzzzzzz.part"),
+             _stale(weights / ".parts.safetensors.0123abcd.part")]
+    theirs = [_stale(runs / "notes.part"), _stale(runs / ".checkpoint.safetensors.part"),
+              _stale(runs / ".checkpoint.safetensors.TOOLONG99.part"), _stale(weights / ".other.safetensors.abcdefgh.part"),
+              _stale(runs.parent / "another" / ".checkpoint.safetensors.abcdefgh.part")]
+    fresh = runs / ".checkpoint.safetensors.fresh123.part"  # being written by a process started after ours
+    fresh.write_bytes(b"a write under way")
+    os.utime(fresh, (time.time() + 5, time.time() + 5))
+    options = TrainOptions(steps=2, batch_size=2, crop=32, base=None, checkpoint_every=1)
+    train_model(_TinyModel(), [folder], options, "parts")
+    assert [p.exists() for p in stale] == [False] * 3
+    assert all(p.exists() for p in theirs) and fresh.exists()
+
+    again = _stale(runs / ".checkpoint.safetensors.killed00.part")
+    train_model(_TinyModel(), [folder], replace(options, steps=3), "parts", resume=True)
+    assert not again.exists() and fresh.exists()
+    assert sorted(p.name for p in runs.iterdir() if p.name.endswith(".part")) == [
+        ".checkpoint.safetensors.TOOLONG99.part", ".checkpoint.safetensors.fresh123.part",
+        ".checkpoint.safetensors.part", "notes.part"]
+
+
+def test_a_full_disk_at_the_export_says_the_training_is_saved_and_resume_exports_it(folder, tmp_path, monkeypatch):
+    import errno
+
+    from restorer.errors import EnvironmentProblem
+    from restorer.training import TrainOptions, train_model
+    from restorer.weights import run_dir, weights_path
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    options = TrainOptions(steps=3, batch_size=2, crop=32, base=None, checkpoint_every=10)
+    monkeypatch.setattr("restorer.training.run.save_weights", disk_full)
+    with pytest.raises(EnvironmentProblem) as refused:
+        train_model(_TinyModel(), [folder], options, "full")
+    message = str(refused.value)
+    assert message.startswith(f"{weights_path('tiny', 'full')}: no space left on the device (exporting the weights)")
+    assert "the training is saved in" in message and "--resume exports it" in message
+    assert load_checkpoint(run_dir("tiny", "full") / "checkpoint.safetensors").step == 3
+    monkeypatch.undo()
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    path, result = train_model(_TinyModel(), [folder], options, "full", resume=True)
+    assert path == weights_path("tiny", "full") and path.is_file() and result.step == 3
+
+
+def test_a_full_disk_while_checkpointing_names_the_checkpoint(folder, tmp_path, monkeypatch):
+    import errno
+
+    from restorer.errors import EnvironmentProblem
+
+    monkeypatch.setattr("restorer.images.os.fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    with pytest.raises(EnvironmentProblem, match=r"c\.safetensors: no space left on the device \(writing the "
+                                                 r"checkpoint; no checkpoint was written\)"):
+        train(TinyTrainer(), [PhotoFolder.scan(folder)], _config(2), checkpoint=tmp_path / "c.safetensors")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+@pytest.mark.parametrize("options, says", [({"checkpoint_every": 0}, "--checkpoint-every must be at least 1"),
+                                           ({"seed": -1}, "--seed must be 0 or more"),
+                                           ({"preview_every": -1}, "preview interval")])
+def test_training_options_a_person_could_mistype_are_refused(options, says):
+    from restorer.training import TrainOptions
+
+    with pytest.raises(InputError, match=says):
+        TrainOptions(**options).check()

@@ -71,3 +71,18 @@ MAX_SEED = 2 ** 32 - 1
 
 seed = int_in_range(0, MAX_SEED)
 seed.__doc__ = f"A random seed: a whole number from 0 to {MAX_SEED}."
+
+
+def weights_name(text: str) -> str:
+    """A name for trained weights, as :func:`restorer.weights.check_name` accepts it, checked to its end:
+    a line break (which a ``$`` in a pattern lets through at the end) or another control character is
+    never part of a name."""
+    from restorer.errors import InputError
+    from restorer.weights import check_name
+
+    try:
+        if not text.isprintable():
+            raise InputError(f"invalid weights name {text!r}: use letters, digits, '.', '_' or '-' (up to 64)")
+        return check_name(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

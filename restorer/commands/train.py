@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 
+from restorer.commands._options import positive_float, positive_int, seed, weights_name
 from restorer.devices import resolve_device
 from restorer.errors import Cancelled, InputError, ModelError
 from restorer.jobs import Job, Progress
@@ -32,15 +33,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("model", help="the model to train (see 'restorer models': TRAINABLE yes)")
     parser.add_argument("--data", action="append", required=True, metavar="DIR",
                         help="folder of photos, searched recursively (twice for two-domain models)")
-    parser.add_argument("--name", required=True, help="name of the trained weights (letters, digits, . _ -)")
-    parser.add_argument("--steps", type=int, default=2000, help="training steps (default 2000)")
-    parser.add_argument("--batch-size", type=int, default=8, help="photos per step (default 8)")
-    parser.add_argument("--crop", type=int, default=128, help="training crop size in pixels (default 128)")
-    parser.add_argument("--lr", type=float, default=None, help="learning rate (default: the model's)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--name", required=True, type=weights_name,
+                        help="name of the trained weights (letters, digits, . _ -)")
+    parser.add_argument("--steps", type=positive_int, default=2000, help="training steps (default 2000)")
+    parser.add_argument("--batch-size", type=positive_int, default=8, help="photos per step (default 8)")
+    parser.add_argument("--crop", type=positive_int, default=128,
+                        help="training crop size in pixels, 16 to 2048 (default 128)")
+    parser.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: the model's)")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     parser.add_argument("--from", dest="base", default=STARTER, metavar="WEIGHTS",
                         help="weights to start from: starter (default), your weights' name, or scratch")
-    parser.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints")
+    parser.add_argument("--checkpoint-every", type=positive_int, default=200,
+                        help="steps between checkpoints (default 200)")
     parser.add_argument("--holdout", type=int, default=0, metavar="N",
                         help="keep N photos out of training and compare the new weights with the starting ones "
                              "on them at the end (inpainting models; needs N + 3 photos; default 0)")

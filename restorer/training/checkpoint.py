@@ -11,22 +11,33 @@ and of the string metadata (JSON values): ``format``, ``step``, ``trainer``
 and non-tensor optimizer state), ``scalers`` (AMP gradient scalers),
 ``data_rng`` (the numpy generator that draws crops and masks), ``extra``.
 Nothing is unpickled. Files are written atomically, so a crash or a cancel
-leaves the previous checkpoint intact.
+leaves the previous checkpoint intact; the temporary file a killed writer leaves
+behind is removed when the run starts or resumes (:func:`remove_stale_parts`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
-from restorer.errors import InputError
+from restorer.errors import EnvironmentProblem, InputError
 from restorer.images import atomic_write
 
 FORMAT = "restorer-checkpoint/1"
+
+#: When this process started writing, as far as :func:`remove_stale_parts` is concerned: this module is
+#: imported before any training file is written, so a temporary file older than this is no writer's now.
+PROCESS_START = time.time()
+#: The random part :func:`restorer.images.atomic_write` gives its temporary file ``.NAME.XXXXXXXX.part``
+#: (``tempfile.mkstemp``: eight of these characters).
+_PART_RANDOM = "[a-z0-9_]{8}"
 
 
 @dataclass
@@ -93,8 +104,39 @@ def save_checkpoint(path: str | Path, trainer, step: int, data_rng: np.random.Ge
         "extra": json.dumps(extra or {}),
     }
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, save(tensors, metadata), overwrite=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, save(tensors, metadata), overwrite=True)
+    except OSError as exc:  # a full disk names no file: say which, and that the last one is kept
+        named = OSError(exc.errno, exc.strerror or str(exc), str(path)) if exc.errno else exc
+        kept = "the previous checkpoint is kept" if path.exists() else "no checkpoint was written"
+        raise EnvironmentProblem.from_os_error(named, f"writing the checkpoint; {kept}") from exc
+
+
+def remove_stale_parts(folder: str | Path, names: Iterable[str], *, before: float = PROCESS_START) -> list[Path]:
+    """Remove the temporary files that writes of ``names`` in ``folder`` left behind, when killed mid-write.
+
+    Only :func:`restorer.images.atomic_write`'s own (``.NAME.XXXXXXXX.part``, exactly) and only those last
+    written before ``before`` (this process's start): a write under way in another process is left alone.
+    Returns the files removed; one that cannot be removed stays (the next start tries again).
+    """
+    folder = Path(folder)
+    patterns = [re.compile(re.escape(f".{name}.") + _PART_RANDOM + re.escape(".part")) for name in names]
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:  # no folder yet (a new run), or one we cannot list: nothing of ours to remove
+        return removed
+    for entry in entries:
+        if not any(p.fullmatch(entry.name) for p in patterns):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < before:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

@@ -7,7 +7,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from restorer.errors import InputError, ModelError
+from restorer.errors import EnvironmentProblem, InputError, ModelError
 from restorer.jobs import Job
 from restorer.training.data import DataConfig, PhotoFolder
 from restorer.training.distributed import init_from_env
@@ -45,8 +45,14 @@ class TrainOptions:
             raise InputError(f"--batch-size must be at least 1, got {self.batch_size}")
         if not 16 <= self.crop <= 2048:
             raise InputError(f"--crop must be between 16 and 2048 pixels, got {self.crop}")
-        if self.lr is not None and not 0 < self.lr < 1:
+        if self.lr is not None and not 0 < self.lr < 1:  # also refuses nan
             raise InputError(f"--lr must be between 0 and 1, got {self.lr}")
+        if self.checkpoint_every < 1:
+            raise InputError(f"--checkpoint-every must be at least 1, got {self.checkpoint_every}")
+        if self.seed < 0:  # numpy's generators take no negative seed
+            raise InputError(f"--seed must be 0 or more, got {self.seed}")
+        if self.preview_every < 0:
+            raise InputError(f"the preview interval must be 0 (never) or more steps, got {self.preview_every}")
         if not isinstance(self.holdout, int) or not 0 <= self.holdout <= MAX_HOLDOUT:
             raise InputError(f"--holdout must be from 0 to {MAX_HOLDOUT} photos, got {self.holdout}")
 
@@ -75,6 +81,8 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         raise InputError(f"weights named {name!r} for {model.name} already exist; "
                          "use --resume to continue that run, or choose another --name")
     session = init_from_env(device)  # None unless started by torchrun as one of several ranks
+    if session is None or session.is_main:
+        _prepare_run_folder(checkpoint.parent, target)  # the system's refusal now, not after the first step
     if session is not None:
         device = session.device  # cuda:LOCAL_RANK, or cpu
         if resume:
@@ -111,7 +119,32 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "device": device,
     }
-    return save_weights(model.name, name, tensors, metadata, overwrite=True), result
+    try:
+        return save_weights(model.name, name, tensors, metadata, overwrite=True), result
+    except OSError as exc:
+        # The weights file, not the temporary one it is written through (a full disk names none).
+        named = OSError(exc.errno, exc.strerror or str(exc), str(target)) if exc.errno else exc
+        problem = EnvironmentProblem.from_os_error(named, "exporting the weights")
+        raise EnvironmentProblem(f"{problem}; the training is saved in {checkpoint}, and the same command with "
+                                 "--resume exports it") from exc
+
+
+def _prepare_run_folder(folder: Path, target: Path) -> None:
+    """Create the run folder (refusing, as :class:`EnvironmentProblem`, a data folder that is a file or
+    read-only) and remove the temporary files a killed write of this run left in it and beside its weights."""
+    from restorer.training.checkpoint import remove_stale_parts
+    from restorer.training.runs import CHECKPOINT_FILE, RUN_FILE
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocking = next((p for p in folder.parents if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            raise EnvironmentProblem(f"{blocking}: is a file, not a folder (Restorer keeps its training runs "
+                                     "and weights under it; see RESTORER_DATA_DIR)") from exc
+        raise EnvironmentProblem.from_os_error(exc, "creating the training run's folder") from exc
+    remove_stale_parts(folder, (CHECKPOINT_FILE, RUN_FILE))
+    remove_stale_parts(target.parent, (target.name,))
 
 
 def _held_out(model: str, name: str, folder: PhotoFolder, options: TrainOptions, resume: bool) -> tuple[str, ...]:
