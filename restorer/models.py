@@ -176,6 +176,10 @@ class Model:
     #: The model of highest priority is the default for its task (e.g. of ``restorer inpaint``).
     default_priority: int = 0
     plugin: str = ""
+    #: ``inpaint`` models: the longest side (pixels) a region is filled at. A larger region is filled
+    #: reduced to it, enlarged, and given its fine detail back by :meth:`restore_detail` at full size
+    #: (:mod:`restorer.resolution`); None fills every region at full size.
+    working_size: int | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} task={self.task}>"
@@ -187,6 +191,12 @@ class Model:
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """Run the model and return a ``uint8`` RGB image. Report progress and honour cancel via ``job``."""
         raise NotImplementedError
+
+    def restore_detail(self, image: np.ndarray, mask: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+        """Fine detail for an enlarged fill: ``image`` (``uint8`` RGB, the masked pixels a fill enlarged
+        from :attr:`working_size`) with detail put back inside ``mask``. Called on bounded tiles; the
+        default keeps the enlarged fill as it is."""
+        return image
 
     def check_params(self, values: Mapping[str, Any]) -> None:
         """Raise :class:`ModelError` when resolved ``values`` (each already valid) contradict each other.

@@ -16,6 +16,7 @@ import numpy as np
 from restorer.errors import InputError, ModelError
 from restorer.jobs import Job
 from restorer.models import Model, RunRequest
+from restorer.resolution import enlarge, in_tiles, reduced_size, shrink, split_by_width
 
 #: Context kept around each hole, in pixels, at least.
 MIN_MARGIN = 128
@@ -128,13 +129,49 @@ def run_model(model: Model, photo: np.ndarray | None, mask: np.ndarray | None,
         boxes = [Box(0, 0, mask.shape[0], mask.shape[1])]
     result = photo.copy()
     for index, box in enumerate(boxes):
-        tile = photo[box.slices]
-        hole = mask[box.slices]
         sub = job.child(index, 1, len(boxes)) if len(boxes) > 1 else job
         # Each crop sees the repairs of the crops before it, as a person repairing by hand would.
-        out = _check_output(model, model.run(RunRequest(result[box.slices].copy(), hole.copy(), values, device), sub))
-        if out.shape != tile.shape:
-            raise ModelError(f"model {model.name} returned {out.shape}, expected {tile.shape}")
-        result[box.slices] = composite(result[box.slices], out, hole)
+        region, hole = result[box.slices].copy(), mask[box.slices].copy()
+        result[box.slices] = composite(region, _fill_region(model, region, hole, values, device, sub), hole)
     job.update(len(boxes), len(boxes), "done")
     return result
+
+
+def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dict, device: str,
+                 job: Job) -> np.ndarray:
+    """The model's fill of one crop, at bounded memory (:mod:`restorer.resolution`).
+
+    A crop within the model's ``working_size`` is filled at full size. In a larger one, wide holes
+    are filled reduced to it, enlarged, and given their detail back in tiles; thin holes (scratches),
+    which need only nearby context and would be lost at a reduced size, are filled at full size in
+    tiles of the working size.
+    """
+    if reduced_size(hole.shape, model.working_size) is None:
+        return _run(model, region, hole, values, device, job)
+    wide, thin = split_by_width(hole)
+    out = region
+    if wide.any():
+        # Every damaged pixel, thin ones too, is masked for the reduced run: none leaks into the context.
+        small, small_hole = shrink(region, hole, reduced_size(hole.shape, model.working_size))
+        fill = enlarge(_run(model, small, small_hole, values, device, job.child(0, 1, 3)), hole.shape)
+
+        def detail(image: np.ndarray, where: np.ndarray) -> np.ndarray:
+            job.check()  # cancel between tiles
+            return _check_output(model, model.restore_detail(image, where, values))
+
+        job.update(1, 3, "restoring detail")
+        out = in_tiles(detail, composite(region, fill, wide), wide)
+    if thin.any():
+        job.update(2, 3, "repairing scratches")
+        margin = min(MIN_MARGIN, model.working_size // 4)
+        out = in_tiles(lambda image, where: _run(model, image, where, values, device, job), out, thin,
+                       tile=model.working_size - 2 * margin, margin=margin, workers=1)
+    return out
+
+
+def _run(model: Model, photo: np.ndarray, hole: np.ndarray, values: dict, device: str, job: Job) -> np.ndarray:
+    """``model.run`` on one crop, its output checked."""
+    out = _check_output(model, model.run(RunRequest(photo.copy(), hole.copy(), values, device), job))
+    if out.shape != photo.shape:
+        raise ModelError(f"model {model.name} returned {out.shape}, expected {photo.shape}")
+    return out
