@@ -2,17 +2,24 @@
 
 Built-in model families are entry points of the group ``restorer``, declared in
 ``pyproject.toml`` exactly as a third-party package declares its own. A plugin
-that fails to import, raises while registering, or registers a broken or
-duplicate model is recorded in :attr:`Registry.failures` with the reason; the
-others still load.
+that fails to import, raises (or calls ``sys.exit``) while registering, declares
+a hook Restorer does not know, or registers a broken or duplicate model is
+recorded in :attr:`Registry.failures` with the reason; the others still load.
+Built-in plugins (the entry points of Restorer's own distribution) load first, so
+they win every clash of plugin or model names with a third party.
+
+Every call into plugin code goes through :func:`plugin_call`; the registry wraps
+the methods of each registered model with it (:data:`PLUGIN_METHODS`), so a model
+that calls ``sys.exit`` while running fails as that model, whoever runs it.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
-from typing import Iterable
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Callable, Iterable, TypeVar
 
 import pluggy
 
@@ -21,23 +28,31 @@ from restorer.errors import ModelError
 from restorer.models import Model
 
 GROUP = "restorer"
+#: The distribution whose entry points are the built-in plugins.
+BUILTIN_DISTRIBUTION = "restorer"
+#: Model methods that run plugin code, each wrapped with :func:`plugin_call` at registration.
+PLUGIN_METHODS = ("run", "weights_status", "refresh_weights", "make_trainer", "check_params", "restore_detail")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class PluginFailure:
-    """A plugin (or one of its models) that could not be loaded, and why."""
+    """A plugin (or one of its models) that could not be loaded, and why; ``source``: where it comes from."""
 
     plugin: str
     reason: str
+    source: str = ""
 
 
 @dataclass
 class Registry:
-    """The loaded models by name, plus what failed to load."""
+    """The loaded models by name, plus what failed to load and where each plugin comes from."""
 
     models: dict[str, Model] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
     plugins: list[str] = field(default_factory=list)
+    #: plugin name -> where it comes from: ``distribution version (module)``, or the module of a passed object.
+    sources: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> Model:
         """The model called ``name``, or a :class:`ModelError` listing the known names."""
@@ -60,40 +75,134 @@ class Registry:
             raise ModelError(f"no model for the task {task!r} is installed")
         return max(candidates, key=lambda m: m.default_priority)
 
+    def source_of(self, plugin: str) -> str:
+        """Where the plugin called ``plugin`` comes from (``""`` when unknown)."""
+        return self.sources.get(plugin, "")
+
+    def fail(self, plugin: str, reason: str) -> None:
+        """Record that ``plugin`` (or one of its models) could not be loaded."""
+        self.failures.append(PluginFailure(plugin, reason, self.source_of(plugin)))
+
 
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def describe_error(exc: BaseException) -> str:
+    """One line for an error raised by plugin code: a :class:`ModelError`'s message, else ``Type: message``."""
+    return str(exc) if isinstance(exc, ModelError) else _describe(exc)
+
+
+def plugin_call(what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``call(*args, **kwargs)``, where ``call`` is plugin code; ``what`` names it ("model X", "plugin Y").
+
+    A ``SystemExit`` (or any other exit that is not an ``Exception``) becomes
+    :class:`ModelError` ``"WHAT failed: ..."``, so plugin code can end neither the
+    command nor the window. Exceptions pass through for the caller to report, and
+    ``KeyboardInterrupt`` (the person's Ctrl+C) still stops.
+    """
+    try:
+        return call(*args, **kwargs)
+    except (Exception, KeyboardInterrupt):
+        raise
+    except SystemExit as exc:
+        code = "" if exc.code is None else repr(exc.code)
+        raise ModelError(f"{what} failed: it called sys.exit({code})") from exc
+    except BaseException as exc:
+        raise ModelError(f"{what} failed: {_describe(exc)}") from exc
+
+
+def _guard_methods(model: Model) -> None:
+    """Route the model's own methods through :func:`plugin_call` (an instance attribute shadows each)."""
+    what = f"model {model.name}"
+    for name in PLUGIN_METHODS:
+        method = getattr(model, name, None)
+        if callable(method) and not isinstance(method, functools.partial):
+            setattr(model, name, functools.partial(plugin_call, what, method))
+
+
+def _is_builtin(ep: EntryPoint) -> bool:
+    dist = getattr(ep, "dist", None)
+    return dist is not None and (dist.name or "").lower() == BUILTIN_DISTRIBUTION
+
+
+def _entry_point_source(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    where = f"{dist.name} {dist.version}" if dist is not None else "unknown distribution"
+    return f"{where} ({ep.module})"
+
+
+def _object_source(plugin: object) -> str:
+    return getattr(plugin, "__name__", None) or type(plugin).__module__
+
+
+def _entry_points() -> list[EntryPoint]:
+    """The plugins' entry points: the built-in ones first, then the others, each by name."""
+    found = sorted(entry_points(group=GROUP), key=lambda e: e.name)
+    return [e for e in found if _is_builtin(e)] + [e for e in found if not _is_builtin(e)]
+
+
+def _register(pm: pluggy.PluginManager, registry: Registry, name: str, load: Callable[[], object],
+              source: str) -> object | None:
+    """Load one plugin with ``load()`` and register it as ``name``; ``None`` (and a failure) if that fails."""
+    if name in registry.sources:  # a built-in, loaded first, keeps its name; the newcomer is not imported
+        registry.failures.append(PluginFailure(
+            name, f"plugin name {name!r} is already used by the plugin from {registry.source_of(name)}; "
+                  "this one was skipped", source))
+        return None
+    registry.sources[name] = source
+    try:
+        plugin = plugin_call(f"plugin {name}", load)
+        pm.register(plugin, name=name)
+    except Exception as exc:  # a broken plugin must not stop the others
+        registry.fail(name, f"failed to load: {describe_error(exc)}")
+        return None
+    if not pm.get_hookcallers(plugin):
+        pm.unregister(plugin)
+        registry.fail(name, "implements no hook (a plugin provides register_models); nothing was loaded from it")
+        return None
+    return plugin
+
+
+def _drop_unknown_hooks(pm: pluggy.PluginManager, registry: Registry, named: list[tuple[str, object]]) -> None:
+    """``pm.check_pending()`` until it passes: a plugin with a misspelled hook is reported and unregistered."""
+    while True:
+        try:
+            pm.check_pending()
+            return
+        except pluggy.PluginValidationError as exc:
+            unknown = sorted(c.name for c in pm.get_hookcallers(exc.plugin) or () if not c.has_spec())
+            name = pm.get_name(exc.plugin) or repr(exc.plugin)
+            pm.unregister(exc.plugin)
+            named[:] = [(n, p) for n, p in named if p is not exc.plugin]
+            known = ", ".join(sorted(n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "restorer_spec")))
+            registry.fail(name, f"implements unknown hook(s) {', '.join(unknown)} (Restorer's hooks: {known}); "
+                                "this plugin was skipped")
+
+
 def load_registry(plugins: Iterable[object] = (), *, use_entry_points: bool = True) -> Registry:
     """Load plugins and collect their models.
 
     ``plugins`` are extra plugin objects (modules or instances with hookimpls), used
-    by tests; entry points of the group ``restorer`` are loaded unless disabled.
+    by tests; entry points of the group ``restorer`` are loaded (built-in ones first)
+    unless disabled.
     """
     pm = pluggy.PluginManager(GROUP)
     pm.add_hookspecs(hookspecs)
     registry = Registry()
     named: list[tuple[str, object]] = []
 
-    if use_entry_points:
-        for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-            try:
-                module = ep.load()
-                pm.register(module, name=ep.name)
-            except Exception as exc:  # a broken plugin must not stop the others
-                registry.failures.append(PluginFailure(ep.name, f"failed to load: {_describe(exc)}"))
-                continue
-            named.append((ep.name, module))
-    for index, plugin in enumerate(plugins):
-        name = getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{index}"
-        try:
-            pm.register(plugin, name=name)
-        except Exception as exc:
-            registry.failures.append(PluginFailure(name, f"failed to load: {_describe(exc)}"))
-            continue
-        named.append((name, plugin))
+    for ep in _entry_points() if use_entry_points else ():
+        plugin = _register(pm, registry, ep.name, ep.load, _entry_point_source(ep))
+        if plugin is not None:
+            named.append((ep.name, plugin))
+    for index, given in enumerate(plugins):
+        name = getattr(given, "__name__", None) or f"{type(given).__name__}-{index}"
+        plugin = _register(pm, registry, name, lambda given=given: given, _object_source(given))
+        if plugin is not None:
+            named.append((name, plugin))
+    _drop_unknown_hooks(pm, registry, named)
 
     for name, plugin in named:
         registry.plugins.append(name)
@@ -104,29 +213,28 @@ def load_registry(plugins: Iterable[object] = (), *, use_entry_points: bool = Tr
             _add(registry, model, _plugin)
 
         try:
-            caller(register=register)
+            plugin_call(f"plugin {name}", caller, register=register)
         except Exception as exc:
-            registry.failures.append(PluginFailure(name, f"raised while registering models: {_describe(exc)}"))
+            registry.fail(name, f"raised while registering models: {describe_error(exc)}")
     return registry
 
 
 def _add(registry: Registry, model: Model, plugin: str) -> None:
     if not isinstance(model, Model):
-        registry.failures.append(PluginFailure(plugin, f"registered {model!r}, which is not a restorer Model"))
+        registry.fail(plugin, f"registered {model!r}, which is not a restorer Model")
         return
     try:
-        model.check()
-    except ValueError as exc:
-        registry.failures.append(PluginFailure(plugin, f"bad model: {exc}"))
+        plugin_call(f"plugin {plugin}", model.check)
+    except Exception as exc:  # the declaration is plugin code too (a params property, an override)
+        registry.fail(plugin, f"bad model: {exc if isinstance(exc, ValueError) else describe_error(exc)}")
         return
     existing = registry.models.get(model.name)
     if existing is not None:
-        registry.failures.append(PluginFailure(
-            plugin,
-            f"model name {model.name!r} is already registered by plugin {existing.plugin!r}; this one was skipped",
-        ))
+        registry.fail(plugin, f"model name {model.name!r} is already registered by plugin {existing.plugin!r} "
+                              f"({registry.source_of(existing.plugin)}); this one was skipped")
         return
     model.plugin = plugin
+    _guard_methods(model)
     registry.models[model.name] = model
 
 
@@ -154,4 +262,5 @@ def _reset_for_tests() -> None:
         _registry = None
 
 
-__all__ = ["Registry", "PluginFailure", "load_registry", "get_registry", "get_model", "ModelError"]
+__all__ = ["Registry", "PluginFailure", "load_registry", "get_registry", "get_model", "plugin_call",
+           "describe_error", "ModelError"]

@@ -130,6 +130,8 @@ class GeneratorConfig:
     coarse: str = "telea"
 
     def __post_init__(self) -> None:
+        for name in ("channels", "bottleneck_dilations"):
+            object.__setattr__(self, name, _as_tuple(getattr(self, name)))
         # Generous bounds (the starter: 16..128 channels), so a file cannot ask for gigabytes.
         check_bounds(self, {"channels": (1, 512), "bottleneck_dilations": (1, 64), "full_res_blocks": (0, 16)},
                      lengths={"channels": (2, 6), "bottleneck_dilations": (0, 16)})
@@ -147,8 +149,8 @@ class GeneratorConfig:
         """Inverse of :meth:`to_json`; ``ValueError``/``KeyError`` for a config out of bounds or incomplete."""
         # Fields added later take their defaults (which behave as weights saved before them did).
         defaults = cls()
-        return cls(channels=_as_tuple(data["channels"]),
-                   bottleneck_dilations=_as_tuple(data["bottleneck_dilations"]), fourier=data["fourier"],
+        return cls(channels=data["channels"], bottleneck_dilations=data["bottleneck_dilations"],
+                   fourier=data["fourier"],
                    full_res_blocks=data.get("full_res_blocks", defaults.full_res_blocks),
                    coarse=data.get("coarse", defaults.coarse))
 

@@ -1,11 +1,19 @@
-"""restorer models [--json]: list the installed models and any plugin that failed to load."""
+"""restorer models [--json]: list the installed models, where each comes from, and anything that failed to load.
+
+A plugin that failed to load, a model that cannot describe itself and a weights
+file that cannot be used are each one ``BROKEN`` line (with ``--json``: an entry
+with ``"name": null`` and an ``error``); the listing always completes.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
-from restorer.registry import get_registry
+from restorer.models import Model
+from restorer.registry import Registry, describe_error, get_registry, plugin_call
+from restorer.weights import WeightsModel, unreadable_weights
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -15,23 +23,50 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def describe(registry: Registry, model: Model) -> dict[str, Any]:
+    """The JSON description of ``model`` with its ``source``; ``error`` instead when its plugin code raises."""
+    base = {"name": model.name, "task": model.task, "plugin": model.plugin,
+            "source": registry.source_of(model.plugin)}
+    try:
+        return {**plugin_call(f"model {model.name}", model.to_json), "source": base["source"]}
+    except Exception as exc:  # one model's bug must not hide the others
+        return {**base, "error": describe_error(exc)}
+
+
+def broken_weights(models: list[Model]) -> list[dict[str, Any]]:
+    """One entry per weights file of the models' families that cannot be used: ``family``, ``file``, ``error``."""
+    families = dict.fromkeys(m.weights_family for m in models if isinstance(m, WeightsModel))
+    return [{"name": None, "family": family, "file": str(path), "error": reason}
+            for family in families for path, reason in unreadable_weights(family)]
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the registry as a table or JSON."""
     registry = get_registry()
-    models = list(registry.models.values())
+    entries = [describe(registry, m) for m in registry.models.values()]
+    failures = [{"name": None, "plugin": f.plugin, "source": f.source, "error": f.reason} for f in registry.failures]
+    weights = broken_weights(list(registry.models.values()))
     if args.json:
-        out = [m.to_json() for m in models]
-        if registry.failures:
-            out += [{"name": None, "plugin": f.plugin, "error": f.reason} for f in registry.failures]
-        print(json.dumps(out, indent=2))
+        print(json.dumps(entries + failures + weights, indent=2))
         return 0
-    rows = [("NAME", "TASK", "TRAINABLE", "WEIGHTS", "PLUGIN", "PARAMETERS")]
-    for m in models:
-        params = ", ".join(f"{p.name}={p.default}" for p in m.params)
-        rows.append((m.name, m.task, "yes" if m.trainable else "no", m.weights_status(), m.plugin, params))
+    _print_table([e for e in entries if "error" not in e])
+    for entry in entries:
+        if "error" in entry:
+            print(f"BROKEN  model {entry['name']} (plugin {entry['plugin']}, {entry['source']}): {entry['error']}")
+    for failure in failures:
+        origin = f" ({failure['source']})" if failure["source"] else ""
+        print(f"BROKEN  plugin {failure['plugin']}{origin}: {failure['error']}")
+    for problem in weights:
+        print(f"BROKEN  weights of {problem['family']}: {problem['file']}: {problem['error']}")
+    return 0
+
+
+def _print_table(entries: list[dict[str, Any]]) -> None:
+    rows = [("NAME", "TASK", "TRAINABLE", "WEIGHTS", "PLUGIN", "FROM", "PARAMETERS")]
+    for e in entries:
+        params = ", ".join(f"{p['name']}={p['default']}" for p in e["params"])
+        rows.append((e["name"], e["task"], "yes" if e["trainable"] else "no", e["weights"], e["plugin"],
+                     e["source"], params))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
-    for failure in registry.failures:
-        print(f"BROKEN  plugin {failure.plugin}: {failure.reason}")
-    return 0
