@@ -24,8 +24,8 @@ import numpy as np
 from restorer.errors import ModelError
 from restorer.jobs import Job
 
-Task = Literal["inpaint", "stylize", "sample", "reconstruct"]
-TASKS: tuple[str, ...] = ("inpaint", "stylize", "sample", "reconstruct")
+Task = Literal["inpaint", "stylize", "sample", "reconstruct", "detect"]
+TASKS: tuple[str, ...] = ("inpaint", "stylize", "sample", "reconstruct", "detect")
 ParamKind = Literal["int", "float", "bool", "choice", "str"]
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")

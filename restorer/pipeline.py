@@ -105,6 +105,8 @@ def run_model(model: Model, photo: np.ndarray | None, mask: np.ndarray | None,
     """
     job = job or Job()
     values = model.resolve_params(params)
+    if model.task == "detect":
+        raise ModelError(f"model {model.name} finds damage and returns a mask: use restorer.detection.detect")
     if model.task == "sample":
         return _check_output(model, model.run(RunRequest(None, None, values, device), job))
     if photo is None:

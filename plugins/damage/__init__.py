@@ -1,0 +1,59 @@
+"""Finding damage: scratches, dust, hairs and spots, proposed as a mask for the person to review.
+
+Registers ``classical-damage`` (morphological top-hat and black-hat on the
+luminance: the baseline, no weights) and, when its weights load,
+``damage-detector`` (a small U-Net trained self-supervised on synthetic damage
+drawn on clean photos; see :mod:`.synthetic` and :mod:`.network`). Both return a
+probability map; :mod:`restorer.detection` turns it into a mask.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from restorer import hookimpl
+from restorer.detection import detect_params
+from restorer.jobs import Job
+from restorer.models import Model, RunRequest, int_param
+
+#: Contrast (0-255 levels) at which the classical response counts as certain damage.
+FULL_CONTRAST = 48.0
+
+
+def tophat_response(photo: np.ndarray, size: int) -> np.ndarray:
+    """Strongest of the white and black top-hat of the luminance (``float32`` levels, 0-255):
+    how much brighter or darker each pixel is than the photo with features thinner than ``size`` removed."""
+    import cv2
+
+    gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    white = cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, kernel)
+    black = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
+    return np.maximum(white, black).astype(np.float32)
+
+
+class ClassicalDamage(Model):
+    """Thin bright or dark features (scratches, dust) found by morphology; the baseline of the learned one."""
+
+    name = "classical-damage"
+    title = "Classical damage finder"
+    task = "detect"
+    default_priority = 10
+    description = ("Morphological top-hat and black-hat on the luminance: thin features much brighter or darker "
+                   "than their surroundings. Quick, no weights; also finds thin details that are not damage.")
+    params = (*detect_params(threshold=0.5, grow=1),
+              int_param("size", 9, 3, 31, help="widest feature (pixels) counted as a scratch or speck"))
+
+    def run(self, request: RunRequest, job: Job) -> np.ndarray:
+        """The damage probability: the top-hat response over :data:`FULL_CONTRAST`, clipped to 1."""
+        job.update(0, 1, "finding damage")
+        size = int(request.params["size"]) | 1  # an odd kernel
+        prob = np.clip(tophat_response(request.photo, size) / FULL_CONTRAST, 0.0, 1.0)
+        job.update(1, 1, "found")
+        return prob
+
+
+@hookimpl
+def register_models(register):
+    """Register ``classical-damage``."""
+    register(ClassicalDamage())
