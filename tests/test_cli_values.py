@@ -342,3 +342,32 @@ def test_a_photo_that_fails_in_a_folder_still_exits_1(tmp_path, capsys, monkeypa
     code, err, _ = run_cli(["inpaint", tmp_path / "in", "--mask", mask, "-o", tmp_path / "out", "--model",
                             "opencv-telea"], capsys, monkeypatch, tmp_path)
     assert code == EXIT_SOME_FAILED and "1 repaired, 0 skipped, 1 failed" in "\n".join(err), err
+
+
+def test_a_folder_that_refuses_the_output_is_exit_3_naming_the_output_not_its_temporary_file(
+        tmp_path, capsys, monkeypatch):
+    photo = photo_file(tmp_path / "a.png")
+    mask = mask_file(tmp_path / "m.png")
+    out = tmp_path / "out.png"
+
+    def refused(prefix="", suffix="", dir=None):  # what mkstemp says in a read-only folder (works as root too)
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.path.join(dir, f"{prefix}abcdefgh{suffix}"))
+
+    monkeypatch.setattr("restorer.images.tempfile.mkstemp", refused)
+    code, err, _ = run_cli(["inpaint", photo, "--mask", mask, "-o", out, "--model", "opencv-telea"], capsys,
+                           monkeypatch, tmp_path)
+    one_line(code, err, EXIT_ENVIRONMENT, f"restorer: error: {out}: Permission denied (saving the result)")
+    code, err, _ = run_cli(["sample", "--model", "dcgan", "-n", "1", "-o", out], capsys, monkeypatch, tmp_path)
+    one_line(code, err, EXIT_ENVIRONMENT, f"restorer: error: {out}: Permission denied (saving the result)")
+
+
+def test_the_readme_table_lists_every_exit_code():
+    from pathlib import Path
+
+    import restorer.errors
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    codes = {value for name, value in vars(restorer.errors).items() if name.startswith("EXIT_")}
+    rows = {int(line.split("|")[1]) for line in readme.splitlines()
+            if line.startswith("  | ") and line.split("|")[1].strip().isdigit()}
+    assert rows == codes

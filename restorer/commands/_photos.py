@@ -202,7 +202,7 @@ class _Bar:
             self.bar.close()
 
 
-def _saving_problem(exc: OSError, output: Path) -> EnvironmentProblem:
+def saving_problem(exc: OSError, output: Path) -> EnvironmentProblem:
     """The system's refusal while a result was made and saved, naming ``output`` rather than the
     temporary file it is written through (or nothing, as a failed write says)."""
     written = exc.filename is not None and Path(str(exc.filename)).name.startswith(f".{output.name}.")
@@ -247,7 +247,7 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
                 raise
             except (EnvironmentProblem, OSError) as exc:
                 # The disk or the folder, not this photo: the next photos would fail alike.
-                problem = exc if isinstance(exc, EnvironmentProblem) else _saving_problem(exc, pair.output)
+                problem = exc if isinstance(exc, EnvironmentProblem) else saving_problem(exc, pair.output)
                 if not folder_mode:
                     raise problem from None
                 stopped, left = problem, len(pairs) - index

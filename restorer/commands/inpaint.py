@@ -1,7 +1,12 @@
 """restorer inpaint INPUT --mask MASK -o OUTPUT: repair the masked area of a photo or a folder of photos.
 
-Exit codes: 0 all done (existing outputs skipped unless --overwrite), 1 some photos
-failed (the others were processed), 2 a usage or input error (nothing written).
+For one photo an existing OUTPUT is refused unless --overwrite; in a folder, existing
+outputs are skipped and counted. OUTPUT may be INPUT itself only with --in-place,
+which replaces the originals.
+
+Exit codes: 0 all done, 1 some photos of a folder failed (the others were processed),
+2 a usage or input error (nothing written), 3 the system refused (a full disk, a
+read-only folder: a folder stops there, keeping the photos done), 4 a bug, 130 cancelled.
 """
 
 from __future__ import annotations

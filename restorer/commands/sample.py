@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from restorer.commands._options import positive_int, seed
-from restorer.commands._photos import pick_model, refuse_existing
+from restorer.commands._photos import pick_model, refuse_existing, saving_problem
 from restorer.devices import resolve_device
 from restorer.errors import EXIT_OK, InputError
 from restorer.images import photo_from_array, save_format, save_photo
@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     if not output.parent.is_dir():
         raise InputError(f"{output.parent}: no such folder for the output")
     image = run_model(model, None, None, params, device=resolve_device(args.device), job=Job())
-    save_photo(photo_from_array(image), output, overwrite=args.overwrite)
+    try:
+        save_photo(photo_from_array(image), output, overwrite=args.overwrite)
+    except OSError as exc:  # exit 3, naming the output rather than its temporary file
+        raise saving_problem(exc, output) from None
     print(f"wrote {output}", file=sys.stderr)
     return EXIT_OK
