@@ -180,6 +180,10 @@ class Model:
     #: reduced to it, enlarged, and given its fine detail back by :meth:`restore_detail` at full size
     #: (:mod:`restorer.resolution`); None fills every region at full size.
     working_size: int | None = None
+    #: The shortest side (pixels) of a photo the model runs on; smaller photos are refused before it runs.
+    #: 4 lets the reflection padding of a 7x7 convolution, the widest usual first layer, work; models
+    #: that downsample need more.
+    min_size: int = 4
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} task={self.task}>"
@@ -253,6 +257,9 @@ class Model:
         for p in self.params:
             if not isinstance(p, Param):
                 raise ValueError(f"model {self.name}: parameter {p!r} is not a Param")
+        if isinstance(self.min_size, bool) or not isinstance(self.min_size, int) or self.min_size < 1:
+            raise ValueError(f"model {self.name}: min_size must be a whole number of pixels >= 1, "
+                             f"got {self.min_size!r}")
         if not self.title:
             self.title = self.name
 

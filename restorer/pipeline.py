@@ -54,8 +54,25 @@ class Box:
         return slice(self.top, self.bottom), slice(self.left, self.right)
 
 
-def hole_boxes(mask: np.ndarray, min_margin: int = MIN_MARGIN) -> list[Box]:
-    """Crop rectangles covering every masked pixel with context around it; overlapping crops merged."""
+def _grown(box: Box, min_side: int, height: int, width: int) -> Box:
+    """``box`` widened about its centre, inside the photo, until each side is ``min_side`` (or the photo's)."""
+    def span(start: int, stop: int, limit: int) -> tuple[int, int]:
+        side = min(max(min_side, stop - start), limit)
+        start = min(max(0, (start + stop - side) // 2), limit - side)
+        return start, start + side
+
+    top, bottom = span(box.top, box.bottom, height)
+    left, right = span(box.left, box.right, width)
+    return Box(top, left, bottom, right)
+
+
+def hole_boxes(mask: np.ndarray, min_margin: int = MIN_MARGIN, min_side: int = 1) -> list[Box]:
+    """Crop rectangles covering every masked pixel with context around it; overlapping crops merged.
+
+    Each crop is at least ``min_side`` pixels on each side (a model's :attr:`~Model.min_size`), or
+    the photo's side where the photo is smaller: a tiny hole by the border still gets a crop the
+    model can run on.
+    """
     import cv2
 
     height, width = mask.shape
@@ -64,8 +81,8 @@ def hole_boxes(mask: np.ndarray, min_margin: int = MIN_MARGIN) -> list[Box]:
     for x, y, w, h, _area in stats[1:count]:
         # Context grows with the hole: a wide hole needs more surroundings to be filled well.
         margin = max(min_margin, int(0.5 * max(w, h)))
-        boxes.append(Box(max(0, y - margin), max(0, x - margin),
-                         min(height, y + h + margin), min(width, x + w + margin)))
+        boxes.append(_grown(Box(max(0, y - margin), max(0, x - margin),
+                                min(height, y + h + margin), min(width, x + w + margin)), min_side, height, width))
     merged = True
     while merged:  # few boxes in practice; quadratic merging is fine
         merged = False
@@ -111,6 +128,9 @@ def run_model(model: Model, photo: np.ndarray | None, mask: np.ndarray | None,
         return _check_output(model, model.run(RunRequest(None, None, values, device), job))
     if photo is None:
         raise InputError(f"model {model.name} needs a photo")
+    if min(photo.shape[:2]) < model.min_size:
+        raise InputError(f"the photo is {photo.shape[1]}x{photo.shape[0]}; model {model.name} needs at least "
+                         f"{model.min_size} px on each side")
     if model.task != "inpaint":
         out = _check_output(model, model.run(RunRequest(photo, mask, values, device), job))
         if out.shape != photo.shape:
@@ -126,7 +146,7 @@ def run_model(model: Model, photo: np.ndarray | None, mask: np.ndarray | None,
         raise InputError("the mask is empty: paint (or give) the area to repair")
     if mask.all():
         raise InputError("the mask covers the whole photo: leave some of it unpainted to repair from")
-    boxes = hole_boxes(mask) if crop else []
+    boxes = hole_boxes(mask, min_side=model.min_size) if crop else []
     if not boxes or sum(b.area for b in boxes) > FULL_FRAME_FRACTION * mask.size:
         boxes = [Box(0, 0, mask.shape[0], mask.shape[1])]
     result = photo.copy()

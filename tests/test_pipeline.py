@@ -116,3 +116,68 @@ def test_bad_model_output_is_reported(photo):
     mask[5:10, 5:10] = True
     with pytest.raises(ModelError, match="uint8"):
         run_model(Wrong(), photo, mask)
+
+
+class Stylizer(Model):
+    """A stylize model that inverts the photo."""
+
+    name = "stylizer"
+    task = "stylize"
+
+    def run(self, request, job):
+        return 255 - request.photo
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (1, 40), (40, 2), (3, 500)])
+def test_photos_below_the_model_minimum_are_refused(shape):
+    photo = textured_photo(*shape)
+    mask = np.zeros(shape, bool)
+    mask[0, 0] = True
+    height, width = shape
+    for model in (Recorder(), Stylizer(), telea()):
+        with pytest.raises(InputError, match=f"the photo is {width}x{height}; model {model.name} needs at least "
+                                             f"{model.min_size} px on each side"):
+            run_model(model, photo, mask if model.task == "inpaint" else None)
+
+
+def test_the_minimum_applies_to_the_photo_and_crops_grow_to_it():
+    class Demanding(Recorder):
+        name = "demanding"
+        min_size = 300
+
+    photo = textured_photo(320, 2000)
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[2:4, 1:3] = True  # a tiny hole in the corner
+    mask[300:302, 1950:1952] = True  # and one in the opposite corner
+    model = Demanding()
+    out = run_model(model, photo, mask)
+    assert len(model.shapes) == 2
+    assert all(min(shape[:2]) >= 300 for shape in model.shapes), model.shapes
+    assert np.array_equal(out[~mask], photo[~mask])
+    with pytest.raises(InputError, match="needs at least 300 px"):
+        run_model(model, textured_photo(299, 2000), mask[:299])
+
+
+def test_hole_boxes_grow_to_the_smallest_side_at_the_border():
+    mask = np.zeros((50, 60), bool)
+    mask[0, 59] = True
+    assert hole_boxes(mask, min_margin=0) == [Box(0, 59, 1, 60)]
+    assert hole_boxes(mask, min_margin=0, min_side=8) == [Box(0, 52, 8, 60)]
+    assert hole_boxes(mask, min_margin=2, min_side=100) == [Box(0, 0, 50, 60)]  # the photo is the limit
+
+
+def test_every_registered_model_declares_a_minimum():
+    registry = load_registry()
+    for model in registry.models.values():
+        assert isinstance(model.min_size, int) and model.min_size >= 1, model
+    assert registry.get("cyclegan").min_size > Model.min_size
+
+
+@pytest.mark.parametrize("side", [1, 2, 3, 4, 7])
+def test_stylize_on_tiny_photos_is_an_input_error_not_a_crash(side, one_torch_thread):
+    model = load_registry().get("cyclegan")
+    with pytest.raises(InputError, match=f"the photo is {side}x{side}; model cyclegan needs at least"):
+        run_model(model, textured_photo(side, side), None)
+    # at its minimum it runs
+    size = model.min_size
+    assert run_model(model, textured_photo(size, size), None).shape == (size, size, 3)

@@ -36,6 +36,8 @@ class CycleGANStylize(WeightsModel):
     folders = 2  # trains on two photo folders: style A and style B (read by the training panel)
     family = FAMILY
     starter_script = "scripts/train_starter_cyclegan.py"
+    # Two stride-2 downsamplings: the residual blocks' reflection padding needs 2 px at a quarter size.
+    min_size = 8
     description = ("Translate a photo between two styles learned from two unpaired folders (starter: "
                    "photo <-> pencil sketch). Full resolution, in seamless tiles.")
     own_params = (

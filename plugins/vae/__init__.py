@@ -53,6 +53,9 @@ class _VAEModel(WeightsModel):
 
     family = FAMILY
     starter_script = "scripts/train_starter_vae.py"
+    # The encoder downsamples by 4 (the starter; 2 ** (levels - 1) in general): below 8 px the latent
+    # map is one cell of mostly padding, and the decoded photo a blur of it.
+    min_size = 8
 
     def network(self, weights: str, device: str):
         """The VAE with weights ``weights`` on ``device``, loaded once per file version."""
