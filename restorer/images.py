@@ -3,14 +3,24 @@
 A :class:`Photo` holds the ``uint8`` RGB pixels that models work on, with the
 alpha channel kept aside and restored on save, and what is needed to save in the
 photo's own spirit (grayscale stays grayscale, EXIF and ICC profile are kept).
+
+16-bit PNG and TIFF photos (gray, RGB, RGBA) keep their full-depth pixels beside
+the 8-bit ones the models see: on save, only the pixels a repair changed are
+replaced (the 8-bit result scaled to 16 bits), every other pixel is written back
+as it was read. Formats of 8 bits (JPEG, WebP, BMP) get a warning instead.
+
+Only the raster formats of :data:`OPEN_FORMATS` are ever parsed (:func:`open_image`):
+a ``.png`` that is really EPS or PDF must not reach Pillow's Ghostscript bridge.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import struct
 import tempfile
 import warnings
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,6 +34,12 @@ PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
 #: Formats Restorer saves, by suffix.
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
                 ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
+#: Pillow formats Restorer opens, photos and masks alike (the suffixes above); nothing else is parsed.
+OPEN_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP")
+#: The same, as a person reads them in a message.
+OPEN_FORMATS_TEXT = "PNG, JPEG, WebP, TIFF or BMP"
+#: Formats that hold 16 bits per channel; the others are written at 8 bits (with a warning).
+DEEP_FORMATS = ("PNG", "TIFF")
 #: Photos above this many pixels are refused as possible decompression bombs (~ Pillow's default).
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
@@ -42,6 +58,10 @@ class Photo:
     source: Path | None = None
     source_format: str | None = None
     info: dict = field(default_factory=dict)
+    #: 16-bit photos: ``uint16 (H, W, C)`` as read (C: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA), upright,
+    #: with the pixels changed since replaced; ``rgb`` (and ``alpha``) are its 8-bit reduction. None for
+    #: 8-bit photos.
+    deep: np.ndarray | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -49,10 +69,24 @@ class Photo:
         return self.rgb.shape[1], self.rgb.shape[0]
 
     def with_rgb(self, rgb: np.ndarray) -> "Photo":
-        """The same photo (alpha, metadata) with new RGB pixels of the same size."""
+        """The same photo (alpha, metadata) with new RGB pixels of the same size.
+
+        A 16-bit photo keeps its full depth: the pixels whose 8-bit value changed take the new value
+        scaled to 16 bits, every other pixel keeps its 16-bit value exactly (so a repair composited
+        into the photo leaves the 16 bits outside its mask as they were).
+        """
         if rgb.shape != self.rgb.shape or rgb.dtype != np.uint8:
             raise ValueError(f"new pixels {rgb.shape} {rgb.dtype} do not match {self.rgb.shape} uint8")
-        return replace(self, rgb=rgb)
+        if self.deep is None:
+            return replace(self, rgb=rgb)
+        changed = np.any(rgb != self.rgb, axis=-1)
+        deep = self.deep.copy()
+        if self.deep.shape[2] <= 2:  # gray: the luminance the 8-bit file would get
+            gray = np.asarray(Image.fromarray(np.ascontiguousarray(rgb), "RGB").convert("L"))
+            deep[changed, 0] = gray[changed].astype(np.uint16) * 257
+        else:
+            deep[changed, :3] = rgb[changed].astype(np.uint16) * 257
+        return replace(self, rgb=rgb, deep=deep)
 
     def to_pil(self) -> Image.Image:
         """A Pillow image: L/LA for grayscale photos, RGB/RGBA otherwise."""
@@ -67,8 +101,24 @@ class Photo:
         return img
 
 
-def _open(path: Path) -> Image.Image:
-    """Open and fully decode ``path``, turning every failure into one clear :class:`InputError`."""
+def open_image(path: str | os.PathLike) -> Image.Image:
+    """``Image.open`` restricted to :data:`OPEN_FORMATS` (lazy, as Pillow's): every way a file enters Restorer.
+
+    Any other content, whatever the file's suffix, is an :class:`InputError` naming the file and the
+    formats Restorer opens, raised before a parser of another format (EPS, PDF: Ghostscript) runs.
+    """
+    try:
+        return Image.open(path, formats=OPEN_FORMATS)
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not an image Restorer opens (it opens {OPEN_FORMATS_TEXT})") from None
+
+
+def _open(path: Path) -> tuple[Image.Image, str]:
+    """Open and fully decode ``path``, turning every failure into one clear :class:`InputError`.
+
+    Returns the image and the raw mode its pixels were stored in (``RGB;16B`` for a 48-bit PNG, which
+    Pillow decodes to 8-bit ``RGB``), known only before decoding.
+    """
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -76,20 +126,22 @@ def _open(path: Path) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(path)
+            img = open_image(path)
+            rawmode = img.tile[0].args if img.tile else ""
+            rawmode = rawmode[0] if isinstance(rawmode, tuple) and rawmode else rawmode
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputError(
             f"{path}: refused, the image is larger than {MAX_PIXELS / 1e6:.0f} megapixels "
             "(possible decompression bomb)") from None
-    except UnidentifiedImageError:
-        raise InputError(f"{path}: not an image file Restorer can read") from None
+    except UnidentifiedImageError:  # pragma: no cover - open_image turns it into an InputError
+        raise InputError(f"{path}: not an image Restorer opens (it opens {OPEN_FORMATS_TEXT})") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         reason = str(exc).strip() or type(exc).__name__
         if "truncated" in reason.lower():
             reason = "the file is truncated"
         raise InputError(f"{path}: cannot read the image ({reason})") from None
-    return img
+    return img, rawmode if isinstance(rawmode, str) else ""
 
 
 def _to_uint8_gray(img: Image.Image) -> Image.Image:
@@ -105,17 +157,84 @@ def _to_uint8_gray(img: Image.Image) -> Image.Image:
     return Image.fromarray(array, "L")
 
 
+def _warn_if_animated(path: Path, img: Image.Image) -> None:
+    """One line when the file holds more frames (APNG, animated WebP) or pages (TIFF) than the first."""
+    frames = getattr(img, "n_frames", 1)
+    if frames > 1:
+        what = "pages" if img.format == "TIFF" else "frames"
+        warnings.warn(f"{path}: has {frames} {what}; only the first is repaired and saved", stacklevel=3)
+
+
+def _deep_pixels(path: Path, img: Image.Image, rawmode: str) -> np.ndarray | None:
+    """The 16-bit pixels of a 16-bit PNG or TIFF, ``uint16 (H, W, C)`` in RGB(A) order, else None.
+
+    Pillow holds 16-bit gray (``I;16``) but reduces 48- and 64-bit colour to 8 bits on load, so colour
+    is read again by OpenCV. Anything that does not decode to the size Pillow saw stays 8-bit.
+    """
+    if img.format not in DEEP_FORMATS:
+        return None
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return np.asarray(img, dtype=np.uint16)[..., None].copy()
+    if img.mode not in ("RGB", "RGBA", "LA") or ";16" not in rawmode:
+        return None
+    import cv2
+
+    try:
+        raw = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        raw = None
+    if raw is None or raw.dtype != np.uint16 or raw.shape[:2] != (img.height, img.width):
+        return None
+    if raw.ndim == 2:
+        raw = raw[..., None]
+    channels = raw.shape[2]
+    if img.mode == "LA":  # OpenCV gives gray + alpha as BGRA
+        return np.ascontiguousarray(raw[..., [0, 3]]) if channels == 4 else (raw if channels == 2 else None)
+    if channels != len(img.mode):
+        return None
+    return np.ascontiguousarray(raw[..., [2, 1, 0, 3][:channels]])
+
+
+#: EXIF orientation -> the numpy operation that turns the stored pixels upright (as ImageOps.exif_transpose).
+_UPRIGHT = {
+    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, 2).swapaxes(0, 1),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _to_eight_bits(deep: np.ndarray) -> np.ndarray:
+    """``uint16`` -> ``uint8`` by scaling (65535 -> 255), rounded, as 16-bit gray always was."""
+    return np.round(deep / 257.0).astype(np.uint8)
+
+
 def load_photo(path: str | os.PathLike) -> Photo:
-    """Load a photo: EXIF orientation applied, any mode accepted, alpha kept aside."""
+    """Load a photo: EXIF orientation applied, any mode accepted, alpha kept aside, 16 bits kept."""
     path = Path(path)
-    img = _open(path)
+    img, rawmode = _open(path)
+    try:
+        _warn_if_animated(path, img)
+        return _decode_photo(path, img, rawmode)
+    finally:
+        img.close()  # a file of several frames stays open for seeking until closed
+
+
+def _decode_photo(path: Path, img: Image.Image, rawmode: str) -> Photo:
+    """The :class:`Photo` of an opened, decoded image (see :func:`load_photo`)."""
     source_format = img.format
     exif = img.info.get("exif")
     icc = img.info.get("icc_profile")
+    deep = _deep_pixels(path, img, rawmode)
     try:
+        orientation = img.getexif().get(0x0112, 1)
         img = ImageOps.exif_transpose(img)
     except Exception:  # a broken EXIF block must not make a good photo unreadable
-        pass
+        orientation = 1
+    if deep is not None:
+        turn = _UPRIGHT.get(orientation)
+        deep = np.ascontiguousarray(turn(deep)) if turn else deep
+        if deep.shape[:2] != (img.height, img.width):  # the EXIF turn failed for Pillow: follow it
+            deep = None
     if exif is not None:
         # The pixels are now upright: drop the orientation tag so viewers do not rotate again.
         try:
@@ -152,8 +271,15 @@ def load_photo(path: str | os.PathLike) -> Photo:
         rgb = np.asarray(img.convert("RGB")).copy()
     if rgb.shape[0] == 0 or rgb.shape[1] == 0:
         raise InputError(f"{path}: the image is empty")
+    if deep is not None:
+        # The 8-bit pixels are the 16-bit ones scaled (Pillow truncates colour), so an unchanged pixel
+        # is recognised on save and written back with its 16 bits.
+        colour = _to_eight_bits(deep[..., :1] if deep.shape[2] <= 2 else deep[..., :3])
+        rgb = np.ascontiguousarray(np.broadcast_to(colour, rgb.shape))
+        if deep.shape[2] in (2, 4):
+            alpha = _to_eight_bits(deep[..., -1])
     return Photo(rgb=rgb, alpha=alpha, grayscale=grayscale, exif=exif, icc_profile=icc,
-                 source=path, source_format=source_format)
+                 source=path, source_format=source_format, deep=deep)
 
 
 def photo_from_array(rgb: np.ndarray) -> Photo:
@@ -180,12 +306,16 @@ def mask_from_image(img: Image.Image) -> np.ndarray:
 def load_mask(path: str | os.PathLike, size: tuple[int, int] | None = None) -> np.ndarray:
     """Load a mask file; ``size`` (width, height) is the photo's, which the mask must match."""
     path = Path(path)
-    img = _open(path)
+    opened, _ = _open(path)
     try:
-        img = ImageOps.exif_transpose(img)
-    except Exception:
-        pass
-    mask = mask_from_image(img)
+        _warn_if_animated(path, opened)
+        try:
+            img = ImageOps.exif_transpose(opened)
+        except Exception:
+            img = opened
+        mask = mask_from_image(img)
+    finally:
+        opened.close()
     if size is not None and (mask.shape[1], mask.shape[0]) != tuple(size):
         raise InputError(
             f"{path}: the mask is {mask.shape[1]}x{mask.shape[0]} but the photo is {size[0]}x{size[1]}; "
@@ -252,8 +382,61 @@ def save_format(path: str | os.PathLike) -> str:
             f"use one of {', '.join(sorted(set(SAVE_FORMATS)))}") from None
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _encode_deep(photo: Photo, fmt: str) -> bytes:
+    """A 16-bit PNG or TIFF of ``photo.deep``, with its EXIF and ICC profile where the writer can."""
+    deep = photo.deep
+    channels = deep.shape[2]
+    if channels == 1:  # Pillow holds 16-bit gray and writes its metadata
+        options: dict = {"compress_level": 6} if fmt == "PNG" else {"compression": "tiff_deflate"}
+        if photo.exif:
+            options["exif"] = photo.exif
+        buffer = io.BytesIO()
+        Image.fromarray(deep[..., 0]).save(buffer, format=fmt, **options)
+        return buffer.getvalue()
+    if channels == 2:  # no writer here holds 16-bit gray + alpha: RGBA with the gray copied keeps every value
+        deep = np.concatenate([np.repeat(deep[..., :1], 3, axis=2), deep[..., 1:]], axis=2)
+    if fmt == "TIFF":
+        import tifffile
+
+        buffer = io.BytesIO()
+        tifffile.imwrite(buffer, deep, photometric="rgb", compression="zlib", iccprofile=photo.icc_profile,
+                         extrasamples=("unassalpha",) if deep.shape[2] == 4 else None)
+        if photo.exif:
+            warnings.warn("the EXIF metadata is not kept in a 16-bit colour TIFF (save as PNG to keep it)",
+                          stacklevel=3)
+        return buffer.getvalue()
+    import cv2
+
+    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(deep[..., [2, 1, 0, 3][:deep.shape[2]]]),
+                               [cv2.IMWRITE_PNG_COMPRESSION, 6])
+    if not ok:  # pragma: no cover - OpenCV writes any uint16 array
+        raise ValueError("OpenCV could not encode the 16-bit PNG")
+    data = encoded.tobytes()
+    extra = b""
+    if photo.icc_profile:
+        extra += _png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(photo.icc_profile))
+    if photo.exif:
+        exif = photo.exif[6:] if photo.exif.startswith(b"Exif\0\0") else photo.exif
+        extra += _png_chunk(b"eXIf", exif)
+    header_end = 8 + 4 + 4 + 13 + 4  # signature, then IHDR: length, type, 13 bytes, CRC
+    return data[:header_end] + extra + data[header_end:]
+
+
 def encode_photo(photo: Photo, fmt: str, *, quality: int = 95) -> bytes:
-    """Encode a photo in ``fmt`` (PNG, JPEG, WEBP, TIFF, BMP), keeping alpha where the format can."""
+    """Encode a photo in ``fmt`` (PNG, JPEG, WEBP, TIFF, BMP), keeping alpha where the format can.
+
+    A 16-bit photo stays 16-bit in PNG and TIFF; in the other formats it is written at 8 bits, with
+    a warning.
+    """
+    if photo.deep is not None:
+        if fmt in DEEP_FORMATS:
+            return _encode_deep(photo, fmt)
+        warnings.warn(f"{fmt} holds 8 bits per channel: the 16-bit photo is saved with 256 levels "
+                      "(save as PNG or TIFF to keep 16 bits)", stacklevel=3)
     img = photo.to_pil()
     if fmt in ("JPEG",) and img.mode in ("RGBA", "LA"):
         img = img.convert("RGB" if img.mode == "RGBA" else "L")

@@ -220,3 +220,85 @@ def test_saved_files_get_normal_permissions(tmp_path):
         assert (tmp_path / "shared.png").stat().st_mode & 0o777 == 0o664
     finally:
         os.umask(old)
+
+
+def _frames(count: int) -> list[Image.Image]:
+    return [Image.fromarray(np.full((16, 20, 3), 40 * i, np.uint8)) for i in range(count)]
+
+
+@pytest.mark.parametrize("suffix,fmt", [(".png", "PNG"), (".webp", "WEBP"), (".tif", "TIFF")])
+def test_animations_and_pages_warn_that_only_the_first_frame_is_kept(tmp_path, suffix, fmt):
+    first, *rest = _frames(3)
+    path = tmp_path / f"moving{suffix}"
+    first.save(path, format=fmt, save_all=True, append_images=rest,
+               **({"lossless": True} if fmt == "WEBP" else {}))
+    with pytest.warns(UserWarning, match=r"has 3 (frames|pages); only the first") as caught:
+        photo = load_photo(path)
+    assert len([w for w in caught if "only the first" in str(w.message)]) == 1
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]  # the file is closed
+    assert np.array_equal(photo.rgb, np.asarray(first))
+
+
+def test_a_still_photo_warns_nothing(tmp_path):
+    import warnings
+
+    _frames(1)[0].save(tmp_path / "still.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_photo(tmp_path / "still.png")
+
+
+def _eps(tmp_path) -> bytes:
+    eps = tmp_path / "drawing.eps"
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nnewpath 0 0 moveto 10 10 lineto stroke\n"
+                    b"showpage\n%%EOF\n")
+    return eps.read_bytes()
+
+
+@pytest.mark.parametrize("content", ["eps", "gif", "ico", "pdf"])
+def test_only_the_listed_raster_formats_are_opened(tmp_path, monkeypatch, content):
+    # A `.png` that is really EPS would make Pillow run Ghostscript: refused before any parser runs.
+    import subprocess
+
+    def no_programs(*args, **kwargs):
+        raise AssertionError(f"a program was run: {args}")
+
+    monkeypatch.setattr(subprocess, "Popen", no_programs)
+    monkeypatch.setattr(subprocess, "check_call", no_programs)
+    path = tmp_path / "photo.png"
+    if content == "eps":
+        path.write_bytes(_eps(tmp_path))
+    elif content == "pdf":
+        _frames(1)[0].save(path, format="PDF")
+    else:
+        _frames(1)[0].save(path, format=content.upper())
+    for load in (load_photo, lambda p: load_mask(p)):
+        with pytest.raises(InputError) as refused:
+            load(path)
+        message = str(refused.value)
+        assert str(path) in message and "PNG, JPEG, WebP, TIFF or BMP" in message and "\n" not in message
+
+
+def test_open_image_is_the_one_way_in(tmp_path):
+    from restorer.images import open_image
+
+    path = tmp_path / "drawing.png"
+    path.write_bytes(_eps(tmp_path))
+    with pytest.raises(InputError, match="PNG, JPEG, WebP, TIFF or BMP"):
+        open_image(path)
+    _frames(1)[0].save(tmp_path / "fine.bmp")
+    with open_image(tmp_path / "fine.bmp") as img:
+        assert img.format == "BMP" and img.size == (20, 16)
+
+
+def test_no_unrestricted_image_open_in_restorer_or_plugins():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for source in [*root.glob("restorer/**/*.py"), *root.glob("plugins/**/*.py")]:
+        for number, line in enumerate(source.read_text().splitlines(), 1):
+            if re.search(r"Image\.open\(", line) and "formats=" not in line:
+                offenders.append(f"{source.relative_to(root)}:{number}")
+    assert offenders == [], offenders

@@ -48,7 +48,7 @@ def natural_photo(name: str) -> np.ndarray:
     """The :data:`NATURAL` photo ``name`` as ``uint8`` pixels (gray ``(H, W)`` or RGB ``(H, W, 3)``)."""
     import importlib.util
 
-    from PIL import Image
+    from restorer.images import open_image
 
     package, inner = NATURAL[name]
     spec = importlib.util.find_spec(package)
@@ -58,5 +58,5 @@ def natural_photo(name: str) -> np.ndarray:
     if path.suffix == ".npz":
         with np.load(path) as archive:
             return np.asarray(archive[archive.files[0]], dtype=np.uint8)
-    with Image.open(path) as image:
+    with open_image(path) as image:
         return np.asarray(image.convert("RGB"))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from restorer.errors import InputError, RestorerError
-from restorer.images import PHOTO_SUFFIXES, load_photo
+from restorer.images import PHOTO_SUFFIXES, load_photo, open_image
 from restorer.training.masks import random_mask
 
 if TYPE_CHECKING:  # torch is imported lazily: scanning a folder must not wait for it
@@ -54,8 +54,6 @@ class PhotoFolder:
 
         Raises :class:`InputError` when the folder does not exist or holds no readable photo.
         """
-        from PIL import Image
-
         root = Path(folder).expanduser()
         if not root.is_dir():
             raise InputError(f"{root}: no such folder (give a folder of photos to train on)")
@@ -66,7 +64,7 @@ class PhotoFolder:
         skipped: list[Skipped] = []
         for path in candidates:
             try:
-                with Image.open(path) as img:
+                with open_image(path) as img:
                     img.verify()  # cheap integrity check; full decoding happens on first use
                     if img.size[0] < 1 or img.size[1] < 1:
                         raise ValueError("empty image")

@@ -64,8 +64,7 @@ def folder_notices(folders: list[str], crop: int) -> list[str]:
     Raises :class:`~restorer.errors.InputError` for a folder that cannot be used at all
     (missing, empty, no readable photo). Reads image headers only.
     """
-    from PIL import Image
-
+    from restorer.images import open_image
     from restorer.training.data import PhotoFolder
 
     notices = []
@@ -78,7 +77,7 @@ def folder_notices(folders: list[str], crop: int) -> list[str]:
                            f"({names}{more}).")
         small = 0
         for photo in folder.paths:
-            with Image.open(photo) as img:
+            with open_image(photo) as img:
                 small += min(img.size) < crop
         if small:
             notices.append(f"{folder.root.name}: {small} of {len(folder)} photo(s) are smaller than the "
