@@ -173,3 +173,28 @@ def test_gui_document_saves_sixteen_bits(tmp_path):
     saved = read_deep(tmp_path / "saved.tif")
     assert np.array_equal(saved[~hole()], original[~hole()])
     assert np.all(saved[hole()] == 128 * 257)
+
+
+@pytest.mark.parametrize("channels,suffix", [(1, ".png"), (3, ".png"), (4, ".png"), (3, ".tif")])
+def test_metadata_is_kept_in_sixteen_bit_files(tmp_path, channels, suffix):
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x010F] = "Restorer camera"  # Make
+    path = tmp_path / f"deep{suffix}"
+    write_deep(path, deep_pixels(channels))
+    photo = load_photo(path)
+    photo.exif, photo.icc_profile = exif.tobytes(), (None if channels == 1 else icc)
+    out = tmp_path / f"out{suffix}"
+    if suffix == ".tif":
+        with pytest.warns(UserWarning, match="EXIF metadata is not kept"):
+            save_photo(photo, out)
+    else:
+        save_photo(photo, out)
+    again = Image.open(out)
+    if suffix == ".png":
+        assert again.getexif().get(0x010F) == "Restorer camera"
+    if channels != 1:
+        assert again.info.get("icc_profile") == icc
+    assert np.array_equal(read_deep(out), photo.deep)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,7 +98,9 @@ class PhotoFiles(QObject):
             return False
         path = Path(path)
         try:
-            with wait_cursor():
+            # What the save could not keep (16 bits in a JPEG) is said in the status bar, not only on stderr.
+            with wait_cursor(), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 document.save(path, quality=quality)
         except RestorerError as exc:
             self.window.show_error("Cannot save the photo", str(exc))
@@ -108,7 +111,10 @@ class PhotoFiles(QObject):
         self.remember_recent(path)
         note = " (JPEG keeps no transparency)" if document.has_alpha and path.suffix.lower() in (
             ".jpg", ".jpeg") else ""
-        self.window.statusBar().showMessage(f"Saved {path.name}{note}", 5000)
+        lost = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+        if lost:
+            note += f" ({'; '.join(lost)})"
+        self.window.statusBar().showMessage(f"Saved {path.name}{note}", 10000 if lost else 5000)
         self.saved.emit()
         return True
 
