@@ -67,13 +67,13 @@ def test_photo(height: int, width: int) -> tuple[str, np.ndarray]:
     from restorer.corpus.splits import split_pictures
     from restorer.errors import InputError
     from restorer.images import load_photo
-    from restorer.resources import sample_photo_path
+    from restorer.resources import RESOURCES
 
     try:
         pictures = split_pictures("test", default_out())
         name, path = max(pictures, key=lambda item: _pixels(item[1]))
     except (InputError, ValueError):
-        name, path = "sample", sample_photo_path()
+        name, path = "sample", RESOURCES / "samples" / "original.png"
     rgb = load_photo(path).rgb
     scale = max(height / rgb.shape[0], width / rgb.shape[1])
     big = cv2.resize(rgb, (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale)), interpolation=cv2.INTER_CUBIC)

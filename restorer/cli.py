@@ -19,7 +19,7 @@ from restorer.errors import (EXIT_CANCELLED, EXIT_ENVIRONMENT, EXIT_INTERNAL, EX
                              EnvironmentProblem, RestorerError)
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ("gui", "inpaint", "stylize", "reconstruct", "sample", "train", "models", "bench")
+COMMANDS = ("gui", "inpaint", "detect", "repair", "stylize", "reconstruct", "sample", "train", "models", "bench")
 
 
 class _Parser(argparse.ArgumentParser):

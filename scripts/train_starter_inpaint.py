@@ -91,34 +91,14 @@ def photo_names(phase: str) -> tuple[str, ...]:
 def corpus_folder(workdir: Path, corpus: Path) -> PhotoFolder:
     """The corpus's train split, reduced to :data:`CORPUS_SHORT_SIDE` once, in one folder; each ordinary
     photo appears :data:`CORPUS_PHOTO_WEIGHT` times (hard links), so photos are drawn that much more often."""
-    from restorer.corpus.build import read_manifest
-    from restorer.corpus.sources import read_sources
-    from restorer.corpus.splits import assign_splits
-    from restorer.images import load_photo
-    from restorer.training.holdout import reduced
+    from restorer.corpus.splits import reduced_split_folder
+    from restorer.errors import InputError
 
-    rows = read_manifest(corpus)
-    if not rows:
-        raise SystemExit(f"no corpus at {corpus}: run `make corpus` first")
-    sources = {s.id: s for s in read_sources()}
-    splits = assign_splits(list(sources.values()))
-    folder = workdir / "photos-corpus"
-    folder.mkdir(parents=True, exist_ok=True)
-    for row in rows:
-        source = sources.get(row["id"])
-        if source is None or splits[row["id"]] != "train":
-            continue
-        name = row["id"].replace("/", "__")
-        target = folder / f"{name}.png"
-        if not target.exists():
-            rgb = reduced(load_photo(corpus / row["file"]).rgb, CORPUS_SHORT_SIDE)
-            Image.fromarray(rgb).save(target.with_suffix(".part.png"))
-            target.with_suffix(".part.png").replace(target)
-        copies = CORPUS_PHOTO_WEIGHT if source.kind == "photo" else 1
-        for copy in range(1, copies):
-            twin = folder / f"{name}.copy{copy}.png"
-            if not twin.exists():
-                twin.hardlink_to(target)
+    try:
+        folder = reduced_split_folder("train", corpus, workdir / "photos-corpus", short_side=CORPUS_SHORT_SIDE,
+                                      photo_weight=CORPUS_PHOTO_WEIGHT)
+    except InputError as exc:
+        raise SystemExit(f"{exc}: run `make corpus` first") from None
     return PhotoFolder.scan(folder)
 
 

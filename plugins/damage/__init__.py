@@ -15,6 +15,7 @@ from restorer import hookimpl
 from restorer.detection import detect_params
 from restorer.jobs import Job
 from restorer.models import Model, RunRequest, int_param
+from restorer.weights import WeightsModel, load_weights
 
 #: Contrast (0-255 levels) at which the classical response counts as certain damage.
 FULL_CONTRAST = 48.0
@@ -53,7 +54,53 @@ class ClassicalDamage(Model):
         return prob
 
 
+class DamageDetector(WeightsModel):
+    """A small U-Net trained to find synthetic damage drawn on clean photos; see the module."""
+
+    name = "damage-detector"
+    title = "Damage detector"
+    task = "detect"
+    trainable = True
+    default_priority = 100  # the default of `restorer detect` and of Find damage
+    description = ("Finds scratches, dust, hairs, creases and stains: a small network trained on damage drawn on "
+                   "clean photos. Review its proposal, then repair.")
+    starter_script = "scripts/train_starter_detector.py"
+    own_params = detect_params(threshold=0.5, grow=2)
+
+    def run(self, request: RunRequest, job: Job) -> np.ndarray:
+        """The damage probability of every pixel, in tiles on large photos."""
+        from restorer_plugins.damage.infer import damage_probability
+
+        net = self.load_networks(request.params["weights"], request.device, _build(request.device))
+        return damage_probability(net, request.photo, request.device, job)
+
+    def make_trainer(self, options, device: str):
+        """A trainer for ``restorer train``: from ``options.base`` weights, or from scratch."""
+        from restorer_plugins.damage.training import DetectorTrainConfig, DetectorTrainer, detector_from_weights
+
+        if options.base is None:
+            return DetectorTrainer(train=DetectorTrainConfig(lr=options.lr or 1e-3), device=device)
+        tensors, meta = load_weights(self.name, options.base)
+        net = detector_from_weights(tensors, meta, f"{self.name} weights {options.base!r}")
+        return DetectorTrainer(net.config, DetectorTrainConfig(lr=options.lr or FINE_TUNE_LR), device=device,
+                               initial=tensors)
+
+
+#: Learning rate of ``restorer train damage-detector`` from trained weights.
+FINE_TUNE_LR = 2e-4
+
+
+def _build(device: str):
+    def build(tensors: dict, meta: dict, path: str):
+        from restorer_plugins.damage.training import detector_from_weights
+
+        return detector_from_weights(tensors, meta, path).to(device)
+
+    return build
+
+
 @hookimpl
 def register_models(register):
-    """Register ``classical-damage``."""
+    """Register ``classical-damage`` and ``damage-detector``."""
     register(ClassicalDamage())
+    register(DamageDetector())

@@ -16,6 +16,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -106,13 +107,14 @@ def _same(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def plan(args: argparse.Namespace, *, mask_required: bool,
-         task: str = "inpaint") -> tuple[list[Pair], list[tuple[Path, str]], bool]:
+def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint",
+         output_suffix: str | None = None) -> tuple[list[Pair], list[tuple[Path, str]], bool]:
     """Work out (pairs, failures found up front, folder mode) from the arguments, or raise InputError.
 
     Refused here, before any work: an output that is the input without ``--in-place``, an output that
     would replace a mask, an existing output file for one photo without ``--overwrite``, and one mask
-    file (for one photo or a whole folder) with nothing white in it.
+    file (for one photo or a whole folder) with nothing white in it. ``output_suffix`` (e.g. ``.png``
+    for masks) names each output of a folder ``STEM + output_suffix`` instead of the photo's name.
     """
     source = Path(args.input)
     output = Path(args.output)
@@ -129,7 +131,7 @@ def plan(args: argparse.Namespace, *, mask_required: bool,
             if found is None:
                 raise InputError(f"{mask_arg}: no mask named {source.stem}.* or {source.stem}{MASK_SUFFIX}.*")
             mask_arg = found
-        target = output / source.name if output.is_dir() else output
+        target = output / _output_name(source, output_suffix) if output.is_dir() else output
         save_format(target)  # refuse an unknown output suffix before any work
         if not target.parent.is_dir():
             raise InputError(f"{target.parent}: no such folder for the output")
@@ -166,7 +168,7 @@ def plan(args: argparse.Namespace, *, mask_required: bool,
             if mask is None:
                 failures.append((photo, f"no mask named {photo.stem}.* or {photo.stem}{MASK_SUFFIX}.* in {mask_arg}"))
                 continue
-        target = output / photo.name
+        target = output / _output_name(photo, output_suffix)
         if mask is not None and target.exists() and _same(target, mask):
             raise InputError(f"{target}: is the mask of {photo.name}; the results would replace the masks, "
                              "choose another OUTPUT folder")
@@ -176,7 +178,11 @@ def plan(args: argparse.Namespace, *, mask_required: bool,
     return pairs, failures, True
 
 
-class _Bar:
+def _output_name(photo: Path, suffix: str | None) -> str:
+    return photo.name if suffix is None else photo.stem + suffix
+
+
+class Bar:
     """A tqdm bar driven by a job's progress (shown on stderr, only on a terminal or for folders)."""
 
     def __init__(self, description: str, enabled: bool):
@@ -211,12 +217,23 @@ def saving_problem(exc: OSError, output: Path) -> EnvironmentProblem:
     return EnvironmentProblem.from_os_error(exc, "saving the result")
 
 
-def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: bool) -> int:
-    """Run the photo-to-photo command described by ``args``; return the exit code."""
+#: ``work(pair, model, params, device, args, show_steps)``: one photo's job (default :func:`_process_one`).
+Work = Callable[[Pair, Model, dict, str, argparse.Namespace, bool], None]
+
+
+def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: bool, work: Work | None = None,
+            output_suffix: str | None = None, done_word: str | None = None) -> int:
+    """Run the photo-to-photo command described by ``args``; return the exit code.
+
+    ``work`` does one photo (default: run the model and save the photo), ``output_suffix`` names
+    the outputs of a folder (see :func:`plan`) and ``done_word`` says what was done in the summary.
+    """
+    work = work or _process_one
     model = pick_model(args.model, tasks)
     params = model.parse_settings(args.settings)
     model.check_params(model.resolve_params(params))  # one usage error up front, not one per photo
-    pairs, failures, folder_mode = plan(args, mask_required=mask_required, task=model.task)
+    pairs, failures, folder_mode = plan(args, mask_required=mask_required, task=model.task,
+                                        output_suffix=output_suffix)
     if getattr(args, "in_place", False) and all(_same(p.photo, p.output) for p in pairs):
         args.overwrite = True  # every output is its own original: replacing it is what --in-place asks
     device = resolve_device(args.device)
@@ -241,7 +258,7 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
             try:
                 if pair.mask is not None and model.task != "inpaint":
                     refuse_empty_mask(pair.mask, model.task)  # inpainting refuses it in _process_one
-                _process_one(pair, model, params, device, args, show_steps=not folder_mode and sys.stderr.isatty())
+                work(pair, model, params, device, args, not folder_mode and sys.stderr.isatty())
                 done += 1
             except Cancelled:
                 raise
@@ -269,8 +286,8 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
             outer.close()
 
     if folder_mode or failures:
-        summary = f"{done} repaired, {skipped} skipped, {len(failures)} failed" if tasks[0] == "inpaint" \
-            else f"{done} done, {skipped} skipped, {len(failures)} failed"
+        word = done_word or ("repaired" if tasks[0] == "inpaint" else "done")
+        summary = f"{done} {word}, {skipped} skipped, {len(failures)} failed"
         if stopped is not None:
             summary += f"; stopped with {left} photo(s) not done"
         print(summary, file=sys.stderr)
@@ -284,12 +301,12 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
 
 
 def _process_one(pair: Pair, model: Model, params: dict, device: str, args: argparse.Namespace,
-                 *, show_steps: bool) -> None:
+                 show_steps: bool) -> None:
     photo = load_photo(pair.photo)
     mask = load_mask(pair.mask, photo.size) if pair.mask is not None else None
     if mask is not None and not np.any(mask) and model.task == "inpaint":
         raise InputError(f"{pair.mask}: the mask is empty (nothing is white), so there is nothing to repair")
-    bar = _Bar(pair.photo.name, show_steps)
+    bar = Bar(pair.photo.name, show_steps)
     try:
         result = run_model(model, photo.rgb, mask, params, device=device, job=Job(bar))
     finally:

@@ -94,3 +94,40 @@ def split_pictures(split: str, corpus: str | Path, *, kind: str = "photo",
               if row["id"] in sources and splits[row["id"]] == split and sources[row["id"]].kind == kind
               and (ids is None or row["id"] in ids)]
     return sorted(chosen)
+
+
+def reduced_split_folder(split: str, corpus: str | Path, folder: str | Path, *, short_side: int,
+                         photo_weight: int = 1) -> Path:
+    """One folder holding the corpus pictures of ``split`` (photos and textures), each reduced to a
+    shorter side of ``short_side`` once; an ordinary photo appears ``photo_weight`` times (hard links),
+    so a training loop draws it that much more often than a texture. Idempotent; returns ``folder``."""
+    from PIL import Image
+
+    from restorer.corpus.build import read_manifest
+    from restorer.corpus.sources import read_sources
+    from restorer.errors import InputError
+    from restorer.images import load_photo
+    from restorer.training.holdout import reduced
+
+    rows = read_manifest(corpus)
+    if not rows:
+        raise InputError(f"{corpus}: no corpus there (build it with `make corpus`)")
+    sources = {s.id: s for s in read_sources()}
+    splits = assign_splits(list(sources.values()))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        source = sources.get(row["id"])
+        if source is None or splits[row["id"]] != split:
+            continue
+        name = row["id"].replace("/", "__")
+        target = folder / f"{name}.png"
+        if not target.exists():
+            rgb = reduced(load_photo(Path(corpus) / row["file"]).rgb, short_side)
+            Image.fromarray(rgb).save(target.with_suffix(".part.png"))
+            target.with_suffix(".part.png").replace(target)
+        for copy in range(1, photo_weight if source.kind == "photo" else 1):
+            twin = folder / f"{name}.copy{copy}.png"
+            if not twin.exists():
+                twin.hardlink_to(target)
+    return folder

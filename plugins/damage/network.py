@@ -1,0 +1,69 @@
+"""The damage detector's network: a small U-Net that gives every pixel a damage logit.
+
+Three levels (full, 1/2 and 1/4 resolution) with skip connections, plain 3x3
+convolutions (oneDNN runs them fastest on a CPU) and dilated convolutions at the
+coarsest level, whose receptive field (about 60 pixels) sees a scratch's course
+and a stain's edge. Scratches are 1-4 pixels wide, so the first and last
+blocks work at full resolution. Fully convolutional: large photos are run in
+tiles (:func:`restorer.tiling.tiled_apply`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from restorer.weights import check_bounds
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Architecture of :class:`DamageNet` (stored with the weights)."""
+
+    width: int = 8
+    dilations: tuple[int, ...] = (1, 2, 4, 8)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dilations", tuple(self.dilations))
+        check_bounds(self, {"width": (4, 128), "dilations": (1, 32)}, {"dilations": (1, 12)})
+
+    def to_json(self) -> dict:
+        """JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DetectorConfig":
+        """The config stored by :meth:`to_json` (unknown keys refused)."""
+        return cls(**data)
+
+
+def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation, padding_mode="reflect"),
+                         nn.LeakyReLU(0.1, inplace=True))
+
+
+class DamageNet(nn.Module):
+    """``(B, 3, H, W)`` photos in [0, 1] -> ``(B, 1, H, W)`` damage logits; H and W multiples of 4."""
+
+    def __init__(self, config: DetectorConfig | None = None):
+        super().__init__()
+        self.config = config or DetectorConfig()
+        w = self.config.width
+        self.enc0 = nn.Sequential(_conv(3, w), _conv(w, w))
+        self.enc1 = nn.Sequential(_conv(w, 2 * w, stride=2), _conv(2 * w, 2 * w))
+        self.enc2 = nn.Sequential(_conv(2 * w, 4 * w, stride=2),
+                                  *[_conv(4 * w, 4 * w, dilation=d) for d in self.config.dilations])
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.dec1 = _conv(6 * w, 2 * w)
+        self.dec0 = _conv(3 * w, w)
+        self.head = nn.Conv2d(w, 1, 1)
+
+    def forward(self, photos: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        x0 = self.enc0(photos * 2 - 1)
+        x1 = self.enc1(x0)
+        x2 = self.enc2(x1)
+        y1 = self.dec1(torch.cat([self.up(x2), x1], 1))
+        y0 = self.dec0(torch.cat([self.up(y1), x0], 1))
+        return self.head(y0)

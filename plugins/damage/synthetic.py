@@ -1,0 +1,163 @@
+"""Synthetic damage for self-supervised training: clean photo in, damaged photo and its damage mask out.
+
+What scanned prints suffer, drawn at random in count, width, contrast and shape:
+scratches (smooth bright or dark curves, 1-4 px), dust specks, hairs (thin dark
+curls), creases (a bright fold line with a shadow beside it), stains and mould
+spots (soft blobs that tint and darken). Then what every scan has, damaged or
+not, so the detector holds up on real ones: film grain, a little blur, noise
+and JPEG artefacts. A share of the crops gets no damage at all but the same scan
+treatment, so the detector learns to leave clean photos alone.
+
+This is the training generator. The benchmark (``benchmarks/damage_detection.py``)
+draws its damage with a different one (other shapes, parameters and seed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Share of crops left without damage (but given grain, blur, noise and JPEG like the others).
+CLEAN_SHARE = 0.2
+#: A pixel is damage when the drawn damage covers it at least this much (0-1).
+MASK_LEVEL = 0.3
+
+
+def _curve(rng: np.random.Generator, height: int, width: int, length: float, wiggle: float) -> np.ndarray:
+    """Points ``(N, 2)`` (x, y) of a smooth random curve of about ``length`` pixels."""
+    start = rng.uniform([0, 0], [width, height])
+    angle = rng.uniform(0, 2 * np.pi)
+    steps = max(2, int(length / 4))
+    turns = np.cumsum(rng.normal(0, wiggle, steps))
+    directions = np.stack([np.cos(angle + turns), np.sin(angle + turns)], 1) * (length / steps)
+    return start + np.concatenate([[[0, 0]], np.cumsum(directions, 0)])
+
+
+def _stroke(layer: np.ndarray, points: np.ndarray, width: int) -> None:
+    """Draw an anti-aliased polyline of ``width`` pixels into the float coverage ``layer`` (in place)."""
+    import cv2
+
+    canvas = np.zeros(layer.shape, np.uint8)
+    shift = 4  # sub-pixel precision
+    pts = np.round(points * (1 << shift)).astype(np.int32).reshape(-1, 1, 2)
+    cv2.polylines(canvas, [pts], False, 255, max(1, width), cv2.LINE_AA, shift)
+    np.maximum(layer, canvas.astype(np.float32) / 255.0, out=layer)
+
+
+def _blob(layer: np.ndarray, rng: np.random.Generator, centre: np.ndarray, radius: float, soft: float) -> None:
+    """A soft irregular blob (an ellipse with a blurred edge) of ``radius`` into ``layer`` (in place)."""
+    import cv2
+
+    canvas = np.zeros(layer.shape, np.uint8)
+    axes = (max(1, int(radius * rng.uniform(0.6, 1.0))), max(1, int(radius * rng.uniform(0.4, 1.0))))
+    cv2.ellipse(canvas, (int(centre[0]), int(centre[1])), axes, rng.uniform(0, 180), 0, 360, 255, -1, cv2.LINE_AA)
+    blob = canvas.astype(np.float32) / 255.0
+    if soft > 0:
+        blob = cv2.GaussianBlur(blob, (0, 0), soft)
+    np.maximum(layer, blob, out=layer)
+
+
+def _paint(image: np.ndarray, coverage: np.ndarray, colour: np.ndarray, opacity: float) -> None:
+    """Blend ``colour`` (RGB, 0-255) over ``image`` (float, in place) where ``coverage`` (0-1) says."""
+    alpha = (coverage * opacity)[..., None]
+    image *= 1 - alpha
+    image += alpha * colour
+
+
+def add_damage(photo: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(damaged, mask)``: ``photo`` (``uint8`` RGB) with random damage drawn on it, and where."""
+    height, width = photo.shape[:2]
+    image = photo.astype(np.float32)
+    mask = np.zeros((height, width), bool)
+    if rng.random() >= CLEAN_SHARE:
+        scale = np.sqrt(height * width) / 256  # as many finds per area on any crop size
+        kinds = rng.random(5) < (0.7, 0.6, 0.3, 0.2, 0.25)  # scratches, dust, hairs, creases, stains
+        if not kinds.any():
+            kinds[0] = True
+        if kinds[0]:
+            for _ in range(rng.poisson(3 * scale) + 1):
+                _scratch(image, mask, rng, height, width)
+        if kinds[1]:
+            for _ in range(rng.poisson(15 * scale) + 1):
+                _speck(image, mask, rng, height, width)
+        if kinds[2]:
+            for _ in range(rng.poisson(1.5 * scale) + 1):
+                _hair(image, mask, rng, height, width)
+        if kinds[3]:
+            _crease(image, mask, rng, height, width)
+        if kinds[4]:
+            for _ in range(rng.poisson(1 * scale) + 1):
+                _stain(image, mask, rng, height, width)
+    return _scan(image, rng), mask
+
+
+def _level(rng: np.random.Generator, photo: np.ndarray, bright: bool) -> np.ndarray:
+    """A damage colour: near white or near black, a little tinted."""
+    base = rng.uniform(200, 255) if bright else rng.uniform(0, 60)
+    return np.clip(base + rng.normal(0, 8, 3), 0, 255).astype(np.float32)
+
+
+def _scratch(image, mask, rng, height, width) -> None:
+    layer = np.zeros((height, width), np.float32)
+    points = _curve(rng, height, width, rng.uniform(0.2, 1.5) * max(height, width), rng.uniform(0.0, 0.08))
+    _stroke(layer, points, int(rng.integers(1, 5)))
+    _paint(image, layer, _level(rng, image, rng.random() < 0.7), rng.uniform(0.35, 1.0))
+    mask |= layer > MASK_LEVEL
+
+
+def _speck(image, mask, rng, height, width) -> None:
+    layer = np.zeros((height, width), np.float32)
+    _blob(layer, rng, rng.uniform([0, 0], [width, height]), rng.uniform(0.7, 3.5), rng.uniform(0, 0.6))
+    _paint(image, layer, _level(rng, image, rng.random() < 0.6), rng.uniform(0.5, 1.0))
+    mask |= layer > MASK_LEVEL
+
+
+def _hair(image, mask, rng, height, width) -> None:
+    layer = np.zeros((height, width), np.float32)
+    points = _curve(rng, height, width, rng.uniform(20, 120), rng.uniform(0.15, 0.5))
+    _stroke(layer, points, 1)
+    _paint(image, layer, _level(rng, image, rng.random() < 0.3), rng.uniform(0.5, 1.0))
+    mask |= layer > MASK_LEVEL
+
+
+def _crease(image, mask, rng, height, width) -> None:
+    import cv2
+
+    layer = np.zeros((height, width), np.float32)
+    points = _curve(rng, height, width, 2.0 * max(height, width), rng.uniform(0.0, 0.02))
+    thickness = int(rng.integers(2, 6))
+    _stroke(layer, points, thickness)
+    shadow = np.roll(cv2.GaussianBlur(layer, (0, 0), thickness), int(rng.integers(2, 4)), axis=int(rng.integers(2)))
+    _paint(image, shadow * (1 - layer), np.zeros(3, np.float32), rng.uniform(0.1, 0.3))
+    _paint(image, layer, _level(rng, image, True), rng.uniform(0.3, 0.8))
+    mask |= layer > MASK_LEVEL
+
+
+def _stain(image, mask, rng, height, width) -> None:
+    layer = np.zeros((height, width), np.float32)
+    radius = rng.uniform(4, 30) * np.sqrt(height * width) / 256
+    centre = rng.uniform([0, 0], [width, height])
+    for _ in range(int(rng.integers(1, 4))):  # a lumpy outline: a few overlapping blobs
+        _blob(layer, rng, centre + rng.normal(0, radius / 2, 2), radius, radius / 4)
+    colour = np.array([rng.uniform(90, 160), rng.uniform(60, 120), rng.uniform(20, 70)], np.float32)
+    if rng.random() < 0.4:  # mould: darker, greener
+        colour = np.array([rng.uniform(30, 80), rng.uniform(40, 90), rng.uniform(20, 60)], np.float32)
+    _paint(image, layer, colour, rng.uniform(0.35, 0.8))
+    mask |= layer > MASK_LEVEL + 0.2
+
+
+def _scan(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Grain, blur, noise and JPEG, each at random strength (also on clean crops)."""
+    import cv2
+
+    if rng.random() < 0.4:
+        image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.3, 1.0))
+    if rng.random() < 0.6:
+        grain = cv2.GaussianBlur(rng.normal(0, 1, image.shape[:2]).astype(np.float32), (0, 0), rng.uniform(0.5, 1.2))
+        image = image + grain[..., None] * rng.uniform(2, 10)
+    if rng.random() < 0.4:
+        image = image + rng.normal(0, rng.uniform(1, 5), image.shape).astype(np.float32)
+    out = np.clip(image + 0.5, 0, 255).astype(np.uint8)
+    if rng.random() < 0.5:
+        ok, data = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 96))])
+        out = np.ascontiguousarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1])
+    return out

@@ -1,0 +1,116 @@
+"""Training the damage detector self-supervised: damage drawn on clean crops (:mod:`.synthetic`), found again.
+
+Any photo folder serves; nothing needs labelling. Loss: binary cross-entropy
+(damage weighted up, it is a few percent of the pixels) plus a soft Dice term
+(the overlap that F1 measures). Weights are ordinary Restorer weights with
+``{"detector": DetectorConfig}`` in the metadata.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from restorer.errors import ModelError
+from restorer.training import Batch, Trainer
+from restorer.weights import architecture
+from restorer_plugins.damage.network import DamageNet, DetectorConfig
+from restorer_plugins.damage.synthetic import add_damage
+
+FAMILY = "damage-detector"
+
+
+@dataclass(frozen=True)
+class DetectorTrainConfig:
+    """Optimiser and loss settings."""
+
+    lr: float = 1e-3
+    pos_weight: float = 4.0
+    dice_weight: float = 0.5
+
+
+def damaged_batch(photos: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(damaged, masks)``: synthetic damage on a batch of clean ``(B, 3, H, W)`` photos in [0, 1]."""
+    pixels = (photos.detach().cpu().permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    pairs = [add_damage(p, rng) for p in pixels]
+    damaged = torch.from_numpy(np.stack([d for d, _ in pairs]).astype(np.float32) / 255.0).permute(0, 3, 1, 2)
+    masks = torch.from_numpy(np.stack([m for _, m in pairs]).astype(np.float32))[:, None]
+    return damaged.contiguous(), masks
+
+
+def detector_loss(logits: torch.Tensor, masks: torch.Tensor, settings: DetectorTrainConfig) -> tuple[torch.Tensor, dict]:
+    """Weighted BCE plus soft Dice; returns the loss and its parts."""
+    weight = torch.tensor(settings.pos_weight, device=logits.device)
+    bce = F.binary_cross_entropy_with_logits(logits, masks, pos_weight=weight)
+    prob = torch.sigmoid(logits)
+    dice = 1 - (2 * (prob * masks).sum() + 1) / (prob.sum() + masks.sum() + 1)
+    loss = bce + settings.dice_weight * dice
+    return loss, {"bce": bce.item(), "dice": dice.item(), "loss": loss.item()}
+
+
+class DetectorTrainer(Trainer):
+    """One :class:`DamageNet` and its Adam optimiser; each step draws fresh damage on the batch's crops."""
+
+    def __init__(self, config: DetectorConfig | None = None, train: DetectorTrainConfig | None = None, *,
+                 device: str = "cpu", initial: dict[str, torch.Tensor] | None = None):
+        super().__init__(device)
+        self.settings = config or DetectorConfig()
+        self.train_config = train or DetectorTrainConfig()
+        self.net = DamageNet(self.settings).to(device).train()
+        if initial is not None:
+            self.net.load_state_dict(initial)
+        self.modules["detector"] = self.net
+        self.add_optimizer("detector", torch.optim.Adam(self.net.parameters(), lr=self.train_config.lr))
+
+    def config(self) -> dict[str, Any]:
+        """Architecture and training settings (a checkpoint resumes only into the same)."""
+        return {"model": FAMILY, "detector": self.settings.to_json(), "train": asdict(self.train_config)}
+
+    def _rng(self) -> np.random.Generator:
+        # From torch's global RNG, which the loop checkpoints: a resumed run draws the same damage.
+        return np.random.default_rng(int(torch.randint(0, 2**62, (1,)).item()))
+
+    def train_step(self, batch: Batch, step: int) -> dict[str, float]:
+        """One step: damage the crops, predict where, compare."""
+        damaged, masks = damaged_batch(batch.photos, self._rng())
+        damaged, masks = damaged.to(self.device), masks.to(self.device)
+        with self.autocast():
+            logits = self.net(damaged)
+        loss, metrics = detector_loss(logits.float(), masks, self.train_config)
+        self.optimize("detector", loss)
+        with torch.no_grad():
+            found = logits > 0
+            tp = (found & (masks > 0.5)).sum().item()
+            metrics["f1"] = 2 * tp / max(1.0, found.sum().item() + (masks > 0.5).sum().item())
+        return metrics
+
+    @torch.no_grad()
+    def preview(self, batch: Batch) -> np.ndarray:
+        """Damaged crop | found damage | true damage, of the batch's first crop."""
+        damaged, masks = damaged_batch(batch.photos[:1], np.random.default_rng(0))
+        self.net.eval()
+        try:
+            prob = torch.sigmoid(self.net(damaged.to(self.device))).cpu()
+        finally:
+            self.net.train()
+        row = torch.cat([damaged, prob.expand(-1, 3, -1, -1), masks.expand(-1, 3, -1, -1)], 3)[0]
+        return (row.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+
+    def export(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """The network's weights and its config."""
+        tensors = {k: v.detach().cpu().clone() for k, v in self.net.state_dict().items()}
+        return tensors, {"detector": self.settings.to_json(), "train": asdict(self.train_config)}
+
+
+def detector_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], source: str) -> DamageNet:
+    """Rebuild the network stored by :meth:`DetectorTrainer.export`, in eval mode."""
+    net = DamageNet(architecture(metadata, "detector", lambda d: DetectorConfig.from_json(d), source, FAMILY))
+    try:
+        net.load_state_dict(tensors)
+    except RuntimeError:
+        raise ModelError(f"{source}: weights do not match the damage detector's network") from None
+    return net.eval()

@@ -1,0 +1,67 @@
+"""restorer repair INPUT -o OUTPUT: find the damage, then repair it, in one go.
+
+The detector (`--detect NAME`, default: the best installed; `--detect-set
+threshold=0.3` finds more) proposes a mask; the inpainting model (`--model
+NAME`, `--set KEY=VALUE`) repairs what it found. `--save-masks DIR` keeps each
+mask (STEM.png) so you can review it and rerun `restorer inpaint` with an
+edited one. A photo where nothing is found is written unchanged, and said so.
+Pixels outside the found damage are untouched.
+
+Exit codes are those of `restorer inpaint`: 0 all done, 1 some photos of a folder failed,
+2 a usage or input error (nothing written), 3 the system refused, 4 a bug, 130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from restorer.commands._photos import Bar, Pair, add_common_arguments, pick_model, process
+from restorer.commands.detect import add_model_arguments, find
+from restorer.errors import InputError
+from restorer.images import load_photo, save_mask, save_photo
+from restorer.jobs import Job
+from restorer.models import Model
+from restorer.pipeline import run_model
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Declare ``repair``."""
+    parser = subparsers.add_parser("repair", help="find damage in photos and repair it", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_arguments(parser, mask_required=False)
+    add_model_arguments(parser, prefix="detect")
+    parser.add_argument("--save-masks", type=Path, metavar="DIR", help="also write each found mask as DIR/STEM.png")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Detect, then inpaint, each photo."""
+    if args.mask is not None:
+        raise InputError("repair finds the mask itself; to repair with your own mask use `restorer inpaint`")
+    detector = pick_model(args.detect_model, ("detect",))
+    detect_params = detector.parse_settings(args.detect_settings)
+    detector.check_params(detector.resolve_params(detect_params))
+    if args.save_masks is not None:
+        if args.save_masks.exists() and not args.save_masks.is_dir():
+            raise InputError(f"{args.save_masks}: --save-masks must be a folder")
+        args.save_masks.mkdir(parents=True, exist_ok=True)
+
+    def work(pair: Pair, model: Model, params: dict, device: str, args: argparse.Namespace, show: bool) -> None:
+        mask = find(pair, detector, detect_params, device, show)
+        if args.save_masks is not None:
+            save_mask(mask, args.save_masks / f"{pair.photo.stem}.png", overwrite=args.overwrite)
+        photo = load_photo(pair.photo)
+        if not mask.any():
+            print(f"{pair.photo}: no damage found; written unchanged", file=sys.stderr)
+            save_photo(photo, pair.output, overwrite=args.overwrite, quality=args.quality)
+            return
+        bar = Bar(pair.photo.name, show)
+        try:
+            result = run_model(model, photo.rgb, mask, params, device=device, job=Job(bar))
+        finally:
+            bar.close()
+        save_photo(photo.with_rgb(result), pair.output, overwrite=args.overwrite, quality=args.quality)
+
+    return process(args, ("inpaint",), mask_required=False, work=work)

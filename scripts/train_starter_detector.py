@@ -1,0 +1,89 @@
+"""Train the starter damage detector (resources/weights/damage-detector.safetensors) on the photo corpus.
+
+Self-supervised: the training loop cuts random crops of the corpus's train split
+(``make corpus``; pictures reduced to a 640-px shorter side once, ordinary photos
+drawn 3x as often as textures), the trainer draws synthetic damage on each
+(:mod:`restorer_plugins.damage.synthetic`) and learns to find it. The shared
+training loop (:func:`restorer.training.train`) checkpoints, so an interrupted
+run resumes exactly with ``--resume``. Fixed seed; one CPU thread by default.
+
+    make corpus
+    nice -n 10 .venv/bin/python scripts/train_starter_detector.py --steps 4000
+    nice -n 10 .venv/bin/python scripts/train_starter_detector.py --steps 6000 --resume   # continue
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from restorer.corpus.build import default_out, manifest_hash, read_manifest
+from restorer.corpus.splits import reduced_split_folder
+from restorer.jobs import Job
+from restorer.resources import starter_weights_path
+from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
+from restorer.weights import STARTER, save_weights
+from restorer_plugins.damage.network import DetectorConfig
+from restorer_plugins.damage.training import FAMILY, DetectorTrainConfig, DetectorTrainer
+
+SHORT_SIDE = 640
+PHOTO_WEIGHT = 3
+DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train (or resume), then export the starter weights and their provenance."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--resume", action="store_true", help="continue the run in --workdir")
+    parser.add_argument("--workdir", type=Path, default=Path("build/detector-run"))
+    parser.add_argument("--corpus", type=Path, default=None, help="the corpus (default: where `make corpus` writes)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--out", type=Path, default=starter_weights_path(FAMILY))
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)  # the trainer draws its damage from torch's global generator
+    corpus = args.corpus or default_out()
+    folder = PhotoFolder.scan(reduced_split_folder("train", corpus, args.workdir / "photos", short_side=SHORT_SIDE,
+                                                   photo_weight=PHOTO_WEIGHT))
+    trainer = DetectorTrainer(DetectorConfig(width=args.width), DetectorTrainConfig(lr=args.lr))
+    log: list[dict] = []
+    started = time.time()
+
+    def report(progress) -> None:
+        metrics = progress.metrics or {}
+        if metrics and int(metrics.get("step", 0)) % 100 == 0:
+            log.append({k: round(float(v), 5) for k, v in metrics.items()})
+            print(json.dumps(log[-1]), flush=True)
+
+    config = LoopConfig(steps=args.steps, seed=args.seed, checkpoint_every=250, data=DATA)
+    result = train(trainer, [folder], config, checkpoint=args.workdir / "checkpoint.safetensors",
+                   resume=args.resume, job=Job(report), overwrite=not args.resume)
+    tensors, metadata = trainer.export()
+    provenance = {
+        "script": "scripts/train_starter_detector.py", "steps": result.step,
+        "wall_seconds_this_session": round(time.time() - started, 1), "seconds_total": round(result.seconds, 1),
+        "machine": f"{platform.machine()}, {args.threads} thread(s)", "seed": args.seed,
+        "data": f"corpus train split ({len(folder)} files: pictures reduced to a {SHORT_SIDE}-px shorter side, "
+                f"photos {PHOTO_WEIGHT}x), {DATA.crop}-px crops, batch {DATA.batch_size}, synthetic damage "
+                f"(restorer_plugins.damage.synthetic)",
+        "corpus_manifest": manifest_hash(read_manifest(corpus)), "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "final_losses": result.losses,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    save_weights(FAMILY, STARTER, tensors, {**metadata, "provenance": provenance}, overwrite=True, path=args.out)
+    args.out.with_suffix(".json").write_text(json.dumps({**provenance, "log": log}, indent=2) + "\n")
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e3:.0f} kB) after {result.step} steps")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,147 @@
+"""The damage detectors: synthetic damage, the network, training, and the detect/repair commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from restorer.cli import main
+from restorer.detection import detect, probability
+from restorer.registry import get_registry
+from restorer.training import Batch
+from restorer_plugins.damage.infer import damage_probability
+from restorer_plugins.damage.network import DamageNet, DetectorConfig
+from restorer_plugins.damage.synthetic import add_damage
+from restorer_plugins.damage.training import DetectorTrainer, detector_from_weights
+
+
+def _photo(height: int = 96, width: int = 128, seed: int = 0) -> np.ndarray:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    return cv2.GaussianBlur(rng.integers(40, 210, (height, width, 3)).astype(np.uint8), (0, 0), 4)
+
+
+def _scratched(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    import cv2
+
+    photo = _photo(160, 200, seed)
+    truth = np.zeros(photo.shape[:2], np.uint8)
+    cv2.line(truth, (5, 30), (195, 120), 1, 2)
+    cv2.line(truth, (20, 150), (180, 10), 1, 1)
+    for x, y in ((40, 60), (150, 140), (100, 20)):
+        cv2.circle(truth, (x, y), 2, 1, -1)
+    damaged = photo.copy()
+    damaged[truth > 0] = 245
+    return damaged, truth > 0
+
+
+def test_synthetic_damage_is_reproducible_and_marks_what_it_changed():
+    photo = _photo()
+    a, mask_a = add_damage(photo, np.random.default_rng(5))
+    b, mask_b = add_damage(photo, np.random.default_rng(5))
+    assert np.array_equal(a, b) and np.array_equal(mask_a, mask_b)
+    masks = [add_damage(photo, np.random.default_rng(seed))[1] for seed in range(40)]
+    empty = sum(not m.any() for m in masks)
+    assert 2 <= empty <= 20  # some crops are left clean, most are damaged
+    damaged, mask = next((add_damage(photo, np.random.default_rng(s)) for s in range(40)
+                          if add_damage(photo, np.random.default_rng(s))[1].mean() > 0.01))
+    change = np.abs(damaged.astype(int) - photo).max(-1)
+    assert change[mask].mean() > change[~mask].mean() + 20  # the damage is where the mask says
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 50), (37, 61), (130, 70)])
+def test_probability_map_has_the_photo_size_for_any_shape(shape):
+    net = DamageNet(DetectorConfig(width=4, dilations=(1, 2))).eval()
+    prob = damage_probability(net, np.zeros((*shape, 3), np.uint8))
+    assert prob.shape == shape and prob.dtype == np.float32 and ((0 <= prob) & (prob <= 1)).all()
+
+
+def test_config_bounds_are_checked():
+    with pytest.raises(ValueError):
+        DetectorConfig(width=100000)
+    with pytest.raises(ValueError):
+        DetectorConfig(dilations=())
+
+
+def test_training_steps_lower_the_loss_and_export_round_trips():
+    torch.manual_seed(0)
+    trainer = DetectorTrainer(DetectorConfig(width=4, dilations=(1, 2)))
+    crops = torch.from_numpy(np.stack([_photo(64, 64, s) for s in range(4)]).astype(np.float32) / 255)
+    batch = Batch(crops.permute(0, 3, 1, 2).contiguous(), None, None)
+    first = [trainer.train_step(batch, step)["loss"] for step in range(3)]
+    for step in range(3, 40):
+        last = trainer.train_step(batch, step)["loss"]
+    assert np.isfinite(first).all() and last < np.mean(first)
+    assert trainer.preview(batch).shape == (64, 192, 3)
+    tensors, meta = trainer.export()
+    net = detector_from_weights(tensors, meta, "test")
+    photo = _photo(64, 64)
+    trainer.net.eval()
+    assert np.allclose(damage_probability(net, photo), damage_probability(trainer.net, photo), atol=1e-6)
+
+
+def _near(a: np.ndarray, b: np.ndarray, tolerance: int = 3) -> float:
+    """Share of ``a``'s pixels within ``tolerance`` pixels of one of ``b``'s."""
+    import cv2
+
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * tolerance + 1, 2 * tolerance + 1))
+    return float((a & (cv2.dilate(b.astype(np.uint8), disc) > 0)).sum() / max(1, a.sum()))
+
+
+def test_the_starter_detector_beats_the_classical_baseline_on_a_real_photo():
+    import cv2
+
+    from restorer.images import load_photo
+    from restorer.resources import RESOURCES
+
+    clean = load_photo(RESOURCES / "samples" / "original.png").rgb
+    damaged, truth = clean.copy(), np.zeros(clean.shape[:2], np.uint8)
+    rng = np.random.default_rng(7)
+    for _ in range(8):
+        points = rng.integers(0, [clean.shape[1], clean.shape[0]], (3, 2)).reshape(-1, 1, 2).astype(np.int32)
+        level, width = int(rng.choice([20, 235])), int(rng.integers(1, 4))
+        cv2.polylines(damaged, [points], False, (level,) * 3, width, cv2.LINE_AA)
+        cv2.polylines(truth, [points], False, 1, width)
+    truth = truth > 0
+    registry = get_registry()
+    scores = {}
+    for name in ("damage-detector", "classical-damage"):
+        found = detect(registry.get(name), damaged, {"grow": 0})
+        precision, recall = _near(found, truth), _near(truth, found)
+        scores[name] = 2 * precision * recall / max(precision + recall, 1e-9)
+    assert scores["damage-detector"] > 0.6 and scores["damage-detector"] > scores["classical-damage"] + 0.2, scores
+    false_alarm = (probability(registry.get("damage-detector"), clean) > 0.5).mean()
+    assert false_alarm < 0.03  # the undamaged photo (a wooden table with its own scratches): few finds
+
+
+def test_detect_and_repair_commands(tmp_path, capsys):
+    damaged, truth = _scratched()
+    Image.fromarray(damaged).save(tmp_path / "old.png")
+    Image.fromarray(_photo(160, 200, 3)).save(tmp_path / "clean.png")
+    assert main(["detect", str(tmp_path / "old.png"), "-o", str(tmp_path / "m.png")]) == 0
+    mask = np.asarray(Image.open(tmp_path / "m.png")) > 0
+    assert mask[truth].mean() > 0.7
+    assert main(["detect", str(tmp_path / "old.png"), "-o", str(tmp_path / "m.png")]) == 2  # exists
+    assert main(["detect", str(tmp_path / "old.png"), "-o", str(tmp_path / "m.jpg")]) == 2  # not a PNG
+    assert main(["detect", str(tmp_path), "-o", str(tmp_path / "masks")]) == 0
+    assert sorted(p.name for p in (tmp_path / "masks").iterdir()) == ["clean.png", "m.png", "old.png"]
+    out = tmp_path / "fixed"
+    assert main(["repair", str(tmp_path / "old.png"), "-o", str(tmp_path / "fixed.png"), "--model", "opencv-telea",
+                 "--save-masks", str(out)]) == 0
+    fixed = np.asarray(Image.open(tmp_path / "fixed.png"))
+    saved = np.asarray(Image.open(out / "old.png")) > 0
+    assert np.array_equal(fixed[~saved], damaged[~saved])  # untouched outside the found damage
+    error_before = np.abs(damaged.astype(int) - _photo(160, 200)).mean()
+    error_after = np.abs(fixed.astype(int) - _photo(160, 200)).mean()
+    assert error_after < error_before / 2
+    capsys.readouterr()
+    assert main(["repair", str(tmp_path / "clean.png"), "-o", str(tmp_path / "same.png"),
+                 "--detect-set", "threshold=0.99"]) == 0
+    assert "no damage found" in capsys.readouterr().err
+    assert main(["repair", str(tmp_path / "old.png"), "-o", str(tmp_path / "x.png"),
+                 "--detect-set", "threshold=nan"]) == 2
+    assert main(["repair", str(tmp_path / "old.png"), "-o", str(tmp_path / "y.png"), "--mask",
+                 str(tmp_path / "m.png")]) == 2
