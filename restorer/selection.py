@@ -1,0 +1,96 @@
+"""Smart selection: the mask of an object from a box drawn around it, by OpenCV's GrabCut. No Qt, no weights.
+
+GrabCut models the colours inside the box (the object, at first a guess) and
+around it (the background) as two Gaussian mixtures, and cuts the box's pixels
+between them with a graph cut that prefers edges along colour boundaries. It
+needs nothing downloaded and runs on the CPU. The window calls
+:func:`object_in_box` off the GUI thread and adds (or, with Alt, removes) the
+result from the mask as one undo step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from restorer.errors import InputError
+from restorer.jobs import Job
+from restorer.pipeline import Box
+
+#: GrabCut runs on at most this many pixels; a larger region is reduced first and its mask enlarged.
+MAX_PIXELS = 1_000_000
+#: GrabCut iterations (each one re-fits the colour models and cuts again; 5 is OpenCV's usual choice).
+ITERATIONS = 5
+#: The smallest box side, in photo pixels, that holds enough colours to model.
+MIN_SIDE = 4
+
+
+def clip_box(box: Box, height: int, width: int) -> Box:
+    """``box`` cut to the photo (possibly empty: then ``bottom <= top`` or ``right <= left``)."""
+    return Box(max(0, box.top), max(0, box.left), min(height, box.bottom), min(width, box.right))
+
+
+def object_in_box(photo: np.ndarray, box: Box, *, iterations: int = ITERATIONS, max_pixels: int = MAX_PIXELS,
+                  job: Job | None = None) -> np.ndarray:
+    """The ``bool`` mask (the photo's size) of the object inside ``box``, for an RGB ``photo``.
+
+    Pixels outside the box are never selected. ``job`` gets one progress report
+    per iteration, each a cancel point. An :class:`~restorer.errors.InputError`
+    says when the box is too small to tell an object from its background.
+    """
+    import cv2
+
+    if photo.ndim != 3 or photo.shape[2] != 3:
+        raise InputError("smart selection needs an RGB photo")
+    if photo.dtype == np.uint16:  # GrabCut takes 8-bit colour; the top byte is plenty to model colours
+        photo = (photo >> 8).astype(np.uint8)
+    height, width = photo.shape[:2]
+    box = clip_box(box, height, width)
+    if box.bottom - box.top < MIN_SIDE or box.right - box.left < MIN_SIDE:
+        raise InputError(f"draw a larger box around the object (at least {MIN_SIDE} x {MIN_SIDE} pixels)")
+    job = job or Job()
+    # A margin around the box is the background GrabCut learns from; the rest of the photo is not
+    # looked at, so a small box on a large photo costs what the box costs.
+    margin = max(8, (box.bottom - box.top + box.right - box.left) // 8)
+    crop = clip_box(Box(box.top - margin, box.left - margin, box.bottom + margin, box.right + margin),
+                    height, width)
+    crop_height, crop_width = crop.bottom - crop.top, crop.right - crop.left
+    # GrabCut takes about a second per megapixel and iteration on one core, so a large region is reduced
+    # to MAX_PIXELS first and its mask enlarged back: object outlines lose a little detail, nothing more.
+    scale = min(1.0, math.sqrt(max_pixels / (crop_height * crop_width)))
+    small_width, small_height = max(1, round(crop_width * scale)), max(1, round(crop_height * scale))
+    region = np.ascontiguousarray(photo[crop.slices])
+    if scale < 1.0:
+        region = cv2.resize(region, (small_width, small_height), interpolation=cv2.INTER_AREA)
+    sy, sx = small_height / crop_height, small_width / crop_width
+    inner = Box(math.floor((box.top - crop.top) * sy), math.floor((box.left - crop.left) * sx),
+                math.ceil((box.bottom - crop.top) * sy), math.ceil((box.right - crop.left) * sx))
+    labels = np.full((small_height, small_width), cv2.GC_BGD, np.uint8)
+    labels[inner.slices] = cv2.GC_PR_FGD
+    if not (labels == cv2.GC_BGD).any():  # the box is the whole photo: its rim is probably background
+        for rim in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
+            rim[:] = cv2.GC_PR_BGD
+    background = np.zeros((1, 65), np.float64)
+    foreground = np.zeros((1, 65), np.float64)
+    for step in range(iterations):
+        job.update(step, iterations, "Selecting the object…")
+        mode = cv2.GC_INIT_WITH_MASK if step == 0 else cv2.GC_EVAL
+        try:
+            cv2.grabCut(region, labels, None, background, foreground, 1, mode)
+        except cv2.error as exc:  # too few pixels of one side to fit its colour model
+            raise InputError("this box is too small to tell the object from its background: "
+                             "draw a larger one") from exc
+    job.update(iterations, iterations, "Selected")
+    found = np.where((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
+    if scale < 1.0:
+        found = cv2.resize(found, (crop_width, crop_height), interpolation=cv2.INTER_LINEAR)
+    mask = np.zeros((height, width), bool)
+    mask[crop.slices] = found > 127
+    outside = np.ones((height, width), bool)
+    outside[box.slices] = False
+    mask[outside] = False  # the enlarged edge may spill a pixel past the box
+    return mask
+
+
+__all__ = ["ITERATIONS", "MAX_PIXELS", "MIN_SIDE", "clip_box", "object_in_box"]

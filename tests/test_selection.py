@@ -1,0 +1,75 @@
+"""Smart selection (restorer.selection): GrabCut from a box, on tiny synthetic photos."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from restorer.errors import Cancelled, InputError
+from restorer.jobs import Job
+from restorer.pipeline import Box
+from restorer.selection import object_in_box
+
+
+def photo_with_disc(height: int = 80, width: int = 100, seed: int = 0):
+    """A noisy grey photo with a noisy yellow disc; returns the photo and the disc's mask."""
+    rng = np.random.default_rng(seed)
+    photo = np.clip(rng.normal(70, 12, (height, width, 3)), 0, 255).astype(np.uint8)
+    yy, xx = np.mgrid[:height, :width]
+    disc = (yy - height // 2) ** 2 + (xx - width // 2) ** 2 < (min(height, width) // 4) ** 2
+    photo[disc] = np.clip(rng.normal((210, 190, 40), 12, (int(disc.sum()), 3)), 0, 255).astype(np.uint8)
+    return photo, disc
+
+
+def test_a_box_around_a_distinct_object_selects_the_object():
+    photo, disc = photo_with_disc()
+    mask = object_in_box(photo, Box(15, 25, 65, 75))
+    assert mask.shape == disc.shape and mask.dtype == bool
+    assert (mask & disc).sum() / disc.sum() > 0.95
+    assert (mask & ~disc).sum() < 0.05 * disc.sum()
+
+
+def test_a_like_object_outside_the_box_is_not_selected():
+    left, disc = photo_with_disc(80, 100)
+    photo = np.concatenate([left, left], axis=1)  # the same disc twice, side by side
+    mask = object_in_box(photo, Box(15, 25, 65, 75))
+    assert (mask[:, :100] & disc).sum() / disc.sum() > 0.95
+    assert not mask[:, 75:].any()
+
+
+def test_a_large_photo_is_reduced_for_grabcut_and_the_mask_enlarged():
+    photo, disc = photo_with_disc(400, 500)
+    mask = object_in_box(photo, Box(80, 130, 320, 370), max_pixels=20_000)  # the crop is ~100 000 px
+    assert mask.shape == (400, 500)
+    assert (mask & disc).sum() / disc.sum() > 0.95
+    assert (mask & ~disc).sum() < 0.05 * disc.sum()
+
+
+def test_a_box_over_the_whole_photo_still_works():
+    photo, disc = photo_with_disc(60, 60)
+    mask = object_in_box(photo, Box(-5, -5, 70, 70))  # clipped to the photo; its rim is taken as background
+    assert (mask & disc).sum() / disc.sum() > 0.9
+
+
+@pytest.mark.parametrize("box", [Box(10, 10, 12, 40), Box(0, 0, 0, 0), Box(200, 200, 220, 220)])
+def test_a_box_too_small_or_outside_the_photo_is_refused(box):
+    photo, _ = photo_with_disc()
+    with pytest.raises(InputError, match="larger box"):
+        object_in_box(photo, box)
+
+
+def test_every_iteration_reports_progress_and_can_be_cancelled():
+    photo, _ = photo_with_disc()
+    seen = []
+    job = Job(seen.append)
+    object_in_box(photo, Box(15, 25, 65, 75), iterations=3, job=job)
+    assert [p.done for p in seen] == [0, 1, 2, 3]
+    job = Job(lambda progress: job.cancel() if progress.done == 1 else None)
+    with pytest.raises(Cancelled):
+        object_in_box(photo, Box(15, 25, 65, 75), job=job)
+
+
+def test_sixteen_bit_photos_are_selected_too():
+    photo, disc = photo_with_disc()
+    mask = object_in_box(photo.astype(np.uint16) * 257, Box(15, 25, 65, 75))
+    assert (mask & disc).sum() / disc.sum() > 0.95
