@@ -54,6 +54,13 @@ def split_photos(split: str, corpus: Path | None, limit: int | None = None) -> l
     return photos[:limit]
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when inside it (absolute otherwise)."""
+    path = path.resolve()
+    root = RESULTS.parent.parent
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line of the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -86,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         record[key] = {"weights_steps": record.get("steps"), "summary": comparison.summary(),
                        "by_kind": by_kind(comparison), "threads": args.threads, "photos": len(photos),
                        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                       "table": str((out / "inpaint_quality.md").relative_to(RESULTS.parent.parent))}
+                       "table": _shown(out / "inpaint_quality.md")}
         provenance.write_text(json.dumps(record, indent=2) + "\n")
     print(report)
     return 0

@@ -9,6 +9,15 @@ from restorer.errors import InputError
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
+def check_device_name(name: str = "auto") -> str:
+    """``"cpu"`` after checking ``name`` is a device choice, without importing torch (for models that
+    do not use it)."""
+    base = (name or "auto").strip().lower().split(":", 1)[0]
+    if base not in DEVICE_CHOICES:
+        raise InputError(f"unknown device {name!r}; use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)")
+    return "cpu"
+
+
 def resolve_device(name: str = "auto") -> str:
     """Turn a user's device choice into a torch device string, falling back to the CPU with a warning."""
     import torch  # imported lazily: opening the window must not wait for torch

@@ -28,7 +28,7 @@ Task = Literal["inpaint", "stylize", "sample", "reconstruct", "detect"]
 TASKS: tuple[str, ...] = ("inpaint", "stylize", "sample", "reconstruct", "detect")
 ParamKind = Literal["int", "float", "bool", "choice", "str"]
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")  # always fullmatch: "$" lets "name\n" through
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -47,7 +47,7 @@ class Param:
     choices: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not _NAME_RE.match(self.name) or "-" in self.name:
+        if not _NAME_RE.fullmatch(self.name) or "-" in self.name:
             raise ValueError(f"parameter name {self.name!r} must be lower_snake_case")
         if self.kind not in ("int", "float", "bool", "choice", "str"):
             raise ValueError(f"parameter {self.name!r}: unknown kind {self.kind!r}")
@@ -180,6 +180,8 @@ class Model:
     #: reduced to it, enlarged, and given its fine detail back by :meth:`restore_detail` at full size
     #: (:mod:`restorer.resolution`); None fills every region at full size.
     working_size: int | None = None
+    #: Whether :meth:`run` needs torch; the commands pick a torch device (importing torch, ~2 s) only then.
+    uses_torch: bool = True
     #: The shortest side (pixels) of a photo the model runs on; smaller photos are refused before it runs.
     #: 4 lets the reflection padding of a 7x7 convolution, the widest usual first layer, work; models
     #: that downsample need more.
@@ -247,7 +249,7 @@ class Model:
 
     def check(self) -> None:
         """Raise ``ValueError`` when the declaration itself is broken (a plugin bug)."""
-        if not isinstance(self.name, str) or not _NAME_RE.match(self.name):
+        if not isinstance(self.name, str) or not _NAME_RE.fullmatch(self.name):
             raise ValueError(f"invalid model name {self.name!r}: use lower-case letters, digits, '-', '.', '_'")
         if self.task not in TASKS:
             raise ValueError(f"model {self.name}: unknown task {self.task!r} (tasks: {', '.join(TASKS)})")

@@ -122,6 +122,7 @@ def run_model(model: Model, photo: np.ndarray | None, mask: np.ndarray | None,
     """
     job = job or Job()
     values = model.resolve_params(params)
+    model.check_params(values)  # the window gets the CLI's up-front check too
     if model.task == "detect":
         raise ModelError(f"model {model.name} finds damage and returns a mask: use restorer.detection.detect")
     if model.task == "sample":

@@ -28,7 +28,7 @@ from restorer.resources import starter_weights_path
 
 #: The name that always means the weights shipped with Restorer.
 STARTER = "starter"
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # always fullmatch: "$" lets "name\n" through
 #: Far above any network Restorer builds (the starters are a few MB); a larger file is not opened.
 MAX_WEIGHTS_BYTES = 2 * 1024 ** 3
 #: A safetensors file starts with an 8-byte header length and a JSON header of at least ``{}``.
@@ -48,7 +48,7 @@ def data_dir() -> Path:
 
 def check_name(name: str) -> str:
     """Validate a user-chosen weights name (letters, digits, '.', '_', '-'; not ``starter``)."""
-    if not _NAME_RE.match(name or "") or name.endswith(".safetensors"):
+    if not _NAME_RE.fullmatch(name or "") or name.endswith(".safetensors"):
         raise InputError(f"invalid weights name {name!r}: use letters, digits, '.', '_' or '-' (up to 64)")
     if name == STARTER:
         raise InputError(f"the name {STARTER!r} is reserved for the shipped weights; choose another name")
@@ -187,7 +187,7 @@ def _scan_weights(model: str) -> tuple[list[WeightsInfo], list[tuple[Path, str]]
     folder = data_dir() / "weights" / model
     if folder.is_dir():
         for path in sorted(folder.glob("*.safetensors")):
-            if _NAME_RE.match(path.stem) and path.stem != STARTER:
+            if _NAME_RE.fullmatch(path.stem) and path.stem != STARTER:
                 try:
                     usable.append(WeightsInfo(model, path.stem, path, read_metadata(path)))
                 except ModelError as exc:

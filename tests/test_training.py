@@ -463,3 +463,17 @@ def test_training_options_a_person_could_mistype_are_refused(options, says):
 
     with pytest.raises(InputError, match=says):
         TrainOptions(**options).check()
+
+
+def test_a_crop_too_large_for_the_machine_is_refused_with_the_memory_it_needs():
+    from types import SimpleNamespace
+
+    from restorer.training.run import TrainOptions, check_memory
+
+    trainer = SimpleNamespace(bytes_per_pixel=2600)
+    options = TrainOptions(crop=2048, batch_size=1)
+    with pytest.raises(InputError, match=r"needs about 10\.9 GB .* this machine has 8\.0 GB"):
+        check_memory(trainer, options, "cpu", available=8_000_000_000)
+    check_memory(trainer, options, "cpu", available=24_000_000_000)  # fits
+    check_memory(trainer, options, "cuda", available=8_000_000_000)  # a GPU says so itself
+    check_memory(SimpleNamespace(), options, "cpu", available=1)  # a trainer without an estimate

@@ -39,6 +39,7 @@ class ClassicalDamage(Model):
     name = "classical-damage"
     title = "Classical damage finder"
     task = "detect"
+    uses_torch = False
     default_priority = 10
     description = ("Morphological top-hat and black-hat on the luminance: thin features much brighter or darker "
                    "than their surroundings. Quick, no weights; also finds thin details that are not damage.")

@@ -13,6 +13,7 @@ class OpenCVInpaint(Model):
     """``cv2.inpaint`` with one of its two algorithms."""
 
     task = "inpaint"
+    uses_torch = False
     params = (int_param("radius", 5, 1, 50, help="neighbourhood (pixels) each filled pixel is computed from"),)
 
     def __init__(self, name: str, title: str, flag_name: str, description: str, default_priority: int = 0):

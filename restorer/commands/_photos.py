@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from restorer.commands._options import int_in_range
-from restorer.devices import resolve_device
+from restorer.devices import check_device_name, resolve_device
 from restorer.errors import (EXIT_OK, EXIT_SOME_FAILED, Cancelled, EnvironmentProblem, InputError, ModelError,
                              RestorerError)
 from restorer.images import PHOTO_SUFFIXES, list_photos, load_mask, load_photo, save_format, save_photo
@@ -236,7 +236,9 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
                                         output_suffix=output_suffix)
     if getattr(args, "in_place", False) and all(_same(p.photo, p.output) for p in pairs):
         args.overwrite = True  # every output is its own original: replacing it is what --in-place asks
-    device = resolve_device(args.device)
+    # Torch takes ~2 s to import: a classical model's run does without (a bad --device is still refused).
+    uses_torch = model.uses_torch or bool(getattr(args, "uses_torch", False))
+    device = resolve_device(args.device) if uses_torch else check_device_name(args.device)
     if folder_mode:
         Path(args.output).mkdir(parents=True, exist_ok=True)
 

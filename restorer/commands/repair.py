@@ -64,4 +64,5 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
         save_photo(photo.with_rgb(result), pair.output, overwrite=args.overwrite, quality=args.quality)
 
+    args.uses_torch = detector.uses_torch  # the device serves both models
     return process(args, ("inpaint",), mask_required=False, work=work)

@@ -98,6 +98,7 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
 
     torch.manual_seed(options.seed)  # networks built from scratch start from the seed too
     trainer = model.make_trainer(options, device)
+    check_memory(trainer, options, device)
     config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
                         preview_every=options.preview_every,
                         data=DataConfig(crop=options.crop, batch_size=options.batch_size))
@@ -196,3 +197,28 @@ def _record_after_first_step(job: Job, model: str, name: str, folders: list[Phot
             record.save()
 
     job.add_listener(listener)
+
+
+def physical_memory() -> int | None:
+    """Bytes of RAM this machine has (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(trainer, options: TrainOptions, device: str, available: int | None = None) -> None:
+    """Refuse a crop and batch whose training would need more memory than the machine has.
+
+    ``trainer.bytes_per_pixel`` (when a trainer declares it) is its measured peak per training pixel;
+    only CPU runs are checked (a GPU reports its own out-of-memory error).
+    """
+    per_pixel = getattr(trainer, "bytes_per_pixel", None)
+    available = available if available is not None else physical_memory()
+    if not per_pixel or not available or not str(device).startswith("cpu"):
+        return
+    needed = per_pixel * options.crop ** 2 * options.batch_size
+    if needed > 0.8 * available:
+        raise InputError(f"--crop {options.crop} with --batch-size {options.batch_size} needs about "
+                         f"{needed / 1e9:.1f} GB of memory to train; this machine has {available / 1e9:.1f} GB. "
+                         "Use a smaller --crop or --batch-size")
