@@ -24,7 +24,7 @@ from restorer.commands._options import int_in_range
 from restorer.devices import check_device_name, resolve_device
 from restorer.errors import (EXIT_OK, EXIT_SOME_FAILED, Cancelled, EnvironmentProblem, InputError, ModelError,
                              RestorerError)
-from restorer.images import PHOTO_SUFFIXES, list_photos, load_mask, load_photo, save_format, save_photo
+from restorer.images import PHOTO_SUFFIXES, Photo, list_photos, load_mask, load_photo, save_format, save_photo
 from restorer.jobs import Job, Progress
 from restorer.models import Model
 from restorer.pipeline import run_model
@@ -308,6 +308,12 @@ def _process_one(pair: Pair, model: Model, params: dict, device: str, args: argp
     mask = load_mask(pair.mask, photo.size) if pair.mask is not None else None
     if mask is not None and not np.any(mask) and model.task == "inpaint":
         raise InputError(f"{pair.mask}: the mask is empty (nothing is white), so there is nothing to repair")
+    run_and_save(pair, photo, mask, model, params, device, args, show_steps)
+
+
+def run_and_save(pair: Pair, photo: Photo, mask: np.ndarray | None, model: Model, params: dict, device: str,
+                 args: argparse.Namespace, show_steps: bool) -> None:
+    """Run ``model`` on ``photo`` (and ``mask``) with a progress bar, and save the result to ``pair.output``."""
     bar = Bar(pair.photo.name, show_steps)
     try:
         result = run_model(model, photo.rgb, mask, params, device=device, job=Job(bar))

@@ -17,13 +17,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from restorer.commands._photos import Bar, Pair, add_common_arguments, pick_model, process
+from restorer.commands._photos import Pair, add_common_arguments, pick_model, process, run_and_save
 from restorer.commands.detect import add_model_arguments, find
 from restorer.errors import InputError
 from restorer.images import load_photo, save_mask, save_photo
-from restorer.jobs import Job
 from restorer.models import Model
-from restorer.pipeline import run_model
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -57,12 +55,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{pair.photo}: no damage found; written unchanged", file=sys.stderr)
             save_photo(photo, pair.output, overwrite=args.overwrite, quality=args.quality)
             return
-        bar = Bar(pair.photo.name, show)
-        try:
-            result = run_model(model, photo.rgb, mask, params, device=device, job=Job(bar))
-        finally:
-            bar.close()
-        save_photo(photo.with_rgb(result), pair.output, overwrite=args.overwrite, quality=args.quality)
+        run_and_save(pair, photo, mask, model, params, device, args, show)
 
     args.uses_torch = detector.uses_torch  # the device serves both models
     return process(args, ("inpaint",), mask_required=False, work=work)
