@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QRubberBand, QWidget
 
 from restorer.gui.brush import MAX_SIZE, MIN_SIZE
 from restorer.gui.display import DisplayImage, level_for
@@ -70,6 +70,9 @@ class Canvas(QWidget):
     cursorMoved = Signal(object)  # (x, y) image pixel under the mouse, or None
     zoomChanged = Signal(float)
     strokeFinished = Signal()
+    #: With the ``"select"`` tool: the image rectangle (a :class:`Box`, inside the photo) dragged out with
+    #: the left button, and the keyboard modifiers held when the drag began.
+    boxDrawn = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -78,7 +81,7 @@ class Canvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(200, 150)
         self.document: Document | None = None
-        self.tool = "brush"  # or "eraser"
+        self.tool = "brush"  # or "eraser", or "select" (drag a box: see boxDrawn)
         self.brush_size = 40
         self.hardness = 1.0
         self.zoom = 1.0
@@ -99,6 +102,8 @@ class Canvas(QWidget):
         self._space = False
         self._painting = False
         self._split_drag = False
+        self._box_drag: tuple[QPointF, Qt.KeyboardModifier] | None = None  # where a select drag began
+        self._rubber_band = QRubberBand(QRubberBand.Shape.Rectangle, self)
         self._update_cursor()
 
     # -- document ---------------------------------------------------------------------------
@@ -239,8 +244,8 @@ class Canvas(QWidget):
     # -- brush ------------------------------------------------------------------------------
 
     def set_tool(self, tool: str) -> None:
-        """``"brush"`` or ``"eraser"``."""
-        if tool not in ("brush", "eraser"):
+        """``"brush"``, ``"eraser"`` or ``"select"`` (drag a box around an object)."""
+        if tool not in ("brush", "eraser", "select"):
             raise ValueError(tool)
         self.tool = tool
         self._update_cursor()
@@ -269,7 +274,7 @@ class Canvas(QWidget):
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif self._space:
             self.setCursor(Qt.CursorShape.OpenHandCursor)
-        elif self.document is not None and self.brush_size * self.zoom >= 6:
+        elif self.document is not None and self.tool != "select" and self.brush_size * self.zoom >= 6:
             self.setCursor(Qt.CursorShape.BlankCursor)  # the outline is the cursor
         else:
             self.setCursor(Qt.CursorShape.CrossCursor)
@@ -336,7 +341,8 @@ class Canvas(QWidget):
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_brush_outline(self, painter: QPainter) -> None:
-        if self._mouse is None or self._space or self._pan_from is not None or self._split_drag:
+        if (self._mouse is None or self._space or self._pan_from is not None or self._split_drag
+                or self.tool == "select"):
             return
         radius = self.brush_size / 2 * self.zoom
         if radius < 3:
@@ -365,6 +371,10 @@ class Canvas(QWidget):
             self.update(self._cursor_rect())
         elif button == Qt.MouseButton.LeftButton and self._near_divider(pos):
             self._split_drag = True
+        elif button == Qt.MouseButton.LeftButton and self.document is not None and self.tool == "select":
+            self._box_drag = (pos, event.modifiers())
+            self._rubber_band.setGeometry(QRect(pos.toPoint(), QSize()))
+            self._rubber_band.show()
         elif button == Qt.MouseButton.LeftButton and self.document is not None:
             x, y = self.widget_to_image(pos)
             self._painting = True
@@ -384,6 +394,8 @@ class Canvas(QWidget):
         elif self._split_drag:
             width = self.document.size[0] * self.zoom
             self.set_split((pos.x() - self.offset.x()) / width)
+        elif self._box_drag is not None:
+            self._rubber_band.setGeometry(QRect(self._box_drag[0].toPoint(), pos.toPoint()).normalized())
         else:
             if self.split is not None and not self._painting:
                 if self._near_divider(pos):
@@ -402,6 +414,12 @@ class Canvas(QWidget):
             self._update_cursor()
         elif event.button() == Qt.MouseButton.LeftButton and self._split_drag:
             self._split_drag = False
+        elif event.button() == Qt.MouseButton.LeftButton and self._box_drag is not None:
+            (start, modifiers), self._box_drag = self._box_drag, None
+            self._rubber_band.hide()
+            box = self._image_box(start, event.position())
+            if box is not None:
+                self.boxDrawn.emit(box, modifiers)
         elif event.button() == Qt.MouseButton.LeftButton and self._painting:
             self._painting = False
             if self.document is not None and self.document.mask.stroking:
@@ -465,6 +483,14 @@ class Canvas(QWidget):
         if self._fit_mode:
             self.fit()
         super().resizeEvent(event)
+
+    def _image_box(self, a: QPointF, b: QPointF) -> Box | None:
+        """The photo pixels from the one under ``a`` to the one under ``b`` (``None``: outside the photo)."""
+        (x0, y0), (x1, y1) = self.widget_to_image(a), self.widget_to_image(b)
+        width, height = self.document.size
+        left, right = max(0, math.floor(min(x0, x1))), min(width, math.floor(max(x0, x1)) + 1)
+        top, bottom = max(0, math.floor(min(y0, y1))), min(height, math.floor(max(y0, y1)) + 1)
+        return Box(top, left, bottom, right) if left < right and top < bottom else None
 
     def _pixel_under(self, pos: QPointF) -> tuple[int, int] | None:
         if self.document is None:

@@ -23,6 +23,9 @@ TASK_HINTS = {
     "sample": "Generates a new image; it opens in a new window.",
     "reconstruct": "Rebuilds the photo (only the painted area, if any).",
 }
+#: The tasks listed here. A detect model returns a map of damage, not a photo: Find damage runs it
+#: (see find_damage.py), so it is not offered beside the repair models.
+RUN_TASKS = tuple(task for task in TASKS if task != "detect")
 _MODEL_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -100,13 +103,14 @@ class ModelPanel(QWidget):
     def set_registry(self, registry: Registry | None) -> None:
         """List the registry's models, grouped by task (``None``: still loading)."""
         self.registry = registry
+        runnable = [m for m in registry.models.values() if m.task in RUN_TASKS] if registry is not None else []
         items: QStandardItemModel = self.combo.model()  # type: ignore[assignment]
         self.combo.blockSignals(True)
         items.clear()
         if registry is None:
             items.appendRow(self._header("Loading models…"))
         else:
-            for task in TASKS:
+            for task in RUN_TASKS:
                 models = registry.by_task(task)
                 if not models:
                     continue
@@ -116,16 +120,16 @@ class ModelPanel(QWidget):
                     item.setData(model.name, _MODEL_ROLE)
                     item.setToolTip(model.description)
                     items.appendRow(item)
-            if not registry.models:
+            if not runnable:
                 items.appendRow(self._header("No models installed"))
         self.combo.blockSignals(False)
         row = -1
-        if registry is not None and registry.models:
-            task = "inpaint" if registry.by_task("inpaint") else next(iter(registry.models.values())).task
+        if runnable:
+            task = "inpaint" if registry.by_task("inpaint") else runnable[0].task
             row = self.index_of(registry.default_for(task).name)
         # The group titles cannot be picked, so with no model the combo shows this instead of a blank.
         self.combo.setPlaceholderText("Loading models…" if registry is None
-                                      else "" if registry.models else "No models installed")
+                                      else "" if runnable else "No models installed")
         self.combo.setCurrentIndex(row)
         self._model_picked(row)
         failures = registry.failures if registry is not None else []

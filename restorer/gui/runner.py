@@ -1,10 +1,10 @@
-"""Running a model off the GUI thread, with progress and cancel forwarded as Qt signals."""
+"""Running a model (or other long work) off the GUI thread, with progress and cancel forwarded as Qt signals."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -37,33 +37,28 @@ def make_room_in_thread_pool() -> None:
         pool.setMaxThreadCount(pool.activeThreadCount() + 1)
 
 
-class ModelRun(QObject):
-    """One run of one model on a snapshot of the photo and mask.
+class JobRun(QObject):
+    """Work done in a worker thread with a :class:`~restorer.jobs.Job`: progress reports and cancel.
 
-    ``progressed``, ``succeeded`` and ``failed`` arrive on the GUI thread. The
-    snapshot means the person can keep painting while the model works.
+    ``progressed``, ``succeeded`` and ``failed`` arrive on the GUI thread. The work
+    is ``work(job)``, or a subclass's :meth:`_work`.
     """
 
     progressed = Signal(object)  # Progress
-    succeeded = Signal(object)  # RunResult
+    succeeded = Signal(object)  # what the work returned
     failed = Signal(object)  # the exception (restorer.errors.Cancelled when cancelled)
     finished = Signal()
 
-    def __init__(self, model: Model, photo: np.ndarray | None, coverage: np.ndarray | None,
-                 params: Mapping[str, Any], device: str | None, parent: QObject | None = None):
+    def __init__(self, work: Callable[[Job], Any] | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self.model = model
-        self.params = dict(params)
-        self.device = device
-        self._photo = None if photo is None else photo.copy()
-        self._coverage = None if coverage is None else coverage.copy()
+        self._work_function = work
         # The job's listener runs on the worker thread; a signal carries the report across.
         self.job = Job(self.progressed.emit)
         self.running = False
         self._worker = None
 
     def start(self) -> None:
-        """Start the run in a worker thread."""
+        """Start the work in a worker thread."""
         self.running = True
         self._worker = create_worker(self._work, _start_thread=False, _connect={
             "returned": self.succeeded.emit, "errored": self.failed.emit, "finished": self._done})
@@ -71,19 +66,44 @@ class ModelRun(QObject):
         self._worker.start()
 
     def cancel(self) -> None:
-        """Ask the model to stop at its next progress report."""
+        """Ask the work to stop at its next progress report."""
         self.job.cancel()
 
     def _done(self) -> None:
         self.running = False
         self.finished.emit()
 
-    def _work(self) -> RunResult:
-        device = self.device
-        if device is None:
-            from restorer.devices import resolve_device  # imports torch: only ever off the GUI thread
+    def _work(self) -> Any:
+        return self._work_function(self.job)
 
-            device = resolve_device("auto")
+
+def resolve_device(device: str | None) -> str:
+    """``device``, or the best one found when ``None``; call it on a worker thread (it imports torch)."""
+    if device is not None:
+        return device
+    from restorer.devices import resolve_device as find_device
+
+    return find_device("auto")
+
+
+class ModelRun(JobRun):
+    """One run of one model on a snapshot of the photo and mask.
+
+    The snapshot means the person can keep painting while the model works;
+    ``succeeded`` carries a :class:`RunResult`.
+    """
+
+    def __init__(self, model: Model, photo: np.ndarray | None, coverage: np.ndarray | None,
+                 params: Mapping[str, Any], device: str | None, parent: QObject | None = None):
+        super().__init__(parent=parent)
+        self.model = model
+        self.params = dict(params)
+        self.device = device
+        self._photo = None if photo is None else photo.copy()
+        self._coverage = None if coverage is None else coverage.copy()
+
+    def _work(self) -> RunResult:
+        device = resolve_device(self.device)
         coverage = self._coverage
         if coverage is not None and not coverage.any() and self.model.task != "inpaint":
             coverage = None  # nothing painted: stylize or reconstruct the whole photo
@@ -94,4 +114,4 @@ class ModelRun(QObject):
         return RunResult(self.model, image, coverage, time.perf_counter() - started, device)
 
 
-__all__ = ["ModelRun", "RunResult", "make_room_in_thread_pool"]
+__all__ = ["JobRun", "ModelRun", "RunResult", "make_room_in_thread_pool", "resolve_device"]

@@ -16,9 +16,11 @@ from restorer.gui.brush import MAX_SIZE, MIN_SIZE
 from restorer.gui.canvas import Canvas
 from restorer.gui.document import Document
 from restorer.gui.files import PhotoFiles, wait_cursor
+from restorer.gui.find_damage import FindDamage
 from restorer.gui.panel import ModelPanel
 from restorer.gui.run_control import RunControl
 from restorer.gui.runner import ModelRun
+from restorer.gui.smart_select import SmartSelect
 from restorer.images import PHOTO_SUFFIXES, Photo, load_mask
 from restorer.registry import Registry
 
@@ -65,6 +67,8 @@ class MainWindow(QMainWindow):
 
         self.canvas = Canvas(self)
         self.setCentralWidget(self.canvas)
+        self.find_damage = FindDamage(self)
+        self.smart_select = SmartSelect(self)
         self.panel = ModelPanel(self)
         dock = QDockWidget("Model", self)
         dock.setObjectName("model-dock")
@@ -147,12 +151,17 @@ class MainWindow(QMainWindow):
                               tip="Paint the area to repair (B)")
         self.eraser_action = a("&Eraser", lambda: self.set_tool("eraser"), "E", checkable=True,
                                tip="Unpaint (E)")
+        self.select_action = a("Smart &Select", lambda: self.set_tool("select"), "W", checkable=True,
+                               tip="Drag a box around an object to add it to the mask; Alt-drag takes it out (W)")
         tools = QActionGroup(self)
-        tools.addAction(self.brush_action)
-        tools.addAction(self.eraser_action)
+        for action in (self.brush_action, self.eraser_action, self.select_action):
+            tools.addAction(action)
         self.brush_action.setChecked(True)
         self.bigger_action = a("Bigger Brush", lambda: self.step_brush_size(+1), "]")
         self.smaller_action = a("Smaller Brush", lambda: self.step_brush_size(-1), "[")
+        self.find_damage_action = a("&Find Damage", self.find_damage.start, "Ctrl+D",
+                                    tip="Propose a mask of the scratches, dust and spots, to review (Ctrl+D)")
+        self.find_damage_action.setIconText("Find damage")
         self.clear_mask_action = a("&Clear Mask", self.clear_mask, ["Delete", "Ctrl+Shift+A"])
         self.invert_mask_action = a("&Invert Mask", self.invert_mask, "Ctrl+I")
         self.grow_mask_action = a("&Grow Mask…", lambda: self.morph_mask(grow=True))
@@ -173,6 +182,8 @@ class MainWindow(QMainWindow):
                               tip="The photo as opened on the left, as it is now on the right; drag the divider")
         self.run_action = a("&Run Model", self.run_control.run_model, ["Ctrl+Return", "Ctrl+Enter"])
         self.cancel_action = a("&Cancel Run", self.run_control.cancel_run, "Esc")
+        self.cancel_action.triggered.connect(self.find_damage.cancel)
+        self.cancel_action.triggered.connect(self.smart_select.cancel)
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -192,9 +203,10 @@ class MainWindow(QMainWindow):
         edit.addAction(self.undo_action)
         edit.addAction(self.redo_action)
         mask = bar.addMenu("&Mask")
-        for action in (self.brush_action, self.eraser_action, self.bigger_action, self.smaller_action, None,
-                       self.clear_mask_action, self.invert_mask_action, self.grow_mask_action,
-                       self.shrink_mask_action, None, self.show_mask_action):
+        for action in (self.brush_action, self.eraser_action, self.select_action, self.bigger_action,
+                       self.smaller_action, None, self.find_damage_action, self.clear_mask_action,
+                       self.invert_mask_action, self.grow_mask_action, self.shrink_mask_action, None,
+                       self.show_mask_action):
             mask.addSeparator() if action is None else mask.addAction(action)
         view = bar.addMenu("&View")
         for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action):
@@ -215,6 +227,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addAction(self.brush_action)
         bar.addAction(self.eraser_action)
+        bar.addAction(self.select_action)
         bar.addWidget(QLabel(" Size "))
         self.size_slider = QLabeledSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(MIN_SIZE, MAX_SIZE)
@@ -233,8 +246,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.hardness_slider)
         bar.addSeparator()
         bar.addWidget(QLabel(" Mask: "))
-        for action in (self.clear_mask_action, self.invert_mask_action, self.grow_mask_action,
-                       self.shrink_mask_action):
+        for action in (self.find_damage_action, self.clear_mask_action, self.invert_mask_action,
+                       self.grow_mask_action, self.shrink_mask_action):
             bar.addAction(action)
         bar.addSeparator()
         bar.addAction(self.fit_action)
@@ -346,6 +359,8 @@ class MainWindow(QMainWindow):
             return
         if self.run is not None and self.run.running:
             self.run.cancel()
+        self.find_damage.cancel()
+        self.smart_select.cancel()
         if self._wants_training:  # the main window: remember where it was
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
@@ -364,9 +379,10 @@ class MainWindow(QMainWindow):
     # -- mask -------------------------------------------------------------------------------
 
     def set_tool(self, tool: str) -> None:
-        """Brush or eraser."""
+        """Brush, eraser or smart selection (``"brush"``, ``"eraser"``, ``"select"``)."""
         self.canvas.set_tool(tool)
-        (self.brush_action if tool == "brush" else self.eraser_action).setChecked(True)
+        actions = {"brush": self.brush_action, "eraser": self.eraser_action, "select": self.select_action}
+        actions[tool].setChecked(True)
 
     def step_brush_size(self, direction: int) -> None:
         """``]`` and ``[``: about 15 % bigger or smaller (at least one pixel)."""
@@ -477,7 +493,7 @@ class MainWindow(QMainWindow):
         self.redo_action.setText(f"&Redo {history.redo_description}" if history and history.can_redo else "&Redo")
         has_document = document is not None
         for action in (self.save_action, self.save_as_action, self.import_mask_action, self.export_mask_action,
-                       self.clear_mask_action, self.invert_mask_action, self.grow_mask_action,
+                       self.find_damage_action, self.clear_mask_action, self.invert_mask_action, self.grow_mask_action,
                        self.shrink_mask_action, self.fit_action, self.actual_size_action,
                        self.zoom_in_action, self.zoom_out_action):
             action.setEnabled(has_document)

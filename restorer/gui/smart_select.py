@@ -1,0 +1,107 @@
+"""Smart selection in the window: drag a box around an object and it joins the mask.
+
+With the Smart Select tool (W) the canvas reports each box dragged out
+(:attr:`Canvas.boxDrawn`). GrabCut (:func:`restorer.selection.object_in_box`)
+finds the object inside it on a worker thread (about a second and a half on a
+megapixel), and the object is added to the mask as one undo step, or taken out
+of it when Alt was held as the drag began (Shift, or nothing, adds: as in GIMP
+and Photoshop).
+"""
+
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+from restorer.errors import Cancelled, RestorerError
+from restorer.gui.runner import JobRun
+from restorer.pipeline import Box
+from restorer.selection import MIN_SIDE, object_in_box
+
+
+class SmartSelect(QObject):
+    """The smart selections of ``window`` (its ``canvas``, ``document``, status bar and ``show_error``).
+
+    ``finished`` after every selection, however it ended.
+    """
+
+    finished = Signal()
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.run: JobRun | None = None
+        self._document = None  # the document the running selection belongs to
+        self._subtract = False
+        window.canvas.boxDrawn.connect(self.select)
+
+    @property
+    def window(self) -> QMainWindow:
+        """The window: the Qt parent, not a Python attribute (see :class:`MainWindow`)."""
+        return self.parent()
+
+    @property
+    def running(self) -> bool:
+        """Whether a selection is being computed."""
+        return self.run is not None and self.run.running
+
+    def select(self, box: Box, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        """Find the object in ``box`` (photo pixels) and add it to the mask, or take it out with Alt."""
+        window = self.window
+        document = window.document
+        if document is None:
+            return
+        status = window.statusBar()
+        if self.running:
+            status.showMessage("Still selecting the last box: wait a moment, or press Esc.", 4000)
+            QApplication.beep()
+            return
+        if box.bottom - box.top < MIN_SIDE or box.right - box.left < MIN_SIDE:
+            status.showMessage("Drag a box around the object (Alt-drag takes it out of the mask).", 5000)
+            return
+        photo = document.rgb.copy()  # a snapshot: the person may keep painting meanwhile
+        self._document = document
+        self._subtract = bool(modifiers & Qt.KeyboardModifier.AltModifier)
+        self.run = JobRun(lambda job: object_in_box(photo, box, job=job), self)
+        self.run.succeeded.connect(self._selected)
+        self.run.failed.connect(self._failed)
+        self.run.finished.connect(self.finished)
+        status.showMessage("Selecting the object… (Esc cancels)")
+        self.run.start()
+
+    def cancel(self) -> None:
+        """Stop the selection under way, if any (at GrabCut's next iteration)."""
+        if self.running:
+            self.run.cancel()
+
+    def _selected(self, selection: np.ndarray) -> None:
+        window = self.window
+        document = window.document
+        if document is None or document is not self._document:
+            return  # another photo was opened meanwhile
+        mask = document.mask
+        if self._subtract:
+            step = mask.unpaint(selection, description="Smart selection (subtract)")
+        else:
+            step = mask.set_mask(np.where(selection, np.uint8(255), mask.coverage), "Smart selection")
+        if step is None:
+            window.statusBar().showMessage("The selection changed nothing in the mask.", 4000)
+            return
+        verb = "Took" if self._subtract else "Added"
+        window.statusBar().showMessage(f"{verb} {int(selection.sum()):,} px {'out of' if self._subtract else 'to'} "
+                                       "the mask; Ctrl+Z undoes it.", 5000)
+
+    def _failed(self, exc: Exception) -> None:
+        window = self.window
+        if isinstance(exc, Cancelled):
+            window.statusBar().showMessage("Selection cancelled; the mask is unchanged.", 4000)
+        elif isinstance(exc, RestorerError):
+            window.statusBar().showMessage(f"{str(exc)[0].upper()}{str(exc)[1:]}.", 6000)
+        else:  # a bug: say so, keep the traceback for the report
+            window.show_error("Smart selection failed", f"{type(exc).__name__}: {exc}",
+                              "".join(traceback.format_exception(exc)))
+
+
+__all__ = ["SmartSelect"]

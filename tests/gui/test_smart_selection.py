@@ -1,0 +1,127 @@
+"""Smart selection in the window: a box dragged around an object adds it to the mask (Alt: takes it out),
+one undo step, computed off the GUI thread."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gui_helpers import send_mouse
+
+HEIGHT, WIDTH = 80, 100
+
+
+def photo_with_disc() -> tuple[np.ndarray, np.ndarray]:
+    """A noisy grey photo with a noisy yellow disc in the middle; returns it and the disc's mask."""
+    rng = np.random.default_rng(1)
+    photo = np.clip(rng.normal(70, 12, (HEIGHT, WIDTH, 3)), 0, 255).astype(np.uint8)
+    yy, xx = np.mgrid[:HEIGHT, :WIDTH]
+    disc = (yy - 40) ** 2 + (xx - 50) ** 2 < 20 ** 2
+    photo[disc] = np.clip(rng.normal((210, 190, 40), 12, (int(disc.sum()), 3)), 0, 255).astype(np.uint8)
+    return photo, disc
+
+
+@pytest.fixture
+def disc_window(qtbot, registry, settings):
+    """A shown window with the disc photo and the Smart Select tool; returns (window, the disc)."""
+    from restorer.gui.document import Document
+    from restorer.gui.window import MainWindow
+    from restorer.images import photo_from_array
+
+    photo, disc = photo_with_disc()
+    win = MainWindow(Document(photo_from_array(photo)), registry=registry, device="cpu", settings=settings)
+    win.resize(900, 600)
+    win.show()
+    qtbot.waitExposed(win)
+    win.select_action.trigger()
+    yield win, disc
+    qtbot.waitUntil(lambda: not win.smart_select.running, timeout=5000)
+    win.set_document(None)
+    win.close()
+    win.deleteLater()
+
+
+def drag_box(window, qtbot, corner, other, modifiers=Qt.KeyboardModifier.NoModifier, *, wait=True) -> None:
+    """Drag from image point ``corner`` to ``other`` with ``modifiers`` held; wait for the selection."""
+    canvas = window.canvas
+    start, end = canvas.image_to_widget(*corner), canvas.image_to_widget(*other)
+    send_mouse(canvas, "press", start, modifiers=modifiers)
+    send_mouse(canvas, "move", (start + end) / 2, modifiers=modifiers)
+    send_mouse(canvas, "move", end, modifiers=modifiers)
+    if not wait:
+        send_mouse(canvas, "release", end, modifiers=modifiers)
+        return
+    with qtbot.waitSignal(window.smart_select.finished, timeout=10_000):
+        send_mouse(canvas, "release", end, modifiers=modifiers)
+
+
+def test_a_box_around_an_object_adds_it_to_the_mask_as_one_step(disc_window, qtbot):
+    window, disc = disc_window
+    assert window.canvas.tool == "select" and window.select_action.shortcut().toString() == "W"
+    drag_box(window, qtbot, (25, 15), (75, 65))
+    mask = window.document.mask.mask
+    assert (mask & disc).sum() / disc.sum() > 0.95
+    assert (mask & ~disc).sum() < 0.05 * disc.sum()
+    assert [e.description for e in window.document.history.applied] == ["Smart selection"]
+    window.undo_action.trigger()
+    assert not window.document.mask.any()
+
+
+def test_shift_adds_to_what_is_painted(disc_window, qtbot):
+    window, disc = disc_window
+    window.document.mask.set_mask(np.pad(np.ones((10, 10), bool), ((0, HEIGHT - 10), (0, WIDTH - 10))))
+    drag_box(window, qtbot, (25, 15), (75, 65), Qt.KeyboardModifier.ShiftModifier)
+    mask = window.document.mask.mask
+    assert mask[:10, :10].all() and (mask & disc).sum() / disc.sum() > 0.95
+
+
+def test_alt_takes_the_object_out_of_the_mask(disc_window, qtbot):
+    window, disc = disc_window
+    window.document.mask.set_mask(np.ones((HEIGHT, WIDTH), bool))
+    drag_box(window, qtbot, (25, 15), (75, 65), Qt.KeyboardModifier.AltModifier)
+    mask = window.document.mask.mask
+    assert (mask & disc).sum() < 0.05 * disc.sum()  # the disc is out
+    assert mask[~disc].mean() > 0.95  # the rest stays painted
+    assert window.document.history.undo_description == "Smart selection (subtract)"
+    window.undo_action.trigger()
+    assert window.document.mask.mask.all()
+
+
+def test_the_select_tool_does_not_paint_and_a_click_only_says_what_to_do(disc_window, qtbot):
+    window, _ = disc_window
+    canvas = window.canvas
+    point = canvas.image_to_widget(50, 40)
+    send_mouse(canvas, "press", point)
+    assert not window.document.mask.any() and not window.document.mask.stroking
+    send_mouse(canvas, "release", point)
+    assert window.smart_select.run is None
+    assert "Drag a box" in window.statusBar().currentMessage()
+    window.brush_action.trigger()  # back to the brush: it paints again
+    assert canvas.tool == "brush" and window.brush_action.isChecked()
+
+
+def test_a_box_drawn_while_one_is_selecting_is_refused_visibly(disc_window, qtbot, monkeypatch):
+    import threading
+
+    from restorer.gui import smart_select
+
+    release = threading.Event()
+    real = smart_select.object_in_box
+
+    def held(photo, box, job=None):
+        release.wait(5)
+        return real(photo, box, job=job)
+
+    monkeypatch.setattr(smart_select, "object_in_box", held)
+    window, disc = disc_window
+    drag_box(window, qtbot, (25, 15), (75, 65), wait=False)
+    assert window.smart_select.running
+    changed_early = window.document.mask.any()  # nothing joins the mask before GrabCut is done
+    drag_box(window, qtbot, (0, 0), (20, 20), wait=False)
+    assert "Still selecting" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(window.smart_select.finished, timeout=10_000):
+        release.set()
+    assert not changed_early
+    assert (window.document.mask.mask & disc).sum() / disc.sum() > 0.95
+    assert len(window.document.history.applied) == 1
