@@ -186,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     if grid:
         from PIL import Image
 
-        width = min(g.shape[1] for g in grid)
-        Image.fromarray(np.concatenate([g[:, :width] for g in grid], 0)).save(out / "damage_detection.png")
+        width = min(g.shape[1] for g in grid)  # every row scaled to the narrowest, so the panels line up
+        rows = [np.asarray(Image.fromarray(g).resize((width, round(g.shape[0] * width / g.shape[1])))) for g in grid]
+        Image.fromarray(np.concatenate(rows, 0)).save(out / "damage_detection.png")
     print(markdown(report))
     return 0
 

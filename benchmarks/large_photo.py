@@ -9,7 +9,7 @@ process, so the peak it reports (``ru_maxrss``: imports, weights and the repair)
 alone. The photo is the largest photo of the corpus's test split, enlarged to the size asked
 (an enlarged photo is smoother than one shot at that size; the corpus has none of 24 MP), or
 the bundled sample if there is no corpus. Masks (fixed seed): ``scratches`` (thin strokes,
-about 2 %), ``strokes`` (thick strokes up to 30 %) and ``box`` (a quarter of each side, 12.5 %).
+about 2 %), ``strokes`` (thick strokes up to 30 %) and ``box`` (a quarter of each side, 6.25 %).
 Also reports PSNR inside the mask against the photo, so a faster repair that is worse shows.
 Writes ``large_photo.json``, ``large_photo.md`` and ``large_photo.png`` (the box case:
 truth, opencv-telea, inpaint-gan) to ``--out`` (default ``benchmarks/results``).

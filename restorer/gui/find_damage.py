@@ -27,6 +27,8 @@ from restorer.gui.runner import JobRun, resolve_device
 from restorer.jobs import Progress
 from restorer.models import Model
 
+#: Where the slider starts the first time: threshold 0.8, damage-detector's default (chosen on the validation split).
+DEFAULT_SENSITIVITY = 20
 #: The slider's range: sensitivity s in percent means the threshold 1 - s / 100 (the detect params' range).
 MIN_SENSITIVITY, MAX_SENSITIVITY = 1, 99
 DESCRIPTION = "Find damage"
@@ -112,7 +114,7 @@ class FindDamage(QObject):
         self._replacing = False
         self._watched = None  # the document whose history is followed
         self.bar = DamageBar(window.canvas)
-        self.bar.slider.setValue(int(window.settings.value("find_damage/sensitivity", 50)))
+        self.bar.slider.setValue(int(window.settings.value("find_damage/sensitivity", DEFAULT_SENSITIVITY)))
         self.bar.slider.valueChanged.connect(self._sensitivity_changed)
         self.bar.detector.activated.connect(self._detector_picked)
         self.bar.cancel_button.clicked.connect(self.cancel)
