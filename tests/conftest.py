@@ -34,6 +34,19 @@ def photo_folder(root: Path, photos: list[np.ndarray]) -> Path:
     return root
 
 
+def run_cli(args, capsys, monkeypatch, tmp_path):
+    """``restorer ARGS`` in this process (a refusal needs no new Python): (exit code, stderr lines, stdout)."""
+    from restorer.cli import main
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exc:  # argparse refuses by exiting
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, [line for line in captured.err.splitlines() if line.strip()], captured.out
+
+
 def run_restorer(*args, env: dict[str, str]) -> subprocess.CompletedProcess:
     """``python -m restorer ARGS`` in a subprocess with ``env``; output captured as text."""
     return subprocess.run([sys.executable, "-m", "restorer", *map(str, args)], capture_output=True, text=True,

@@ -15,20 +15,7 @@ import pytest
 from PIL import Image
 
 from restorer.errors import EXIT_ENVIRONMENT, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
-from tests.conftest import textured_photo
-
-
-def run_cli(args, capsys, monkeypatch, tmp_path):
-    """``restorer ARGS`` in this process: (exit code, stderr lines, stdout)."""
-    from restorer.cli import main
-
-    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:  # argparse refuses by exiting
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, [line for line in captured.err.splitlines() if line.strip()], captured.out
+from tests.conftest import run_cli, textured_photo
 
 
 def one_line(code, err, expected_code, says=""):

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from restorer.training import load_checkpoint
+from tests.conftest import run_cli
 
 #: Tests that start Python + torch processes (10-40 s each on 2 shared cores); the refusals run in-process.
 slow = pytest.mark.slow
@@ -105,17 +106,7 @@ def test_holdout_prints_how_the_new_weights_did_on_the_photos_left_out(tmp_path)
     assert len(meta["holdout"]) == 2 and meta["photos"] == [4] and meta["options"]["holdout"] == 2
 
 
-def _main(args, capsys, monkeypatch, tmp_path):
-    """``restorer ARGS`` in this process (a refusal needs no new Python): exit code and stderr lines."""
-    from restorer.cli import main
-
-    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:  # argparse refuses by exiting
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.err.strip().splitlines(), captured.out
+_main = run_cli
 
 
 @pytest.mark.parametrize("value, says", [("-1", "--holdout must be from 0 to 50 photos, got -1"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import traceback
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow,
                                QProgressBar, QPushButton, QWidget)
 from superqt import QLabeledSlider
@@ -23,7 +23,7 @@ from superqt.utils import qthrottled
 
 from restorer.detection import probability, proposal
 from restorer.errors import Cancelled, RestorerError
-from restorer.gui.runner import JobRun, resolve_device
+from restorer.gui.runner import JobRun, WindowTool, resolve_device
 from restorer.jobs import Progress
 from restorer.models import Model
 
@@ -92,7 +92,7 @@ class DamageBar(QFrame):
         self.move(max(8, (canvas.width() - width) // 2), max(0, canvas.height() - self.height() - 12))
 
 
-class FindDamage(QObject):
+class FindDamage(WindowTool):
     """Find damage in ``window`` (its ``canvas``, ``document``, ``registry``, ``device``, ``settings``).
 
     ``finished`` after every detector run, however it ended; ``proposed`` after the
@@ -104,7 +104,6 @@ class FindDamage(QObject):
 
     def __init__(self, window: QMainWindow):
         super().__init__(window)
-        self.run: JobRun | None = None
         #: The kept probability map of the live proposal (``None`` when there is none).
         self.probability: np.ndarray | None = None
         self._model: Model | None = None  # the detector that made the map
@@ -124,16 +123,6 @@ class FindDamage(QObject):
         self._update_throttled = qthrottled(self.update_proposal, timeout=80, leading=True)
         window.canvas.installEventFilter(self)
         window.documentChanged.connect(self._document_changed)
-
-    @property
-    def window(self) -> QMainWindow:
-        """The window: the Qt parent, not a Python attribute (see :class:`MainWindow`)."""
-        return self.parent()
-
-    @property
-    def running(self) -> bool:
-        """Whether a detector is running."""
-        return self.run is not None and self.run.running
 
     @property
     def live(self) -> bool:

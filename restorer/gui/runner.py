@@ -115,3 +115,21 @@ class ModelRun(JobRun):
 
 
 __all__ = ["JobRun", "ModelRun", "RunResult", "make_room_in_thread_pool", "resolve_device"]
+
+
+class WindowTool(QObject):
+    """A tool of the window that runs one background :class:`JobRun` at a time (Find damage, Smart Select)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.run: JobRun | None = None
+
+    @property
+    def window(self):
+        """The window: the Qt parent, not a Python attribute (see :class:`MainWindow`)."""
+        return self.parent()
+
+    @property
+    def running(self) -> bool:
+        """Whether the tool's background work is running."""
+        return self.run is not None and self.run.running

@@ -13,16 +13,16 @@ from __future__ import annotations
 import traceback
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from restorer.errors import Cancelled, RestorerError
-from restorer.gui.runner import JobRun
+from restorer.gui.runner import JobRun, WindowTool
 from restorer.pipeline import Box
 from restorer.selection import MIN_SIDE, object_in_box
 
 
-class SmartSelect(QObject):
+class SmartSelect(WindowTool):
     """The smart selections of ``window`` (its ``canvas``, ``document``, status bar and ``show_error``).
 
     ``finished`` after every selection, however it ended.
@@ -32,20 +32,9 @@ class SmartSelect(QObject):
 
     def __init__(self, window: QMainWindow):
         super().__init__(window)
-        self.run: JobRun | None = None
         self._document = None  # the document the running selection belongs to
         self._subtract = False
         window.canvas.boxDrawn.connect(self.select)
-
-    @property
-    def window(self) -> QMainWindow:
-        """The window: the Qt parent, not a Python attribute (see :class:`MainWindow`)."""
-        return self.parent()
-
-    @property
-    def running(self) -> bool:
-        """Whether a selection is being computed."""
-        return self.run is not None and self.run.running
 
     def select(self, box: Box, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
         """Find the object in ``box`` (photo pixels) and add it to the mask, or take it out with Alt."""
