@@ -477,3 +477,15 @@ def test_a_crop_too_large_for_the_machine_is_refused_with_the_memory_it_needs():
     check_memory(trainer, options, "cpu", available=24_000_000_000)  # fits
     check_memory(trainer, options, "cuda", available=8_000_000_000)  # a GPU says so itself
     check_memory(SimpleNamespace(), options, "cpu", available=1)  # a trainer without an estimate
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_resuming_from_a_fifo_is_refused_at_once_not_hung(tmp_path):
+    from restorer.training import load_checkpoint
+
+    fifo = tmp_path / "checkpoint.safetensors"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        load_checkpoint(fifo)
+    with pytest.raises(InputError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "missing.safetensors")

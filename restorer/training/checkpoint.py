@@ -143,9 +143,16 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read a checkpoint file; a missing or foreign file raises :class:`InputError`."""
     from safetensors import safe_open
 
+    from restorer.errors import ModelError
+    from restorer.weights import check_file
+
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path}: no checkpoint to resume from")
+    try:
+        check_file(path)  # a FIFO or a link to /dev/zero would hang the read
+    except ModelError as exc:
+        raise InputError(str(exc).replace("weights file", "checkpoint").replace("weights", "a checkpoint")) from None
     try:
         with safe_open(str(path), framework="pt") as handle:
             metadata = dict(handle.metadata() or {})
