@@ -20,6 +20,8 @@ from restorer.resolution import enlarge, in_tiles, reduced_size, shrink, split_b
 
 #: Context kept around each hole, in pixels, at least.
 MIN_MARGIN = 128
+#: Thin holes in a region larger than the model's working size: tiles of this side, with this context.
+SCRATCH_WINDOW, SCRATCH_MARGIN = 512, 64
 #: Above this fraction of the photo, the crops are merged into one full-frame run.
 FULL_FRAME_FRACTION = 0.6
 
@@ -186,9 +188,11 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
         out = in_tiles(detail, composite(region, fill, wide), wide)
     if thin.any():
         job.update(2, 3, "repairing scratches")
-        margin = min(MIN_MARGIN, model.working_size // 4)
+        # Small tiles: a scratch needs only nearby context, and tiles it does not cross are skipped.
+        window = min(model.working_size, SCRATCH_WINDOW)
+        margin = min(SCRATCH_MARGIN, window // 4)
         out = in_tiles(lambda image, where: _run(model, image, where, values, device, job), out, thin,
-                       tile=model.working_size - 2 * margin, margin=margin, workers=1)
+                       tile=window - 2 * margin, margin=margin, workers=1)
     return out
 
 
