@@ -133,8 +133,12 @@ class ModelPanel(QWidget):
         self.combo.setCurrentIndex(row)
         self._model_picked(row)
         failures = registry.failures if registry is not None else []
-        self._notice = ("Some plugins did not load: " + "; ".join(f"{f.plugin}: {f.reason}" for f in failures)
-                        if failures else "")
+        notices = ["Some plugins did not load: " + "; ".join(f"{f.plugin}: {f.reason}" for f in failures)
+                   ] if failures else []
+        broken = _unreadable_weights(registry)
+        if broken:
+            notices.append("Weights files left out: " + "; ".join(f"{path.name}: {why}" for path, why in broken))
+        self._notice = "\n".join(notices)
         self.set_message(self._notice)
 
     @staticmethod
@@ -250,3 +254,13 @@ class ModelPanel(QWidget):
     def set_message(self, text: str) -> None:
         """The line under the progress bar."""
         self.message.setText(text)
+
+
+def _unreadable_weights(registry) -> list:
+    """``(path, reason)`` of every weights file the models' families leave out (as ``restorer models`` lists)."""
+    if registry is None:
+        return []
+    from restorer.weights import unreadable_weights
+
+    families = dict.fromkeys(m.weights_family for m in registry.models.values() if hasattr(m, "weights_family"))
+    return [item for family in families for item in unreadable_weights(family)]
