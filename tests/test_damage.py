@@ -145,3 +145,17 @@ def test_detect_and_repair_commands(tmp_path, capsys):
                  "--detect-set", "threshold=nan"]) == 2
     assert main(["repair", str(tmp_path / "old.png"), "-o", str(tmp_path / "y.png"), "--mask",
                  str(tmp_path / "m.png")]) == 2
+
+
+def test_restorer_train_fine_tunes_the_detector_on_a_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for seed in range(3):
+        Image.fromarray(_photo(80, 96, seed)).save(folder / f"{seed}.png")
+    assert main(["train", "damage-detector", "--data", str(folder), "--name", "mine", "--steps", "3",
+                 "--crop", "32", "--batch-size", "2"]) == 0
+    assert (tmp_path / "data" / "weights" / "damage-detector" / "mine.safetensors").is_file()
+    damaged, _ = _scratched()
+    Image.fromarray(damaged).save(tmp_path / "old.png")
+    assert main(["detect", str(tmp_path / "old.png"), "-o", str(tmp_path / "m.png"), "--set", "weights=mine"]) == 0
