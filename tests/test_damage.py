@@ -158,4 +158,7 @@ def test_restorer_train_fine_tunes_the_detector_on_a_folder(tmp_path, monkeypatc
     assert (tmp_path / "data" / "weights" / "damage-detector" / "mine.safetensors").is_file()
     damaged, _ = _scratched()
     Image.fromarray(damaged).save(tmp_path / "old.png")
+    get_registry().get("damage-detector").refresh_weights()  # this process's registry predates the weights
     assert main(["detect", str(tmp_path / "old.png"), "-o", str(tmp_path / "m.png"), "--set", "weights=mine"]) == 0
+    monkeypatch.undo()  # back to the real data folder, and the other tests' list of weights
+    get_registry().get("damage-detector").refresh_weights()

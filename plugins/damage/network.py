@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from restorer.weights import check_bounds
@@ -39,9 +40,20 @@ class DetectorConfig:
         return cls(**data)
 
 
-def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation, padding_mode="reflect"),
-                         nn.LeakyReLU(0.1, inplace=True))
+class _Conv(nn.Sequential):
+    """3x3 convolution and LeakyReLU, mirror-padded; a map smaller than the padding repeats its edge
+    instead (a small training crop's coarsest level is smaller than the largest dilation)."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1, dilation: int = 1):
+        super().__init__(nn.Conv2d(cin, cout, 3, stride, dilation=dilation), nn.LeakyReLU(0.1, inplace=True))
+        self.amount = dilation
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        mode = "reflect" if self.amount < min(x.shape[-2:]) else "replicate"
+        return super().forward(F.pad(x, (self.amount,) * 4, mode=mode))
+
+
+_conv = _Conv
 
 
 class DamageNet(nn.Module):
