@@ -9,23 +9,27 @@ from restorer.errors import InputError
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
+def _checked(name: str) -> tuple[str, str]:
+    """``(name, base)`` of a device choice, normalised (``"CUDA:1 "`` -> ``("cuda:1", "cuda")``), or an InputError."""
+    name = (name or "auto").strip().lower()
+    base = name.split(":", 1)[0]
+    if base not in DEVICE_CHOICES:
+        raise InputError(f"unknown device {name!r}; use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)")
+    return name, base
+
+
 def check_device_name(name: str = "auto") -> str:
     """``"cpu"`` after checking ``name`` is a device choice, without importing torch (for models that
     do not use it)."""
-    base = (name or "auto").strip().lower().split(":", 1)[0]
-    if base not in DEVICE_CHOICES:
-        raise InputError(f"unknown device {name!r}; use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)")
+    _checked(name)
     return "cpu"
 
 
 def resolve_device(name: str = "auto") -> str:
     """Turn a user's device choice into a torch device string, falling back to the CPU with a warning."""
+    name, base = _checked(name)  # a bad name is refused before torch is imported
     import torch  # imported lazily: opening the window must not wait for torch
 
-    name = (name or "auto").strip().lower()
-    base = name.split(":", 1)[0]
-    if base not in DEVICE_CHOICES:
-        raise InputError(f"unknown device {name!r}; use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)")
     if base == "auto":
         if torch.cuda.is_available():
             return "cuda"

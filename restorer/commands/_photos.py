@@ -91,11 +91,11 @@ def _find_mask(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def refuse_empty_mask(path: Path, task: str) -> None:
-    """An :class:`InputError` when the mask file has no white pixel: nothing would be repaired, and a
-    command that changes the whole photo without a mask would change all of it, which is not what a
-    mask asks for."""
-    if np.any(load_mask(path)):
+def refuse_empty_mask(path: Path, task: str, mask: np.ndarray | None = None) -> None:
+    """An :class:`InputError` when the mask file (or its pixels ``mask``, already loaded) has no white
+    pixel: nothing would be repaired, and a command that changes the whole photo without a mask would
+    change all of it, which is not what a mask asks for."""
+    if np.any(load_mask(path) if mask is None else mask):
         return
     if task == "inpaint":
         raise InputError(f"{path}: the mask is empty (nothing is white), so there is nothing to repair")
@@ -258,8 +258,6 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
                     outer.update(1)
                 continue
             try:
-                if pair.mask is not None and model.task != "inpaint":
-                    refuse_empty_mask(pair.mask, model.task)  # inpainting refuses it in _process_one
                 work(pair, model, params, device, args, not folder_mode and sys.stderr.isatty())
                 done += 1
             except Cancelled:
@@ -306,8 +304,8 @@ def _process_one(pair: Pair, model: Model, params: dict, device: str, args: argp
                  show_steps: bool) -> None:
     photo = load_photo(pair.photo)
     mask = load_mask(pair.mask, photo.size) if pair.mask is not None else None
-    if mask is not None and not np.any(mask) and model.task == "inpaint":
-        raise InputError(f"{pair.mask}: the mask is empty (nothing is white), so there is nothing to repair")
+    if mask is not None:
+        refuse_empty_mask(pair.mask, model.task, mask)  # a folder's own mask per photo: checked as it is loaded
     run_and_save(pair, photo, mask, model, params, device, args, show_steps)
 
 
