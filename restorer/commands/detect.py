@@ -12,11 +12,13 @@ Exit codes are those of `restorer inpaint`: 0 all done, 1 some photos of a folde
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
 from restorer.commands._photos import Bar, Pair, process
 from restorer.detection import detect
+from restorer.errors import InputError
 from restorer.images import load_photo, save_mask
 from restorer.jobs import Job
 from restorer.models import Model
@@ -29,52 +31,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("input", metavar="INPUT", help="a photo, or a folder of photos")
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT",
                         help="the mask file (.png) for one photo, or a folder (created if missing) for STEM.png masks")
-    add_model_arguments(parser)
-    parser.add_argument("--overwrite", action="store_true", help="replace masks that already exist")
-    return parser
-
-
-def add_model_arguments(parser: argparse.ArgumentParser, *, prefix: str = "") -> None:
-    """``--model``/``--set`` (or, with a prefix, ``--detect``/``--detect-set``) and ``--device``."""
-    if prefix:
-        parser.add_argument("--detect", dest="detect_model", metavar="NAME",
-                            help="damage detector (default: the best installed; see `restorer models`)")
-        parser.add_argument("--detect-set", dest="detect_settings", action="append", default=[], metavar="KEY=VALUE",
-                            help="a detector parameter, e.g. threshold=0.3 (repeatable)")
-        return
     parser.add_argument("--model", help="damage detector (default: the best installed; see `restorer models`)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="a detector parameter, e.g. threshold=0.3 or grow=4 (repeatable)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
+    parser.add_argument("--overwrite", action="store_true", help="replace masks that already exist")
+    return parser
 
 
-def find(pair: Pair, model: Model, params: dict, device: str, show_steps: bool) -> np.ndarray:
-    """The damage mask of one photo."""
-    bar = Bar(pair.photo.name, show_steps)
+def find(rgb: np.ndarray, name: str, model: Model, params: dict, device: str, show_steps: bool) -> np.ndarray:
+    """The damage mask of one photo's pixels (``name`` labels the progress bar)."""
+    bar = Bar(name, show_steps)
     try:
-        return detect(model, load_photo(pair.photo).rgb, params, device=device, job=Job(bar))
+        return detect(model, rgb, params, device=device, job=Job(bar))
     finally:
         bar.close()
 
 
 def _detect_one(pair: Pair, model: Model, params: dict, device: str, args: argparse.Namespace,
                 show_steps: bool) -> None:
-    save_mask(find(pair, model, params, device, show_steps), pair.output, overwrite=args.overwrite)
+    mask = find(load_photo(pair.photo).rgb, pair.photo.name, model, params, device, show_steps)
+    save_mask(mask, pair.output, overwrite=args.overwrite)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write one damage mask per photo."""
     args.mask, args.in_place, args.quality = None, False, 95  # what the shared planning reads
-    if not str(args.output).lower().endswith(".png") and not _is_folder_run(args):
-        from restorer.errors import InputError
-
+    if not str(args.output).lower().endswith(".png") and not Path(args.input).is_dir():
         raise InputError(f"{args.output}: a mask is written as PNG; give an OUTPUT ending in .png")
     return process(args, ("detect",), mask_required=False, work=_detect_one, output_suffix=".png",
                    done_word="masks written")
-
-
-def _is_folder_run(args: argparse.Namespace) -> bool:
-    from pathlib import Path
-
-    return Path(args.input).is_dir()
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from restorer.commands._photos import Pair, add_common_arguments, pick_model, process, run_and_save
-from restorer.commands.detect import add_model_arguments, find
+from restorer.commands.detect import find
 from restorer.errors import InputError
 from restorer.images import load_photo, save_mask, save_photo
 from restorer.models import Model
@@ -29,7 +29,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("repair", help="find damage in photos and repair it", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_arguments(parser, mask_required=False)
-    add_model_arguments(parser, prefix="detect")
+    parser.add_argument("--detect", dest="detect_model", metavar="NAME",
+                        help="damage detector (default: the best installed; see `restorer models`)")
+    parser.add_argument("--detect-set", dest="detect_settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="a detector parameter, e.g. threshold=0.3 (repeatable)")
     parser.add_argument("--save-masks", type=Path, metavar="DIR", help="also write each found mask as DIR/STEM.png")
     return parser
 
@@ -47,10 +50,10 @@ def run(args: argparse.Namespace) -> int:
         args.save_masks.mkdir(parents=True, exist_ok=True)
 
     def work(pair: Pair, model: Model, params: dict, device: str, args: argparse.Namespace, show: bool) -> None:
-        mask = find(pair, detector, detect_params, device, show)
+        photo = load_photo(pair.photo)  # once, for the detector and the repair
+        mask = find(photo.rgb, pair.photo.name, detector, detect_params, device, show)
         if args.save_masks is not None:
             save_mask(mask, args.save_masks / f"{pair.photo.stem}.png", overwrite=args.overwrite)
-        photo = load_photo(pair.photo)
         if not mask.any():
             print(f"{pair.photo}: no damage found; written unchanged", file=sys.stderr)
             save_photo(photo, pair.output, overwrite=args.overwrite, quality=args.quality)
