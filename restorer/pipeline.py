@@ -156,7 +156,7 @@ def run_model(model: Model, photo: np.ndarray | None, mask: np.ndarray | None,
     for index, box in enumerate(boxes):
         sub = job.child(index, 1, len(boxes)) if len(boxes) > 1 else job
         # Each crop sees the repairs of the crops before it, as a person repairing by hand would.
-        region, hole = result[box.slices].copy(), mask[box.slices].copy()
+        region, hole = result[box.slices], mask[box.slices]  # read only: _run hands the model copies
         result[box.slices] = composite(region, _fill_region(model, region, hole, values, device, sub), hole)
     job.update(len(boxes), len(boxes), "done")
     return result
@@ -169,15 +169,16 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
     A crop within the model's ``working_size`` is filled at full size. In a larger one, wide holes
     are filled reduced to it, enlarged, and given their detail back in tiles; thin holes (scratches),
     which need only nearby context and would be lost at a reduced size, are filled at full size in
-    tiles of the working size.
+    tiles of :data:`SCRATCH_WINDOW` pixels (at most the working size).
     """
-    if reduced_size(hole.shape, model.working_size) is None:
+    size = reduced_size(hole.shape, model.working_size)
+    if size is None:
         return _run(model, region, hole, values, device, job)
     wide, thin = split_by_width(hole)
     out = region
     if wide.any():
         # Every damaged pixel, thin ones too, is masked for the reduced run: none leaks into the context.
-        small, small_hole = shrink(region, hole, reduced_size(hole.shape, model.working_size))
+        small, small_hole = shrink(region, hole, size)
         fill = enlarge(_run(model, small, small_hole, values, device, job.child(0, 1, 3)), hole.shape)
 
         def detail(image: np.ndarray, where: np.ndarray) -> np.ndarray:

@@ -102,6 +102,5 @@ def in_tiles(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], image: np.ndarr
 
     # OpenCV and numpy release the GIL: a second thread nearly halves the time, at one more window of memory.
     with ThreadPoolExecutor(max(1, min(workers, len(cores)))) as pool:
-        for done in pool.map(one, cores):  # re-raises a tile's error (a cancel, a plugin bug) here
-            pass
+        list(pool.map(one, cores))  # re-raises a tile's error (a cancel, a plugin bug) here
     return out
