@@ -43,6 +43,12 @@ def _ramp(length: int, overlap: int, fade_start: bool, fade_end: bool) -> torch.
     return weight
 
 
+def mirror_pad(x: torch.Tensor, amount: int) -> torch.Tensor:
+    """Mirror-pad ``amount`` pixels on each side; small maps (a dilation larger than the map) repeat the edge."""
+    mode = "reflect" if amount < min(x.shape[-2:]) else "replicate"
+    return nn.functional.pad(x, (amount, amount, amount, amount), mode=mode)
+
+
 def pad_to_multiple(image: torch.Tensor, multiple: int) -> torch.Tensor:
     """Reflect-pad the bottom and right of ``(B, C, H, W)`` so H and W are multiples of ``multiple``."""
     height, width = image.shape[-2:]

@@ -82,7 +82,7 @@ class DamageDetector(WeightsModel):
         from restorer_plugins.damage.training import DetectorTrainConfig, DetectorTrainer, detector_from_weights
 
         if options.base is None:
-            return DetectorTrainer(train=DetectorTrainConfig(lr=options.lr or 1e-3), device=device)
+            return DetectorTrainer(train=DetectorTrainConfig(lr=options.lr or DetectorTrainConfig.lr), device=device)
         tensors, meta = load_weights(self.name, options.base)
         net = detector_from_weights(tensors, meta, f"{self.name} weights {options.base!r}")
         return DetectorTrainer(net.config, DetectorTrainConfig(lr=options.lr or FINE_TUNE_LR), device=device,

@@ -11,7 +11,8 @@ from restorer.tiling import tiled_apply
 
 #: Tile side and overlap for large photos (memory stays bounded by one tile).
 TILE, OVERLAP = 512, 32
-#: The network's coarsest level is 1/4 of the input; its dilated convolutions need it at least this big.
+#: Smaller photos are padded (edge repeated) to this side, so the network's coarsest level (1/4) holds
+#: about what its dilated convolutions saw in training rather than repeated edge alone.
 MIN_SIDE = 64
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from restorer.tiling import mirror_pad
 from restorer.weights import check_bounds
 
 
@@ -41,19 +41,15 @@ class DetectorConfig:
 
 
 class _Conv(nn.Sequential):
-    """3x3 convolution and LeakyReLU, mirror-padded; a map smaller than the padding repeats its edge
-    instead (a small training crop's coarsest level is smaller than the largest dilation)."""
+    """3x3 convolution and LeakyReLU, mirror-padded (:func:`~restorer.tiling.mirror_pad`: a map smaller
+    than the padding, as a small training crop's coarsest level, repeats its edge instead)."""
 
     def __init__(self, cin: int, cout: int, stride: int = 1, dilation: int = 1):
         super().__init__(nn.Conv2d(cin, cout, 3, stride, dilation=dilation), nn.LeakyReLU(0.1, inplace=True))
         self.amount = dilation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
-        mode = "reflect" if self.amount < min(x.shape[-2:]) else "replicate"
-        return super().forward(F.pad(x, (self.amount,) * 4, mode=mode))
-
-
-_conv = _Conv
+        return super().forward(mirror_pad(x, self.amount))
 
 
 class DamageNet(nn.Module):
@@ -63,13 +59,13 @@ class DamageNet(nn.Module):
         super().__init__()
         self.config = config or DetectorConfig()
         w = self.config.width
-        self.enc0 = nn.Sequential(_conv(3, w), _conv(w, w))
-        self.enc1 = nn.Sequential(_conv(w, 2 * w, stride=2), _conv(2 * w, 2 * w))
-        self.enc2 = nn.Sequential(_conv(2 * w, 4 * w, stride=2),
-                                  *[_conv(4 * w, 4 * w, dilation=d) for d in self.config.dilations])
+        self.enc0 = nn.Sequential(_Conv(3, w), _Conv(w, w))
+        self.enc1 = nn.Sequential(_Conv(w, 2 * w, stride=2), _Conv(2 * w, 2 * w))
+        self.enc2 = nn.Sequential(_Conv(2 * w, 4 * w, stride=2),
+                                  *[_Conv(4 * w, 4 * w, dilation=d) for d in self.config.dilations])
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
-        self.dec1 = _conv(6 * w, 2 * w)
-        self.dec0 = _conv(3 * w, w)
+        self.dec1 = _Conv(6 * w, 2 * w)
+        self.dec0 = _Conv(3 * w, w)
         self.head = nn.Conv2d(w, 1, 1)
 
     def forward(self, photos: torch.Tensor) -> torch.Tensor:  # noqa: D102

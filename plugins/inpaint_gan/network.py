@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from restorer.tiling import mirror_pad
+
 from restorer.weights import architecture, check_bounds
 from restorer_plugins.inpaint_gan.fills import COARSE_FILLS
 
@@ -48,12 +50,6 @@ def push_pull_fill(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     return fill
 
 
-def pad(x: torch.Tensor, amount: int) -> torch.Tensor:
-    """Mirror-pad ``amount`` pixels on each side; small maps (a dilation larger than the map) repeat the edge."""
-    mode = "reflect" if amount < min(x.shape[-2:]) else "replicate"
-    return F.pad(x, (amount, amount, amount, amount), mode=mode)
-
-
 # -- blocks ---------------------------------------------------------------------------------
 
 
@@ -68,7 +64,7 @@ class SeparableBlock(nn.Module):
         self.project = nn.Conv2d(channels * expand, channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.project(F.leaky_relu(self.expand(self.depthwise(pad(x, self.dilation))), 0.2))
+        return x + self.project(F.leaky_relu(self.expand(self.depthwise(mirror_pad(x, self.dilation))), 0.2))
 
 
 class FourierUnit(nn.Module):
@@ -191,13 +187,13 @@ class RefineGenerator(nn.Module):
     def forward(self, telea: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         smooth = push_pull_fill(telea, 1 - hole)
         x = torch.cat([telea - 0.5, smooth - 0.5, hole], 1)
-        skips = [F.leaky_relu(self.stem(pad(x, 1)), 0.2)]          # full resolution
+        skips = [F.leaky_relu(self.stem(mirror_pad(x, 1)), 0.2)]          # full resolution
         for down in self.downs:                               # 1/2, 1/4, 1/8
             skips.append(down(skips[-1]))
         x = self.global_unit(self.bottleneck(skips.pop()))
         for up in self.ups:
             x = up(x, skips.pop())
-        correction = self.head(pad(x, 1))
+        correction = self.head(mirror_pad(x, 1))
         return telea + hole * correction
 
 
