@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from inpaint_quality import split_photos  # noqa: E402
 from train_throughput import cpu_name  # noqa: E402
 
+from restorer.training.quality import psnr  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
 DETECTORS = ("classical-damage", "damage-detector")
 TOLERANCE = 3
@@ -96,12 +98,6 @@ def _near(a: np.ndarray, b: np.ndarray) -> int:
 
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * TOLERANCE + 1, 2 * TOLERANCE + 1))
     return int((a & (cv2.dilate(b.astype(np.uint8), disc) > 0)).sum())
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR (dB) of two ``uint8`` images."""
-    error = float(((a.astype(np.float64) - b) ** 2).mean())
-    return 10 * np.log10(255 ** 2 / max(error, 1e-10))
 
 
 def evaluate(photos: list[tuple[str, np.ndarray]], registry, *, repair_with: str = "inpaint-gan",

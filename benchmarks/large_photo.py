@@ -102,11 +102,12 @@ def child(model_name: str, photo_file: str, mask_file: str, out_file: str, threa
     out = run_model(model, photo, mask)
     seconds = time.perf_counter() - start
     np.save(out_file, out)
-    error = (out[mask].astype(np.float64) - photo[mask]) ** 2
-    psnr = float(10 * np.log10(255 ** 2 / max(error.mean(), 1e-12)))
+    from restorer.training.quality import psnr
+
+    hole_psnr = psnr(out, photo, mask)
     unchanged = bool(np.array_equal(out[~mask], photo[~mask]))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
-    print(json.dumps({"seconds": seconds, "peak_gb": peak / 1e9, "hole_psnr": psnr, "outside_unchanged": unchanged}))
+    print(json.dumps({"seconds": seconds, "peak_gb": peak / 1e9, "hole_psnr": hole_psnr, "outside_unchanged": unchanged}))
 
 
 def _run_child(model: str, photo_file: Path, mask_file: Path, out_file: Path, threads: int) -> dict:
