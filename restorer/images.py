@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 import tempfile
 import warnings
-import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from restorer.errors import InputError
+from restorer.sixteen_bit import DEEP_FORMATS, UPRIGHT, deep_pixels, encode_deep, to_eight_bits
 
 #: File suffixes Restorer reads as photos.
 PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
@@ -38,8 +37,6 @@ SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
 OPEN_FORMATS = ("PNG", "JPEG", "WEBP", "TIFF", "BMP")
 #: The same, as a person reads them in a message.
 OPEN_FORMATS_TEXT = "PNG, JPEG, WebP, TIFF or BMP"
-#: Formats that hold 16 bits per channel; the others are written at 8 bits (with a warning).
-DEEP_FORMATS = ("PNG", "TIFF")
 #: Photos above this many pixels are refused as possible decompression bombs (~ Pillow's default).
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
@@ -134,8 +131,6 @@ def _open(path: Path) -> tuple[Image.Image, str]:
         raise InputError(
             f"{path}: refused, the image is larger than {MAX_PIXELS / 1e6:.0f} megapixels "
             "(possible decompression bomb)") from None
-    except UnidentifiedImageError:  # pragma: no cover - open_image turns it into an InputError
-        raise InputError(f"{path}: not an image Restorer opens (it opens {OPEN_FORMATS_TEXT})") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         reason = str(exc).strip() or type(exc).__name__
         if "truncated" in reason.lower():
@@ -165,49 +160,6 @@ def _warn_if_animated(path: Path, img: Image.Image) -> None:
         warnings.warn(f"{path}: has {frames} {what}; only the first is repaired and saved", stacklevel=3)
 
 
-def _deep_pixels(path: Path, img: Image.Image, rawmode: str) -> np.ndarray | None:
-    """The 16-bit pixels of a 16-bit PNG or TIFF, ``uint16 (H, W, C)`` in RGB(A) order, else None.
-
-    Pillow holds 16-bit gray (``I;16``) but reduces 48- and 64-bit colour to 8 bits on load, so colour
-    is read again by OpenCV. Anything that does not decode to the size Pillow saw stays 8-bit.
-    """
-    if img.format not in DEEP_FORMATS:
-        return None
-    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
-        return np.asarray(img, dtype=np.uint16)[..., None].copy()
-    if img.mode not in ("RGB", "RGBA", "LA") or ";16" not in rawmode:
-        return None
-    import cv2
-
-    try:
-        raw = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
-    except cv2.error:
-        raw = None
-    if raw is None or raw.dtype != np.uint16 or raw.shape[:2] != (img.height, img.width):
-        return None
-    if raw.ndim == 2:
-        raw = raw[..., None]
-    channels = raw.shape[2]
-    if img.mode == "LA":  # OpenCV gives gray + alpha as BGRA
-        return np.ascontiguousarray(raw[..., [0, 3]]) if channels == 4 else (raw if channels == 2 else None)
-    if channels != len(img.mode):
-        return None
-    return np.ascontiguousarray(raw[..., [2, 1, 0, 3][:channels]])
-
-
-#: EXIF orientation -> the numpy operation that turns the stored pixels upright (as ImageOps.exif_transpose).
-_UPRIGHT = {
-    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-    5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, 2).swapaxes(0, 1),
-    8: lambda a: np.rot90(a, 1),
-}
-
-
-def _to_eight_bits(deep: np.ndarray) -> np.ndarray:
-    """``uint16`` -> ``uint8`` by scaling (65535 -> 255), rounded, as 16-bit gray always was."""
-    return np.round(deep / 257.0).astype(np.uint8)
-
-
 def load_photo(path: str | os.PathLike) -> Photo:
     """Load a photo: EXIF orientation applied, any mode accepted, alpha kept aside, 16 bits kept."""
     path = Path(path)
@@ -224,14 +176,14 @@ def _decode_photo(path: Path, img: Image.Image, rawmode: str) -> Photo:
     source_format = img.format
     exif = img.info.get("exif")
     icc = img.info.get("icc_profile")
-    deep = _deep_pixels(path, img, rawmode)
+    deep = deep_pixels(path, img, rawmode)
     try:
         orientation = img.getexif().get(0x0112, 1)
         img = ImageOps.exif_transpose(img)
     except Exception:  # a broken EXIF block must not make a good photo unreadable
         orientation = 1
     if deep is not None:
-        turn = _UPRIGHT.get(orientation)
+        turn = UPRIGHT.get(orientation)
         deep = np.ascontiguousarray(turn(deep)) if turn else deep
         if deep.shape[:2] != (img.height, img.width):  # the EXIF turn failed for Pillow: follow it
             deep = None
@@ -274,10 +226,10 @@ def _decode_photo(path: Path, img: Image.Image, rawmode: str) -> Photo:
     if deep is not None:
         # The 8-bit pixels are the 16-bit ones scaled (Pillow truncates colour), so an unchanged pixel
         # is recognised on save and written back with its 16 bits.
-        colour = _to_eight_bits(deep[..., :1] if deep.shape[2] <= 2 else deep[..., :3])
+        colour = to_eight_bits(deep[..., :1] if deep.shape[2] <= 2 else deep[..., :3])
         rgb = np.ascontiguousarray(np.broadcast_to(colour, rgb.shape))
         if deep.shape[2] in (2, 4):
-            alpha = _to_eight_bits(deep[..., -1])
+            alpha = to_eight_bits(deep[..., -1])
     return Photo(rgb=rgb, alpha=alpha, grayscale=grayscale, exif=exif, icc_profile=icc,
                  source=path, source_format=source_format, deep=deep)
 
@@ -382,50 +334,6 @@ def save_format(path: str | os.PathLike) -> str:
             f"use one of {', '.join(sorted(set(SAVE_FORMATS)))}") from None
 
 
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _encode_deep(photo: Photo, fmt: str) -> bytes:
-    """A 16-bit PNG or TIFF of ``photo.deep``, with its EXIF and ICC profile where the writer can."""
-    deep = photo.deep
-    channels = deep.shape[2]
-    if channels == 1:  # Pillow holds 16-bit gray and writes its metadata
-        options: dict = {"compress_level": 6} if fmt == "PNG" else {"compression": "tiff_deflate"}
-        if photo.exif:
-            options["exif"] = photo.exif
-        buffer = io.BytesIO()
-        Image.fromarray(deep[..., 0]).save(buffer, format=fmt, **options)
-        return buffer.getvalue()
-    if channels == 2:  # no writer here holds 16-bit gray + alpha: RGBA with the gray copied keeps every value
-        deep = np.concatenate([np.repeat(deep[..., :1], 3, axis=2), deep[..., 1:]], axis=2)
-    if fmt == "TIFF":
-        import tifffile
-
-        buffer = io.BytesIO()
-        tifffile.imwrite(buffer, deep, photometric="rgb", compression="zlib", iccprofile=photo.icc_profile,
-                         extrasamples=("unassalpha",) if deep.shape[2] == 4 else None)
-        if photo.exif:
-            warnings.warn("the EXIF metadata is not kept in a 16-bit colour TIFF (save as PNG to keep it)",
-                          stacklevel=3)
-        return buffer.getvalue()
-    import cv2
-
-    ok, encoded = cv2.imencode(".png", np.ascontiguousarray(deep[..., [2, 1, 0, 3][:deep.shape[2]]]),
-                               [cv2.IMWRITE_PNG_COMPRESSION, 6])
-    if not ok:  # pragma: no cover - OpenCV writes any uint16 array
-        raise ValueError("OpenCV could not encode the 16-bit PNG")
-    data = encoded.tobytes()
-    extra = b""
-    if photo.icc_profile:
-        extra += _png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(photo.icc_profile))
-    if photo.exif:
-        exif = photo.exif[6:] if photo.exif.startswith(b"Exif\0\0") else photo.exif
-        extra += _png_chunk(b"eXIf", exif)
-    header_end = 8 + 4 + 4 + 13 + 4  # signature, then IHDR: length, type, 13 bytes, CRC
-    return data[:header_end] + extra + data[header_end:]
-
-
 def encode_photo(photo: Photo, fmt: str, *, quality: int = 95) -> bytes:
     """Encode a photo in ``fmt`` (PNG, JPEG, WEBP, TIFF, BMP), keeping alpha where the format can.
 
@@ -434,7 +342,7 @@ def encode_photo(photo: Photo, fmt: str, *, quality: int = 95) -> bytes:
     """
     if photo.deep is not None:
         if fmt in DEEP_FORMATS:
-            return _encode_deep(photo, fmt)
+            return encode_deep(photo.deep, fmt, exif=photo.exif, icc_profile=photo.icc_profile)
         warnings.warn(f"{fmt} holds 8 bits per channel: the 16-bit photo is saved with 256 levels "
                       "(save as PNG or TIFF to keep 16 bits)", stacklevel=3)
     img = photo.to_pil()
