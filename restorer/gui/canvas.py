@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QRubberBand, QWidget
 
 from restorer.gui.brush import MAX_SIZE, MIN_SIZE
-from restorer.gui.display import DisplayImage, level_for
+from restorer.gui.display import DisplayImage, level_for, overlay_table, rgb32
 from restorer.gui.document import Document
 from restorer.pipeline import Box
 
@@ -26,44 +26,6 @@ ZOOM_LEVELS = (0.02, 0.03, 0.05, 0.0625, 0.083, 0.125, 0.167, 0.25, 0.333, 0.5, 
                1.5, 2.0, 3.0, 4.0, 5.5, 8.0, 11.0, 16.0, 23.0, 32.0)
 ZOOM_MIN, ZOOM_MAX = ZOOM_LEVELS[0], ZOOM_LEVELS[-1]
 BACKGROUND = QColor(38, 38, 41)
-# A cool blue: unlike red or pink it stands out on skin, wood and the usual stains and scratches.
-MASK_COLOR = (40, 110, 255)
-MASK_OPACITY = 0.6
-#: Side of the checkerboard squares behind transparent pixels, in photo pixels.
-CHECKER = 8
-
-
-def overlay_table(color: tuple[int, int, int] = MASK_COLOR, opacity: float = MASK_OPACITY) -> np.ndarray:
-    """Coverage 0..255 -> premultiplied BGRA bytes of the overlay (``(256, 4) uint8``)."""
-    alpha = np.arange(256, dtype=np.float32) / 255.0 * opacity
-    table = np.empty((256, 4), np.uint8)
-    for channel, value in zip((2, 1, 0), color):  # little-endian ARGB32 is B, G, R, A in memory
-        table[:, channel] = np.round(alpha * value).astype(np.uint8)
-    table[:, 3] = np.round(alpha * 255).astype(np.uint8)
-    return table
-
-
-def _rgb32(rgb: np.ndarray, alpha: np.ndarray | None = None, top: int = 0, left: int = 0) -> np.ndarray:
-    """``(H, W, 3)`` RGB to the ``(H, W, 4)`` byte layout of ``QImage.Format_RGB32``.
-
-    With an ``alpha`` channel, transparent parts are shown over a checkerboard, as
-    photo editors do; ``top`` and ``left`` place the block so the squares line up.
-    """
-    if alpha is not None:
-        height, width = alpha.shape
-        rows = (np.arange(top, top + height) // CHECKER)[:, None]
-        cols = (np.arange(left, left + width) // CHECKER)[None, :]
-        checker = np.where((rows + cols) % 2 == 0, 204, 153).astype(np.float32)[..., None]
-        weight = alpha.astype(np.float32)[..., None] / 255.0
-        rgb = (rgb * weight + checker * (1.0 - weight) + 0.5).astype(np.uint8)
-    out = np.empty(rgb.shape[:2] + (4,), np.uint8)
-    out[..., 0] = rgb[..., 2]
-    out[..., 1] = rgb[..., 1]
-    out[..., 2] = rgb[..., 0]
-    out[..., 3] = 255
-    return out
-
-
 class Canvas(QWidget):
     """Shows a :class:`Document` and paints its mask with the mouse."""
 
@@ -119,7 +81,7 @@ class Canvas(QWidget):
             self._photo = self._overlay = None
             self._overlay_pixels = None
         else:
-            self._photo = DisplayImage(_rgb32(document.rgb, document.alpha), QImage.Format.Format_RGB32)
+            self._photo = DisplayImage(rgb32(document.rgb, document.alpha), QImage.Format.Format_RGB32)
             overlay = self._table[document.mask.coverage]
             self._overlay_pixels = overlay
             self._overlay = DisplayImage(overlay.view(np.uint8).reshape(overlay.shape + (4,)),
@@ -137,7 +99,7 @@ class Canvas(QWidget):
     def _photo_changed(self, box: Box) -> None:
         assert self.document is not None and self._photo is not None
         alpha = self.document.alpha
-        self._photo.buffer[box.slices] = _rgb32(self.document.rgb[box.slices],
+        self._photo.buffer[box.slices] = rgb32(self.document.rgb[box.slices],
                                                 None if alpha is None else alpha[box.slices], box.top, box.left)
         self._photo.changed(box)
         self.update(self.widget_rect(box))
@@ -147,7 +109,7 @@ class Canvas(QWidget):
         if on == self.compare:
             return
         if on and self.document is not None and self._original is None:
-            self._original = DisplayImage(_rgb32(self.document.original_rgb, self.document.alpha),
+            self._original = DisplayImage(rgb32(self.document.original_rgb, self.document.alpha),
                                           QImage.Format.Format_RGB32)
         self.compare = on
         self.update()
@@ -160,7 +122,7 @@ class Canvas(QWidget):
         if fraction is not None:
             fraction = min(1.0, max(0.0, float(fraction)))
             if self.document is not None and self._original is None:
-                self._original = DisplayImage(_rgb32(self.document.original_rgb, self.document.alpha),
+                self._original = DisplayImage(rgb32(self.document.original_rgb, self.document.alpha),
                                               QImage.Format.Format_RGB32)
         self.split = fraction
         self.update()

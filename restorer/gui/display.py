@@ -4,7 +4,8 @@ Drawing a 24-megapixel photo at 15 % by sampling it would alias (fine textures
 shimmer into moiré) and read far more memory than needed. Like photo editors, the
 canvas draws from a copy averaged down by 2, 4 or 8 when zoomed out. The levels are
 made on first use and kept up to date rectangle by rectangle, so a brush stroke
-costs the same with them as without.
+costs the same with them as without. Also the pixel formats it draws: the photo as
+``RGB32`` (over a checkerboard where transparent) and the mask's overlay colours.
 """
 
 from __future__ import annotations
@@ -88,3 +89,41 @@ def to_pixmap(rgb: np.ndarray) -> QPixmap:
     height, width = rgb.shape[:2]
     image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
     return QPixmap.fromImage(image.copy())
+
+
+# A cool blue: unlike red or pink it stands out on skin, wood and the usual stains and scratches.
+MASK_COLOR = (40, 110, 255)
+MASK_OPACITY = 0.6
+#: Side of the checkerboard squares behind transparent pixels, in photo pixels.
+CHECKER = 8
+
+
+def overlay_table(color: tuple[int, int, int] = MASK_COLOR, opacity: float = MASK_OPACITY) -> np.ndarray:
+    """Coverage 0..255 -> premultiplied BGRA bytes of the overlay (``(256, 4) uint8``)."""
+    alpha = np.arange(256, dtype=np.float32) / 255.0 * opacity
+    table = np.empty((256, 4), np.uint8)
+    for channel, value in zip((2, 1, 0), color):  # little-endian ARGB32 is B, G, R, A in memory
+        table[:, channel] = np.round(alpha * value).astype(np.uint8)
+    table[:, 3] = np.round(alpha * 255).astype(np.uint8)
+    return table
+
+
+def rgb32(rgb: np.ndarray, alpha: np.ndarray | None = None, top: int = 0, left: int = 0) -> np.ndarray:
+    """``(H, W, 3)`` RGB to the ``(H, W, 4)`` byte layout of ``QImage.Format_RGB32``.
+
+    With an ``alpha`` channel, transparent parts are shown over a checkerboard, as
+    photo editors do; ``top`` and ``left`` place the block so the squares line up.
+    """
+    if alpha is not None:
+        height, width = alpha.shape
+        rows = (np.arange(top, top + height) // CHECKER)[:, None]
+        cols = (np.arange(left, left + width) // CHECKER)[None, :]
+        checker = np.where((rows + cols) % 2 == 0, 204, 153).astype(np.float32)[..., None]
+        weight = alpha.astype(np.float32)[..., None] / 255.0
+        rgb = (rgb * weight + checker * (1.0 - weight) + 0.5).astype(np.uint8)
+    out = np.empty(rgb.shape[:2] + (4,), np.uint8)
+    out[..., 0] = rgb[..., 2]
+    out[..., 1] = rgb[..., 1]
+    out[..., 2] = rgb[..., 0]
+    out[..., 3] = 255
+    return out

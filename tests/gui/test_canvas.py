@@ -19,7 +19,7 @@ def shown_color(canvas, x: float, y: float):
 
 def overlaid(rgb, channel: int) -> float:
     """What a fully painted pixel shows: the photo under the translucent mask colour."""
-    from restorer.gui.canvas import MASK_COLOR, MASK_OPACITY
+    from restorer.gui.display import MASK_COLOR, MASK_OPACITY
 
     return rgb[channel] * (1 - MASK_OPACITY) + MASK_COLOR[channel] * MASK_OPACITY
 
@@ -255,7 +255,7 @@ def test_zoomed_out_the_photo_is_averaged_not_sampled(qtbot, registry, settings)
 def test_transparent_pixels_show_a_checkerboard_and_keep_their_colour_when_saved(window, tmp_path):
     from PIL import Image
 
-    from restorer.gui.canvas import CHECKER
+    from restorer.gui.display import CHECKER
 
     rgba = np.zeros((64, 64, 4), np.uint8)
     rgba[..., 0] = 255  # red everywhere...
