@@ -32,8 +32,6 @@ from restorer_plugins.damage.network import DetectorConfig
 from restorer_plugins.damage.training import FAMILY, DetectorTrainConfig, DetectorTrainer
 
 SHORT_SIDE = 640
-PHOTO_WEIGHT = 3
-DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--levels", type=int, default=4, choices=(3, 4), help="network levels (4: wider view)")
+    parser.add_argument("--crop", type=int, default=192)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--photo-weight", type=int, default=2,
+                        help="ordinary photos are drawn this many times as often as textures")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--out", type=Path, default=starter_weights_path(FAMILY))
     args = parser.parse_args(argv)
@@ -53,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)  # the trainer draws its damage from torch's global generator
     corpus = args.corpus or default_out()
     folder = PhotoFolder.scan(reduced_split_folder("train", corpus, args.workdir / "photos", short_side=SHORT_SIDE,
-                                                   photo_weight=PHOTO_WEIGHT))
-    trainer = DetectorTrainer(DetectorConfig(width=args.width), DetectorTrainConfig(lr=args.lr))
+                                                   photo_weight=args.photo_weight))
+    data = DataConfig(crop=args.crop, batch_size=args.batch_size, scale_range=(0.5, 1.0))
+    trainer = DetectorTrainer(DetectorConfig(width=args.width, levels=args.levels), DetectorTrainConfig(lr=args.lr))
     log: list[dict] = []
     started = time.time()
 
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             log.append({k: round(float(v), 5) for k, v in metrics.items()})
             print(json.dumps(log[-1]), flush=True)
 
-    config = LoopConfig(steps=args.steps, seed=args.seed, checkpoint_every=250, data=DATA)
+    config = LoopConfig(steps=args.steps, seed=args.seed, checkpoint_every=250, data=data)
     result = train(trainer, [folder], config, checkpoint=args.workdir / "checkpoint.safetensors",
                    resume=args.resume, job=Job(report), overwrite=not args.resume)
     tensors, metadata = trainer.export()
@@ -73,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_seconds_this_session": round(time.time() - started, 1), "seconds_total": round(result.seconds, 1),
         "machine": f"{platform.machine()}, {args.threads} thread(s)", "seed": args.seed,
         "data": f"corpus train split ({len(folder)} files: pictures reduced to a {SHORT_SIDE}-px shorter side, "
-                f"photos {PHOTO_WEIGHT}x), {DATA.crop}-px crops, batch {DATA.batch_size}, synthetic damage "
+                f"photos {args.photo_weight}x), {data.crop}-px crops, batch {data.batch_size}, synthetic damage "
                 f"(restorer_plugins.damage.synthetic)",
         "corpus_manifest": manifest_hash(read_manifest(corpus)), "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "final_losses": result.losses,

@@ -52,9 +52,10 @@ def test_synthetic_damage_is_reproducible_and_marks_what_it_changed():
     assert change[mask].mean() > change[~mask].mean() + 20  # the damage is where the mask says
 
 
+@pytest.mark.parametrize("levels", [3, 4])
 @pytest.mark.parametrize("shape", [(1, 1), (7, 50), (37, 61), (130, 70)])
-def test_probability_map_has_the_photo_size_for_any_shape(shape):
-    net = DamageNet(DetectorConfig(width=4, dilations=(1, 2))).eval()
+def test_probability_map_has_the_photo_size_for_any_shape(shape, levels):
+    net = DamageNet(DetectorConfig(width=4, dilations=(1, 2), levels=levels)).eval()
     prob = damage_probability(net, np.zeros((*shape, 3), np.uint8))
     assert prob.shape == shape and prob.dtype == np.float32 and ((0 <= prob) & (prob <= 1)).all()
 
@@ -64,6 +65,33 @@ def test_config_bounds_are_checked():
         DetectorConfig(width=100000)
     with pytest.raises(ValueError):
         DetectorConfig(dilations=())
+    with pytest.raises(ValueError):
+        DetectorConfig(levels=5)
+
+
+def test_weights_saved_before_levels_existed_build_three_levels():
+    old = DetectorConfig.from_json({"width": 4, "dilations": [1, 2]})
+    assert old.levels == 3 and DamageNet(old).multiple == 4
+    four = DetectorConfig(width=4, dilations=(1, 2), levels=4)
+    assert DetectorConfig.from_json(four.to_json()) == four and DamageNet(four).multiple == 8
+
+
+def test_shifted_damage_lightens_or_darkens_what_it_crosses(monkeypatch):
+    from restorer_plugins.damage import synthetic
+
+    monkeypatch.setattr(synthetic, "SHIFT_SHARE", 1.0)
+    photo = _photo()
+    layer = np.zeros(photo.shape[:2], np.float32)
+    layer[40:44, :] = 1
+    for bright, sign in ((True, 1), (False, -1)):
+        image = photo.astype(np.float32)
+        synthetic._mark(image, layer, np.random.default_rng(0), bright, 1.0)
+        change = image - photo
+        assert (sign * change[40:44] >= 0).all() and sign * change[40:44].mean() > 20
+        assert not change[:40].any() and not change[44:].any()
+        band, unclipped = change[40:44], (image[40:44] > 0) & (image[40:44] < 255)
+        for channel in range(3):  # one shift per channel: the photo shows through, unlike a flat colour
+            assert band[..., channel][unclipped[..., channel]].std() < 0.01
 
 
 def test_training_steps_lower_the_loss_and_export_round_trips():

@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from restorer.jobs import Job
 from restorer.tiling import tiled_apply
 
-#: Tile side and overlap for large photos (memory stays bounded by one tile).
+#: Tile side and overlap for large photos (memory stays bounded by one tile); the overlap is for a
+#: three-level network and doubles with the fourth level's wider view.
 TILE, OVERLAP = 512, 32
 #: Smaller photos are padded (edge repeated) to this side, so the network's coarsest level (1/4) holds
 #: about what its dilated convolutions saw in training rather than repeated edge alone.
@@ -29,5 +30,6 @@ def damage_probability(net, photo: np.ndarray, device: str = "cpu", job: Job | N
         if job is not None:
             job.update(done, total, "finding damage")
 
-    logits = tiled_apply(net, image, tile=TILE, overlap=OVERLAP, multiple=4, progress=progress)
+    multiple = net.multiple
+    logits = tiled_apply(net, image, tile=TILE, overlap=OVERLAP * multiple // 4, multiple=multiple, progress=progress)
     return torch.sigmoid(logits[0, 0, :height, :width]).cpu().numpy().astype(np.float32)

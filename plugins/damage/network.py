@@ -1,9 +1,11 @@
 """The damage detector's network: a small U-Net that gives every pixel a damage logit.
 
-Three levels (full, 1/2 and 1/4 resolution) with skip connections, plain 3x3
-convolutions (oneDNN runs them fastest on a CPU) and dilated convolutions at the
-coarsest level, whose receptive field (about 60 pixels) sees a scratch's course
-and a stain's edge. Scratches are 1-4 pixels wide, so the first and last
+Three or four levels (full, 1/2, 1/4 and optionally 1/8 resolution) with skip
+connections, plain 3x3 convolutions (oneDNN runs them fastest on a CPU) and
+dilated convolutions at the 1/4 level, whose receptive field (about 60 pixels)
+sees a scratch's course and a stain's edge. The fourth level (``levels=4``, a
+fifth more arithmetic) widens the view to about 200 pixels: enough to tell a
+scratch crossing a photo from fine texture that looks like one up close. Scratches are 1-4 pixels wide, so the first and last
 blocks work at full resolution. Fully convolutional: large photos are run in
 tiles (:func:`restorer.tiling.tiled_apply`).
 """
@@ -25,10 +27,11 @@ class DetectorConfig:
 
     width: int = 8
     dilations: tuple[int, ...] = (1, 2, 4, 8)
+    levels: int = 3
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dilations", tuple(self.dilations))
-        check_bounds(self, {"width": (4, 128), "dilations": (1, 32)}, {"dilations": (1, 12)})
+        check_bounds(self, {"width": (4, 128), "dilations": (1, 32), "levels": (3, 4)}, {"dilations": (1, 12)})
 
     def to_json(self) -> dict:
         """JSON-ready dict."""
@@ -36,8 +39,9 @@ class DetectorConfig:
 
     @classmethod
     def from_json(cls, data: dict) -> "DetectorConfig":
-        """The config stored by :meth:`to_json` (unknown keys refused)."""
-        return cls(**data)
+        """The config stored by :meth:`to_json` (unknown keys refused; weights from before ``levels``
+        existed have three)."""
+        return cls(**{"levels": 3, **data})
 
 
 class _Conv(nn.Sequential):
@@ -53,7 +57,8 @@ class _Conv(nn.Sequential):
 
 
 class DamageNet(nn.Module):
-    """``(B, 3, H, W)`` photos in [0, 1] -> ``(B, 1, H, W)`` damage logits; H and W multiples of 4."""
+    """``(B, 3, H, W)`` photos in [0, 1] -> ``(B, 1, H, W)`` damage logits; H and W multiples of
+    :attr:`multiple` (4, or 8 with four levels)."""
 
     def __init__(self, config: DetectorConfig | None = None):
         super().__init__()
@@ -63,15 +68,26 @@ class DamageNet(nn.Module):
         self.enc1 = nn.Sequential(_Conv(w, 2 * w, stride=2), _Conv(2 * w, 2 * w))
         self.enc2 = nn.Sequential(_Conv(2 * w, 4 * w, stride=2),
                                   *[_Conv(4 * w, 4 * w, dilation=d) for d in self.config.dilations])
+        if self.config.levels == 4:
+            self.enc3 = nn.Sequential(_Conv(4 * w, 4 * w, stride=2), _Conv(4 * w, 4 * w, dilation=2),
+                                      _Conv(4 * w, 4 * w, dilation=4))
+            self.dec2 = _Conv(8 * w, 4 * w)
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
         self.dec1 = _Conv(6 * w, 2 * w)
         self.dec0 = _Conv(3 * w, w)
         self.head = nn.Conv2d(w, 1, 1)
 
+    @property
+    def multiple(self) -> int:
+        """Photo sides must be multiples of this (one halving per level below full resolution)."""
+        return 2 ** (self.config.levels - 1)
+
     def forward(self, photos: torch.Tensor) -> torch.Tensor:  # noqa: D102
         x0 = self.enc0(photos * 2 - 1)
         x1 = self.enc1(x0)
         x2 = self.enc2(x1)
+        if self.config.levels == 4:
+            x2 = self.dec2(torch.cat([self.up(self.enc3(x2)), x2], 1))
         y1 = self.dec1(torch.cat([self.up(x2), x1], 1))
         y0 = self.dec0(torch.cat([self.up(y1), x0], 1))
         return self.head(y0)

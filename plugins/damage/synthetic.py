@@ -2,7 +2,8 @@
 
 What scanned prints suffer, drawn at random in count, width, contrast and shape:
 scratches (smooth bright or dark curves, 1-4 px), dust specks, hairs (thin dark
-curls), creases (a bright fold line with a shadow beside it), stains and mould
+curls) -- each either a near-white or near-black colour or a lightening or
+darkening of what it crosses --, creases (a bright fold line with a shadow beside it), stains and mould
 spots (soft blobs that tint and darken). Then what every scan has, damaged or
 not, so the detector holds up on real ones: film grain, a little blur, noise
 and JPEG artefacts. A share of the crops gets no damage at all but the same scan
@@ -20,6 +21,9 @@ import numpy as np
 CLEAN_SHARE = 0.2
 #: A pixel is damage when the drawn damage covers it at least this much (0-1).
 MASK_LEVEL = 0.3
+#: Share of scratches, specks and hairs that lighten or darken what they cross (a scratch in the
+#: emulsion) instead of covering it with a near-white or near-black colour (dirt on the print).
+SHIFT_SHARE = 0.5
 
 
 def _curve(rng: np.random.Generator, height: int, width: int, length: float, wiggle: float) -> np.ndarray:
@@ -96,18 +100,30 @@ def _level(rng: np.random.Generator, photo: np.ndarray, bright: bool) -> np.ndar
     return np.clip(base + rng.normal(0, 8, 3), 0, 255).astype(np.float32)
 
 
+def _mark(image: np.ndarray, coverage: np.ndarray, rng: np.random.Generator, bright: bool, opacity: float) -> None:
+    """Damage where ``coverage`` says: a near-white or near-black colour over the photo, or (a share of
+    :data:`SHIFT_SHARE`) a lightening or darkening by 30-130 levels of what is there, so the damage's
+    contrast depends on what it crosses."""
+    if rng.random() >= SHIFT_SHARE:
+        _paint(image, coverage, _level(rng, image, bright), opacity)
+        return
+    delta = (1 if bright else -1) * rng.uniform(30, 130) + rng.normal(0, 4, 3)
+    image += (coverage * opacity)[..., None] * delta.astype(np.float32)
+    np.clip(image, 0, 255, out=image)
+
+
 def _scratch(image, mask, rng, height, width) -> None:
     layer = np.zeros((height, width), np.float32)
     points = _curve(rng, height, width, rng.uniform(0.2, 1.5) * max(height, width), rng.uniform(0.0, 0.08))
     _stroke(layer, points, int(rng.integers(1, 5)))
-    _paint(image, layer, _level(rng, image, rng.random() < 0.7), rng.uniform(0.35, 1.0))
+    _mark(image, layer, rng, rng.random() < 0.7, rng.uniform(0.35, 1.0))
     mask |= layer > MASK_LEVEL
 
 
 def _speck(image, mask, rng, height, width) -> None:
     layer = np.zeros((height, width), np.float32)
     _blob(layer, rng, rng.uniform([0, 0], [width, height]), rng.uniform(0.7, 3.5), rng.uniform(0, 0.6))
-    _paint(image, layer, _level(rng, image, rng.random() < 0.6), rng.uniform(0.5, 1.0))
+    _mark(image, layer, rng, rng.random() < 0.6, rng.uniform(0.5, 1.0))
     mask |= layer > MASK_LEVEL
 
 
@@ -115,7 +131,7 @@ def _hair(image, mask, rng, height, width) -> None:
     layer = np.zeros((height, width), np.float32)
     points = _curve(rng, height, width, rng.uniform(20, 120), rng.uniform(0.15, 0.5))
     _stroke(layer, points, 1)
-    _paint(image, layer, _level(rng, image, rng.random() < 0.3), rng.uniform(0.5, 1.0))
+    _mark(image, layer, rng, rng.random() < 0.3, rng.uniform(0.5, 1.0))
     mask |= layer > MASK_LEVEL
 
 
