@@ -65,10 +65,18 @@ PHASES = {
     # Debian packages, `make corpus`), starting from the telea-ns export (the previous starter).
     "corpus": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=2e-4,
                             lr_decay=(6000, 12000)),
+    # Then a second, gentler cycle on the same split with 192-px crops (more context around wide
+    # holes, closer to the 512-px photos the benchmark repairs), from the corpus export.
+    "corpus-192": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=1e-4,
+                                lr_decay=(3000, 8000)),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
+#: Phases whose crops differ from :data:`DATA`.
+PHASE_DATA = {"corpus-192": DataConfig(crop=192, batch_size=4, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))}
+#: Phases that train on the corpus's train split.
+CORPUS_PHASES = ("corpus", "corpus-192")
 #: The phase each phase starts from (or ``--from-weights``).
-BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural", "corpus": "telea-ns"}
+BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural", "corpus": "telea-ns", "corpus-192": "corpus"}
 #: Corpus phase: pictures are reduced to this shorter side once (the benchmark's photos are ~512 px),
 #: and an ordinary photo is drawn this many times as often as a texture.
 CORPUS_SHORT_SIDE = 640
@@ -182,7 +190,7 @@ def provenance_record(phase: str, workdir: Path, corpus_dir: Path | None = None)
         if name == phase:
             break
     corpus = None
-    if phase == "corpus":
+    if phase in CORPUS_PHASES:
         from restorer.corpus.build import manifest_hash, read_manifest
         from restorer.corpus.sources import read_sources
         from restorer.corpus.splits import BENCHMARK_PHOTOS, SPLITS, TEST_PHOTOS, assign_splits
@@ -205,10 +213,10 @@ def provenance_record(phase: str, workdir: Path, corpus_dir: Path | None = None)
                  "restorer/corpus/sources.tsv; splits in restorer/corpus/splits.py)" if corpus else
                  "photos bundled with scikit-image (skimage/data), scikit-learn, matplotlib and PyWavelets"),
         "corpus": corpus,
-        "train_photos": {name: list(photo_names(name)) for name in phases if name != "corpus"},
+        "train_photos": {name: list(photo_names(name)) for name in phases if name not in CORPUS_PHASES},
         "natural_photo_sources": {name: f"{package}: {inner}" for name, (package, inner) in NATURAL.items()},
         "held_out_photos": list(HELD_OUT),
-        "data_config": json.loads(json.dumps(DATA.__dict__)),
+        "data_config": json.loads(json.dumps(PHASE_DATA.get(phase, DATA).__dict__)),
         "phase": phase,
         "phases": phases,
         "steps": state.step,
@@ -254,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.export:
         print(export(args.export, args.workdir, corpus_dir=args.corpus))
         return 0
-    if args.phase == "corpus":
+    if args.phase in CORPUS_PHASES:
         folders = [corpus_folder(args.workdir, args.corpus)]
     else:
         folders = [photo_folder(args.workdir, args.phase)]
@@ -263,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_weights is not None and not args.resume:
         record_base(args.from_weights, args.workdir / f"{args.phase}.base.json")
     config = LoopConfig(steps=args.steps, seed=SEED + list(PHASES).index(args.phase), checkpoint_every=100,
-                        checkpoint_seconds=300, data=DATA)
+                        checkpoint_seconds=300, data=PHASE_DATA.get(args.phase, DATA))
     log = open(args.workdir / f"{args.phase}.log", "a", buffering=1)
 
     def report(progress) -> None:
