@@ -18,6 +18,7 @@ import numpy as np
 from restorer.errors import InputError, ModelError
 from restorer.jobs import Job
 from restorer.models import Model, Param, RunRequest, float_param, int_param
+from restorer.tasks import task_spec
 
 
 def detect_params(threshold: float = 0.5, grow: int = 2) -> tuple[Param, Param]:
@@ -30,7 +31,7 @@ def detect_params(threshold: float = 0.5, grow: int = 2) -> tuple[Param, Param]:
 def probability(model: Model, photo: np.ndarray, params: Mapping[str, Any] | None = None, *,
                 device: str = "cpu", job: Job | None = None) -> np.ndarray:
     """``model``'s damage probability for a ``uint8`` RGB photo: ``float32`` ``(H, W)`` in [0, 1]."""
-    if model.task != "detect":
+    if task_spec(model.task).returns != "probability":
         raise ModelError(f"model {model.name} does not find damage (its task is {model.task})")
     if photo is None or photo.ndim != 3 or photo.shape[2] != 3:
         raise InputError("finding damage needs an RGB photo")

@@ -7,7 +7,8 @@ A model works on plain numpy arrays and never reads files or touches widgets:
 - the result: ``uint8`` RGB array (same size as ``photo`` for ``inpaint``,
   ``stylize`` and ``reconstruct``; any size for ``sample``).
 
-The caller (:mod:`restorer.pipeline`) composites the result so that pixels
+What each task takes and returns is one row of :mod:`restorer.tasks`. The caller
+(:mod:`restorer.pipeline`) composites the result so that pixels
 outside the mask are the input's, crops large photos, and validates parameters.
 """
 
@@ -23,9 +24,8 @@ import numpy as np
 
 from restorer.errors import ModelError
 from restorer.jobs import Job
+from restorer.tasks import TASK_TABLE, Task
 
-Task = Literal["inpaint", "stylize", "sample", "reconstruct", "detect"]
-TASKS: tuple[str, ...] = ("inpaint", "stylize", "sample", "reconstruct", "detect")
 ParamKind = Literal["int", "float", "bool", "choice", "str"]
 
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")  # always fullmatch: "$" lets "name\n" through
@@ -251,8 +251,8 @@ class Model:
         """Raise ``ValueError`` when the declaration itself is broken (a plugin bug)."""
         if not isinstance(self.name, str) or not _NAME_RE.fullmatch(self.name):
             raise ValueError(f"invalid model name {self.name!r}: use lower-case letters, digits, '-', '.', '_'")
-        if self.task not in TASKS:
-            raise ValueError(f"model {self.name}: unknown task {self.task!r} (tasks: {', '.join(TASKS)})")
+        if not isinstance(self.task, str) or self.task not in TASK_TABLE:
+            raise ValueError(f"model {self.name}: unknown task {self.task!r} (tasks: {', '.join(TASK_TABLE)})")
         names = [p.name for p in self.params]
         if len(set(names)) != len(names):
             raise ValueError(f"model {self.name}: duplicate parameter names")

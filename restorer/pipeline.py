@@ -1,6 +1,7 @@
 """Running a model on a photo: crop around the holes, run, composite.
 
-For ``inpaint`` the model sees only a crop around each masked region plus a
+What a run takes and returns follows the model's task (:mod:`restorer.tasks`). For a task
+that needs a mask (``inpaint``) the model sees only a crop around each masked region plus a
 margin of context (IOPaint's "crop" strategy), so repairing a scratch on a
 24-megapixel photo costs about what the scratch costs. The result is always
 composited: outside the mask, the output is the input, bit for bit.
@@ -17,6 +18,7 @@ from restorer.errors import InputError, ModelError
 from restorer.jobs import Job
 from restorer.models import Model, RunRequest
 from restorer.resolution import enlarge, in_tiles, reduced_size, shrink, split_by_width
+from restorer.tasks import task_spec
 
 #: Context kept around each hole, in pixels, at least.
 MIN_MARGIN = 128
@@ -125,16 +127,18 @@ def run_model(model: Model, photo: np.ndarray | None, mask: np.ndarray | None,
     job = job or Job()
     values = model.resolve_params(params)
     model.check_params(values)  # the window gets the CLI's up-front check too
-    if model.task == "detect":
+    task = task_spec(model.task)
+    if task.returns == "probability":
         raise ModelError(f"model {model.name} finds damage and returns a mask: use restorer.detection.detect")
-    if model.task == "sample":
+    if not task.photo:  # new images from nothing
         return _check_output(model, model.run(RunRequest(None, None, values, device), job))
     if photo is None:
         raise InputError(f"model {model.name} needs a photo")
     if min(photo.shape[:2]) < model.min_size:
         raise InputError(f"the photo is {photo.shape[1]}x{photo.shape[0]}; model {model.name} needs at least "
                          f"{model.min_size} px on each side")
-    if model.task != "inpaint":
+    if not task.needs_mask:  # the whole photo, then only the masked area kept if a mask was given
+        mask = mask if task.mask == "optional" else None
         out = _check_output(model, model.run(RunRequest(photo, mask, values, device), job))
         if out.shape != photo.shape:
             raise ModelError(f"model {model.name} returned {out.shape}, expected {photo.shape}")

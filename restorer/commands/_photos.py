@@ -29,6 +29,7 @@ from restorer.jobs import Job, Progress
 from restorer.models import Model
 from restorer.pipeline import run_model
 from restorer.registry import get_registry
+from restorer.tasks import task_spec
 
 MASK_SUFFIX = "_mask"
 
@@ -97,7 +98,7 @@ def refuse_empty_mask(path: Path, task: str, mask: np.ndarray | None = None) -> 
     change all of it, which is not what a mask asks for."""
     if np.any(load_mask(path) if mask is None else mask):
         return
-    if task == "inpaint":
+    if task_spec(task).needs_mask:
         raise InputError(f"{path}: the mask is empty (nothing is white), so there is nothing to repair")
     raise InputError(f"{path}: the mask is empty (nothing is white), so nothing would change; "
                      "leave out --mask to change the whole photo")
@@ -222,11 +223,12 @@ Work = Callable[[Pair, Model, dict, str, argparse.Namespace, bool], None]
 
 
 def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: bool, work: Work | None = None,
-            output_suffix: str | None = None, done_word: str | None = None) -> int:
+            output_suffix: str | None = None) -> int:
     """Run the photo-to-photo command described by ``args``; return the exit code.
 
-    ``work`` does one photo (default: run the model and save the photo), ``output_suffix`` names
-    the outputs of a folder (see :func:`plan`) and ``done_word`` says what was done in the summary.
+    ``work`` does one photo (default: run the model and save the photo) and ``output_suffix`` names
+    the outputs of a folder (see :func:`plan`); the summary says what was done in the words of the
+    first task's row (:mod:`restorer.tasks`).
     """
     work = work or _process_one
     model = pick_model(args.model, tasks)
@@ -286,7 +288,7 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
             outer.close()
 
     if folder_mode or failures:
-        word = done_word or ("repaired" if tasks[0] == "inpaint" else "done")
+        word = task_spec(tasks[0]).done_word
         summary = f"{done} {word}, {skipped} skipped, {len(failures)} failed"
         if stopped is not None:
             summary += f"; stopped with {left} photo(s) not done"

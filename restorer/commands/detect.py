@@ -59,6 +59,5 @@ def run(args: argparse.Namespace) -> int:
     args.mask, args.in_place, args.quality = None, False, 95  # what the shared planning reads
     if not str(args.output).lower().endswith(".png") and not Path(args.input).is_dir():
         raise InputError(f"{args.output}: a mask is written as PNG; give an OUTPUT ending in .png")
-    return process(args, ("detect",), mask_required=False, work=_detect_one, output_suffix=".png",
-                   done_word="masks written")
+    return process(args, ("detect",), mask_required=False, work=_detect_one, output_suffix=".png")
 

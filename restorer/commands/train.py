@@ -23,6 +23,7 @@ from restorer.devices import resolve_device
 from restorer.errors import Cancelled, InputError, ModelError
 from restorer.jobs import Job, Progress
 from restorer.registry import get_model
+from restorer.tasks import task_spec
 from restorer.weights import STARTER
 
 
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                            seed=args.seed, base=None if args.base == "scratch" else args.base,
                            checkpoint_every=args.checkpoint_every, holdout=args.holdout)
     options.check()  # before anything slow: a mistyped value is one line at once
-    if options.holdout and model.task != "inpaint":
+    if options.holdout and not task_spec(model.task).fills_holes:
         raise InputError(f"--holdout measures inpainting models; {model.name} is a {model.task} model")
     from restorer.training.distributed import is_main_process
 

@@ -12,20 +12,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 from restorer.gui.display import to_pixmap
 from restorer.gui.params import ParamControl, make_control
 from restorer.jobs import Progress
-from restorer.models import TASKS, Model
+from restorer.models import Model
 from restorer.registry import Registry
+from restorer.tasks import listed_tasks, task_spec
 
-#: How each task is named in the window, and what its Run button says.
-TASK_TITLES = {"inpaint": "Repair", "stylize": "Stylize", "sample": "Generate", "reconstruct": "Reconstruct"}
-TASK_HINTS = {
-    "inpaint": "Fills the painted area from its surroundings.",
-    "stylize": "Restyles the photo (only the painted area, if any).",
-    "sample": "Generates a new image; it opens in a new window.",
-    "reconstruct": "Rebuilds the photo (only the painted area, if any).",
-}
-#: The tasks listed here. A detect model returns a map of damage, not a photo: Find damage runs it
-#: (see find_damage.py), so it is not offered beside the repair models.
-RUN_TASKS = tuple(task for task in TASKS if task != "detect")
 _MODEL_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -101,20 +91,25 @@ class ModelPanel(QWidget):
     # -- models -----------------------------------------------------------------------------
 
     def set_registry(self, registry: Registry | None) -> None:
-        """List the registry's models, grouped by task (``None``: still loading)."""
+        """List the registry's models, grouped by task (``None``: still loading).
+
+        The tasks are the table's listed ones (:func:`restorer.tasks.listed_tasks`), in its order: a
+        detect model returns a map of damage, not a photo, and Find damage runs it instead.
+        """
         self.registry = registry
-        runnable = [m for m in registry.models.values() if m.task in RUN_TASKS] if registry is not None else []
+        tasks = listed_tasks()
+        runnable = [m for m in registry.models.values() if m.task in tasks] if registry is not None else []
         items: QStandardItemModel = self.combo.model()  # type: ignore[assignment]
         self.combo.blockSignals(True)
         items.clear()
         if registry is None:
             items.appendRow(self._header("Loading models…"))
         else:
-            for task in RUN_TASKS:
+            for task in tasks:
                 models = registry.by_task(task)
                 if not models:
                     continue
-                items.appendRow(self._header(TASK_TITLES.get(task, task.title())))
+                items.appendRow(self._header(task_spec(task).title))
                 for model in models:
                     item = QStandardItem("    " + model.title)
                     item.setData(model.name, _MODEL_ROLE)
@@ -125,8 +120,8 @@ class ModelPanel(QWidget):
         self.combo.blockSignals(False)
         row = -1
         if runnable:
-            task = "inpaint" if registry.by_task("inpaint") else runnable[0].task
-            row = self.index_of(registry.default_for(task).name)
+            first = next(task for task in tasks if registry.by_task(task))  # inpaint, when installed
+            row = self.index_of(registry.default_for(first).name)
         # The group titles cannot be picked, so with no model the combo shows this instead of a blank.
         self.combo.setPlaceholderText("Loading models…" if registry is None
                                       else "" if runnable else "No models installed")
@@ -189,8 +184,8 @@ class ModelPanel(QWidget):
             self.run_button.setEnabled(False)
             self.modelChanged.emit(None)
             return
-        hint = TASK_HINTS.get(model.task, "")
-        self.description.setText(f"{model.description}\n{hint}".strip())
+        task = task_spec(model.task)
+        self.description.setText(f"{model.description}\n{task.hint}".strip())
         saved = self._values.get(model.name, {})
         for param in model.params:
             control = make_control(param)
@@ -200,8 +195,8 @@ class ModelPanel(QWidget):
             label = "" if param.kind == "bool" else param.label
             self.params_form.insertRow(self.params_form.rowCount() - 1, label, control)
         self.params_box.setVisible(bool(model.params))
-        self.clear_mask.setVisible(model.task == "inpaint")
-        self.run_button.setText(TASK_TITLES.get(model.task, "Run"))
+        self.clear_mask.setVisible(task.clears_mask)
+        self.run_button.setText(task.title)
         self.run_button.setEnabled(not self._running)
         self.modelChanged.emit(model)
 

@@ -12,10 +12,10 @@ from superqt.utils import create_worker
 
 from restorer.errors import Cancelled, RestorerError
 from restorer.gui.document import Document
-from restorer.gui.panel import TASK_TITLES
 from restorer.gui.runner import ModelRun, RunResult, make_room_in_thread_pool
 from restorer.images import photo_from_array
 from restorer.jobs import Progress
+from restorer.tasks import task_spec
 
 
 class RunControl(QObject):
@@ -109,17 +109,18 @@ class RunControl(QObject):
                                            else "No model is selected.", 4000)
             return
         document = window.document
-        if model.task != "sample" and document is None:
+        task = task_spec(model.task)
+        if task.photo and document is None:
             window.statusBar().showMessage(f"Open a photo first: {model.title} works on a photo.", 5000)
             return
-        if model.task == "inpaint" and not document.mask.any():
+        if task.needs_mask and not document.mask.any():
             self._say("Paint over the damage first (brush: B), then repair.")
             return
-        if model.task == "inpaint" and document.mask.mask.all():
+        if task.needs_mask and document.mask.mask.all():
             self._say("The whole photo is painted: leave the undamaged part unpainted (eraser: E), then repair.")
             return
-        photo = document.rgb if (document is not None and model.task != "sample") else None
-        coverage = document.mask.coverage if (document is not None and model.task != "sample") else None
+        photo = document.rgb if (document is not None and task.photo) else None
+        coverage = document.mask.coverage if (document is not None and task.mask != "none") else None
         self.run = ModelRun(model, photo, coverage, panel.values(), window.device, self)
         self._run_document = document  # a result belongs to the photo it was computed from
         self.run.progressed.connect(self._run_progressed)
@@ -142,7 +143,8 @@ class RunControl(QObject):
     def _run_succeeded(self, result: RunResult) -> None:
         window, panel = self.window, self.window.panel
         model = result.model
-        if model.task == "sample":
+        task = task_spec(model.task)
+        if task.returns == "images":
             self.generated.emit(photo_from_array(np.ascontiguousarray(result.image)), model.title)
             panel.set_message(f"Generated with {model.title} in {result.seconds:.1f} s; "
                               "it opened in a new window.")
@@ -150,8 +152,8 @@ class RunControl(QObject):
         if window.document is None or window.document is not self._run_document:
             panel.set_message("Another photo was opened while the model ran; its result was dropped.")
             return
-        verb = TASK_TITLES.get(model.task, "Run")
-        clear = model.task == "inpaint" and panel.clear_mask.isChecked()
+        verb = task.title
+        clear = task.clears_mask and panel.clear_mask.isChecked()
         self.last_result = window.document.apply_result(result.image, result.coverage,
                                                         f"{verb} with {model.title}", clear_mask=clear)
         self.resultApplied.emit()
@@ -167,7 +169,8 @@ class RunControl(QObject):
 
     def _run_failed(self, exc: Exception) -> None:
         model = self.run.model if self.run else None
-        outcome = "nothing was generated" if model is not None and model.task == "sample" else "the photo is unchanged"
+        generates = model is not None and task_spec(model.task).returns == "images"
+        outcome = "nothing was generated" if generates else "the photo is unchanged"
         if isinstance(exc, Cancelled):
             self.window.panel.set_message(f"Cancelled; {outcome}.")
             self.window.statusBar().showMessage("Cancelled", 3000)

@@ -13,6 +13,7 @@ from superqt.utils import create_worker
 from restorer.jobs import Job
 from restorer.models import Model
 from restorer.pipeline import run_model
+from restorer.tasks import task_spec
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,8 @@ class ModelRun(JobRun):
     def _work(self) -> RunResult:
         device = resolve_device(self.device)
         coverage = self._coverage
-        if coverage is not None and not coverage.any() and self.model.task != "inpaint":
-            coverage = None  # nothing painted: stylize or reconstruct the whole photo
+        if coverage is not None and not coverage.any() and not task_spec(self.model.task).needs_mask:
+            coverage = None  # nothing painted: a task whose mask is optional changes the whole photo
         mask = None if coverage is None else coverage > 0
         self.job.update(0, 0, f"Starting {self.model.title}…")
         started = time.perf_counter()

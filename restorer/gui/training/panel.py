@@ -25,6 +25,7 @@ from restorer.gui.training.stored import StoredRuns
 from restorer.gui.training.worker import Tick, TrainingRun
 from restorer.models import Model
 from restorer.registry import Registry
+from restorer.tasks import task_spec
 from restorer.training.run import TrainOptions, trainable
 from restorer.training.runs import RunRecord
 from restorer.weights import check_name, weights_path
@@ -237,7 +238,7 @@ class TrainingPanel(QWidget):
     def options(self) -> TrainOptions:
         """The run options from the form; inpainting runs keep :data:`HOLDOUT` photos out to measure on."""
         model = self.current_model()
-        holdout = HOLDOUT if model is not None and model.task == "inpaint" else 0
+        holdout = HOLDOUT if model is not None and task_spec(model.task).fills_holes else 0
         return TrainOptions(steps=self.steps.value(), batch_size=self.batch_size.value(), crop=self.crop.value(),
                             preview_every=PREVIEW_EVERY, holdout=holdout)
 
