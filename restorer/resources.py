@@ -1,11 +1,21 @@
-"""Paths of files shipped with Restorer (sample photo, starter weights)."""
+"""Paths of files shipped with Restorer (sample photo, starter weights).
+
+They live in the repository's top-level ``resources/`` folder. An installed wheel has no
+repository around it, so the wheel carries the folder inside the package, as
+``restorer/_resources/`` (``pyproject.toml`` maps it there, leaving out the provenance pictures
+the app never opens). A checkout, and the editable install ``make install`` makes, use the
+folder itself.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-#: The repository's (or installed tree's) ``resources/`` folder.
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+_PACKAGE = Path(__file__).resolve().parent
+_INSTALLED = _PACKAGE / "_resources"
+
+#: The shipped files: ``restorer/_resources/`` in an installed wheel, else the repository's ``resources/``.
+RESOURCES = _INSTALLED if _INSTALLED.is_dir() else _PACKAGE.parent / "resources"
 
 
 def sample_photo_path() -> Path:
@@ -19,5 +29,5 @@ def sample_mask_path() -> Path:
 
 
 def starter_weights_path(model_name: str) -> Path:
-    """Where the starter weights of ``model_name`` are committed."""
+    """Where the starter weights of ``model_name`` are shipped."""
     return RESOURCES / "weights" / f"{model_name}.safetensors"
