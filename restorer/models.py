@@ -25,6 +25,7 @@ import numpy as np
 from restorer.errors import ModelError
 from restorer.jobs import Job
 from restorer.tasks import TASK_TABLE, Task
+from restorer.trainable import check_trainable, is_trainable
 
 ParamKind = Literal["int", "float", "bool", "choice", "str"]
 
@@ -172,7 +173,10 @@ class Model:
     task: Task = "inpaint"
     description: str = ""
     params: tuple[Param, ...] = ()
+    #: Whether a person can fine-tune it; a trainable model implements :class:`restorer.trainable.TrainableModel`
+    #: (``make_trainer``, ``weights_family``, and ``folders``: the photo folders it trains on).
     trainable: bool = False
+    folders: int = 1
     #: The model of highest priority is the default for its task (e.g. of ``restorer inpaint``).
     default_priority: int = 0
     plugin: str = ""
@@ -262,6 +266,7 @@ class Model:
         if isinstance(self.min_size, bool) or not isinstance(self.min_size, int) or self.min_size < 1:
             raise ValueError(f"model {self.name}: min_size must be a whole number of pixels >= 1, "
                              f"got {self.min_size!r}")
+        check_trainable(self)
         if not self.title:
             self.title = self.name
 
@@ -271,7 +276,7 @@ class Model:
             "name": self.name,
             "title": self.title,
             "task": self.task,
-            "trainable": self.trainable,
+            "trainable": is_trainable(self),
             "plugin": self.plugin,
             "weights": self.weights_status(),
             "description": self.description,

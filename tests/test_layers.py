@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE = ["restorer", "restorer.images", "restorer.models", "restorer.registry", "restorer.pipeline",
         "restorer.jobs", "restorer.devices", "restorer.errors", "restorer.hookspecs", "restorer.resources",
         "restorer.cli", "restorer.corpus.build", "restorer.corpus.splits", "restorer.resolution",
-        "restorer.detection", "restorer.selection", "restorer.sixteen_bit", "restorer.tasks"]
+        "restorer.detection", "restorer.selection", "restorer.sixteen_bit", "restorer.tasks",
+        "restorer.trainable"]
 
 
 def test_core_imports_neither_qt_nor_plugins():

@@ -24,6 +24,7 @@ from restorer.errors import Cancelled, InputError, ModelError
 from restorer.jobs import Job, Progress
 from restorer.registry import get_model
 from restorer.tasks import task_spec
+from restorer.trainable import is_trainable
 from restorer.weights import STARTER
 
 
@@ -89,12 +90,14 @@ class _Progress:
 def run(args: argparse.Namespace) -> int:
     """Train, then report where the weights are and how to use them."""
     from restorer.training import TrainOptions, train_model
-    from restorer.training.run import trainable
 
     model = get_model(args.model)
-    if not trainable(model):
+    if not is_trainable(model):
         raise ModelError(f"model {model.name} cannot be trained; trainable models: "
-                         f"{', '.join(m for m, v in _registry_models().items() if v.trainable) or 'none'}")
+                         f"{', '.join(m for m, v in _registry_models().items() if is_trainable(v)) or 'none'}")
+    if len(args.data) != model.folders:  # declared by the model: known before any folder is read
+        raise InputError(f"{model.name} trains on {model.folders} photo folder(s), one --data each; "
+                         f"{len(args.data)} given")
     options = TrainOptions(steps=args.steps, batch_size=args.batch_size, crop=args.crop, lr=args.lr,
                            seed=args.seed, base=None if args.base == "scratch" else args.base,
                            checkpoint_every=args.checkpoint_every, holdout=args.holdout)

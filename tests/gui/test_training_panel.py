@@ -97,18 +97,22 @@ class PairTrainable(TinyTrainable):
     name = "test-pair"
     title = "Two-folder test model"
     task = "stylize"
-    trainer_class = PairTrainer
+    folders = 2
 
     def make_trainer(self, options, device):  # noqa: D102
         return PairTrainer()
 
 
-class ProbedPairTrainable(PairTrainable):
-    """Says nothing about its folders: the panel learns them from a trainer it builds off the GUI thread."""
+class CountedTrainable(TinyTrainable):
+    """Counts the trainers built for it: choosing it in the panel must build none."""
 
-    name = "test-probed-pair"
-    title = "Two-folder test model, undeclared"
-    trainer_class = None
+    name = "test-counted"
+    title = "Counted test model"
+    built = 0
+
+    def make_trainer(self, options, device):  # noqa: D102
+        type(self).built += 1
+        return PairTrainer()  # says 2 folders, but the model's own ``folders`` (1) is what the panel reads
 
 
 class TrainPlugin:
@@ -118,7 +122,7 @@ class TrainPlugin:
     def register_models(self, register):  # noqa: D102
         register(TinyTrainable())
         register(PairTrainable())
-        register(ProbedPairTrainable())
+        register(CountedTrainable())
 
 
 @pytest.fixture(autouse=True)
@@ -187,7 +191,6 @@ def panel(qtbot, train_registry, monkeypatch):
     if widget.running:
         widget.run.cancel()
         widget.run.wait(30)
-    qtbot.waitUntil(lambda: not widget._probing, timeout=30000)  # a folder-count probe still building a trainer
 
 
 def _setup(panel, folder, *, steps=20, name="mine", model="test-trainable"):
@@ -207,7 +210,7 @@ def _worker_step(panel) -> int:
 def test_only_trainable_models_are_offered(panel, train_registry):
     assert [panel.model_combo.itemData(i) for i in range(panel.model_combo.count())] == ["test-trainable",
                                                                                          "test-pair",
-                                                                                         "test-probed-pair"]
+                                                                                         "test-counted"]
 
 
 def test_start_reports_progress_and_finished_model_is_listed(qtbot, panel, photos):
@@ -478,12 +481,13 @@ def test_two_folder_model_asks_for_both_folders(qtbot, panel, photos, tmp_path):
     assert not panel.folder_fields[1].isVisibleTo(panel)
 
 
-def test_folder_count_is_probed_from_a_trainer_when_undeclared(qtbot, panel):
-    state = torch.random.get_rng_state()
-    panel.select_model("test-probed-pair")
-    qtbot.waitUntil(lambda: panel.folder_fields[1].isVisibleTo(panel), timeout=10000)
-    assert panel.folder_labels[0].text() == "Style A" and len(panel.folders()) == 2
-    assert torch.equal(torch.random.get_rng_state(), state)  # the probe left the random stream alone
+def test_the_folder_count_is_read_from_the_model_without_building_a_trainer(qtbot, panel):
+    panel.select_model("test-pair")
+    assert panel.folder_fields[1].isVisibleTo(panel) and len(panel.folders()) == 2
+    panel.select_model("test-counted")  # declares nothing: one folder, Model's default
+    assert not panel.folder_fields[1].isVisibleTo(panel) and len(panel.folders()) == 1
+    qtbot.wait(50)  # nothing is built in the background either
+    assert CountedTrainable.built == 0
 
 
 def test_an_existing_name_is_refused(panel, photos):
@@ -579,7 +583,6 @@ def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, t
     training.delete_selected()
     combo = choices()
     assert [combo.itemText(i) for i in range(combo.count())] == ["starter"]
-    qtbot.waitUntil(lambda: not training._probing, timeout=30000)
     window.document = None  # closing in teardown must not prompt
 
 
@@ -614,7 +617,6 @@ def test_painting_and_repairing_keep_working_while_training(qtbot, train_registr
     finally:
         training.cancel()
         training.run.wait(30)
-        qtbot.waitUntil(lambda: not training._probing, timeout=30000)
         window.document = None
 
 
@@ -646,4 +648,3 @@ def test_closing_the_window_while_training_asks_then_saves_a_checkpoint(qtbot, t
     finally:
         training.cancel()
         training.run.wait(30)
-        qtbot.waitUntil(lambda: not training._probing, timeout=30000)

@@ -12,21 +12,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from shiboken6 import isValid
-from superqt.utils import create_worker
-
 from restorer.errors import Cancelled, InputError, RestorerError
 from restorer.gui import dialogs
 from restorer.gui.display import to_pixmap
-from restorer.gui.runner import make_room_in_thread_pool
-from restorer.gui.training.folders import (FolderField, known_folder_count, probe_folder_count,
-                                           remember_folder_count)
+from restorer.gui.training.folders import FolderField
 from restorer.gui.training.stored import StoredRuns
 from restorer.gui.training.worker import Tick, TrainingRun
 from restorer.models import Model
 from restorer.registry import Registry
 from restorer.tasks import task_spec
-from restorer.training.run import TrainOptions, trainable
+from restorer.trainable import is_trainable
+from restorer.training.run import TrainOptions
 from restorer.training.runs import RunRecord
 from restorer.weights import check_name, weights_path
 
@@ -68,8 +64,6 @@ class TrainingPanel(QWidget):
         self.run: TrainingRun | None = None
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._history: dict[str, tuple[list[int], list[float]]] = {}
-        #: Models whose folder count a trainer is being built for (see :func:`probe_folder_count`).
-        self._probing: set[str] = set()
         #: Warnings about the current run's folders (unreadable files, small photos), kept on screen.
         self._notices: list[str] = []
 
@@ -182,7 +176,7 @@ class TrainingPanel(QWidget):
 
     def models(self) -> list[Model]:
         """The trainable models, in registry order."""
-        return [m for m in (self.registry.models.values() if self.registry else []) if trainable(m)]
+        return [m for m in (self.registry.models.values() if self.registry else []) if is_trainable(m)]
 
     def current_model(self) -> Model | None:
         """The model chosen for a new run."""
@@ -202,28 +196,9 @@ class TrainingPanel(QWidget):
             self.name_edit.setText(f"{model.name}-{_dt.datetime.now():%Y%m%d-%H%M}")
         self._update_buttons()
 
-    def folder_count(self, model: Model) -> int:
-        """How many folders ``model`` trains on: declared, probed, or 1 while a probe is under way."""
-        known = known_folder_count(model)
-        if known is not None:
-            return known
-        if model.name not in self._probing:
-            self._probing.add(model.name)
-            make_room_in_thread_pool()
-            create_worker(probe_folder_count, model, _connect={
-                "returned": lambda count, model=model: self._probed(model, count),
-                "errored": lambda _exc, model=model: self._probed(model, 1)})
-        return 1
-
-    def _probed(self, model: Model, count: int) -> None:
-        self._probing.discard(model.name)
-        remember_folder_count(model, count)
-        if isValid(self):  # the panel may have been closed while the probe ran
-            self._update_folders()
-
     def _update_folders(self) -> None:
         model = self.current_model()
-        two = model is not None and self.folder_count(model) == 2
+        two = model is not None and model.folders == 2  # as the model declares (restorer.trainable)
         self.folder_labels[0].setText("Style A" if two else "Photos")
         self.folder_fields[0].title = "Photos of style A" if two else "Photos to train on"
         for widget in (self.folder_labels[1], self.folder_fields[1]):
@@ -232,7 +207,7 @@ class TrainingPanel(QWidget):
     def folders(self) -> list[str]:
         """The folder paths the chosen model trains on."""
         model = self.current_model()
-        count = self.folder_count(model) if model is not None else 1
+        count = model.folders if model is not None else 1
         return [field.path() for field in self.folder_fields[:count]]
 
     def options(self) -> TrainOptions:
