@@ -28,9 +28,10 @@ from pathlib import Path
 import torch
 
 from restorer.images import load_photo
+from restorer.registry import get_registry
 from restorer.resources import starter_weights_path
 from restorer.training.holdout import reduced
-from restorer.training.quality import by_kind, default_methods, run_benchmark, starter_differences
+from restorer.training.quality import bench_methods, by_kind, run_benchmark, starter_differences
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
               f"tex {s.texture:6.3f} {s.seconds_512:6.2f} s", flush=True)
 
     photos = split_photos(args.split, args.corpus, args.limit)
-    methods = default_methods(args.weights, with_starter=args.with_starter)
+    methods = bench_methods(get_registry(), weights=args.weights, with_starter=args.with_starter)
     differences = starter_differences(methods)
     report, comparison = run_benchmark(photos, methods, out, differences=differences,
                                        source=f"{args.split} split, never trained on", on_score=show)

@@ -179,6 +179,12 @@ class Model:
     folders: int = 1
     #: The model of highest priority is the default for its task (e.g. of ``restorer inpaint``).
     default_priority: int = 0
+    #: A classical method learned models are measured against: ``restorer bench`` compares every
+    #: installed baseline, the first as the reference.
+    baseline: bool = False
+    #: Settings ``restorer bench`` also measures the model with, beside the ones a person gets: each
+    #: a few parameter values (e.g. a repair without its texture stage, to see what the stage adds).
+    bench_variants: tuple[Mapping[str, Any], ...] = ()
     plugin: str = ""
     #: ``inpaint`` models: the longest side (pixels) a region is filled at. A larger region is filled
     #: reduced to it, enlarged, and given its fine detail back by :meth:`restore_detail` at full size
@@ -267,6 +273,11 @@ class Model:
             raise ValueError(f"model {self.name}: min_size must be a whole number of pixels >= 1, "
                              f"got {self.min_size!r}")
         check_trainable(self)
+        for variant in self.bench_variants:
+            try:
+                self.resolve_params(variant)
+            except ModelError as exc:
+                raise ValueError(f"model {self.name}: bench variant {dict(variant)!r}: {exc}") from None
         if not self.title:
             self.title = self.name
 

@@ -6,9 +6,15 @@ import os
 
 import cv2
 import numpy as np
+import pytest
 
-from restorer.training.quality import MASK_AREA, benchmark_masks, psnr, texture_distance
-from tests.conftest import photo_folder, run_restorer, textured_photo
+from restorer import hookimpl
+from restorer.errors import ModelError
+from restorer.models import Model, int_param
+from restorer.registry import load_registry
+from restorer.training import quality
+from restorer.training.quality import MASK_AREA, bench_methods, benchmark_masks, psnr, texture_distance
+from tests.conftest import photo_folder, run_cli, run_restorer, textured_photo
 
 
 def test_benchmark_masks_are_fixed_and_in_the_area_range():
@@ -119,3 +125,88 @@ def test_photos_too_small_to_measure_are_not_held_out_measures(tmp_path):
     Image.fromarray(textured_photo(3, 3, 0)).save(tmp_path / "tiny.png")
     kept = holdout_photos({"data": [str(tmp_path)], "holdout": ["big.png", "tiny.png"]})
     assert [name for name, _ in kept] == ["big.png"]
+
+
+class Blur(Model):
+    """A third-party baseline: the hole filled with the photo's mean colour."""
+
+    name, task, baseline, uses_torch = "mean-fill", "inpaint", True, False
+
+    def run(self, request, job):  # noqa: D102
+        return np.broadcast_to(request.photo.mean((0, 1)).astype(np.uint8), request.photo.shape).copy()
+
+
+class Learned(Blur):
+    """A non-baseline repair with a setting it asks to be measured with too."""
+
+    name, baseline, default_priority = "learned-fill", False, 5
+    params = (int_param("strength", 3, 0, 10),)
+    bench_variants = ({"strength": 0},)
+
+
+class Quiet(Learned):
+    name, default_priority, bench_variants = "quiet-fill", 1, ()
+
+
+class BenchPlugin:
+    @hookimpl
+    def register_models(self, register):  # noqa: D102
+        for model in (Learned(), Blur(), Quiet()):
+            register(model)
+
+
+@pytest.fixture
+def bench_registry(monkeypatch):
+    import restorer.registry as registry_module
+    import restorer_plugins.opencv as opencv
+
+    loaded = load_registry([opencv, BenchPlugin()], use_entry_points=False)
+    assert not loaded.failures, loaded.failures
+    monkeypatch.setattr(registry_module, "_registry", loaded)  # compare() looks the models up by name
+    return loaded
+
+
+def test_the_baselines_come_from_the_registry_and_the_models_from_their_names(bench_registry):
+    methods = bench_methods(bench_registry)
+    assert [(m.label, m.params, m.baseline) for m in methods] == [
+        ("opencv-telea", {}, True), ("opencv-ns", {}, True), ("mean-fill", {}, True),  # every baseline, in order
+        ("learned-fill", {}, False), ("learned-fill, strength 0", {"strength": 0}, False)]  # the default model
+    named = bench_methods(bench_registry, ["quiet-fill"], settings=["strength=7"])
+    assert [(m.label, m.params) for m in named][3:] == [("quiet-fill, strength 7", {"strength": 7})]
+    with pytest.raises(ModelError, match="opencv-ns has no parameter 'strength'"):
+        bench_methods(bench_registry, ["learned-fill", "opencv-ns"], settings=["strength=7"])
+    assert [m.label for m in bench_methods(bench_registry, ["opencv-ns", "quiet-fill"])] == [
+        "opencv-telea", "opencv-ns", "mean-fill", "quiet-fill"]  # a baseline named again runs once
+    with pytest.raises(ModelError, match="model opencv-ns has no parameter 'weights'"):
+        bench_methods(bench_registry, ["opencv-ns"], weights="mine")
+
+
+def test_a_bench_variant_the_model_cannot_run_is_a_declaration_bug():
+    class Odd(Learned):
+        name, bench_variants = "odd", ({"strength": 99},)
+
+    with pytest.raises(ValueError, match=r"bench variant \{'strength': 99\}: strength must be between 0 and 10"):
+        Odd().check()
+
+
+def test_bench_measures_the_models_named_with_their_settings(bench_registry, tmp_path, capsys, monkeypatch):
+    photos = photo_folder(tmp_path / "photos", [textured_photo(48, 64, 0)])
+    out = tmp_path / "results"
+    code, err, printed = run_cli(["bench", "--data", photos, "--out", out, "--model", "quiet-fill",
+                                  "--set", "strength=2", "--device", "cpu"], capsys, monkeypatch, tmp_path)
+    assert code == 0, err
+    table = (out / "inpaint_quality.md").read_text()
+    rows = [line.split(" | ")[0][2:] for line in table.splitlines() if line.startswith("| ") and "PSNR" not in line]
+    assert rows[:4] == ["opencv-telea", "opencv-ns", "mean-fill", "quiet-fill, strength 2"]
+    code, err, _ = run_cli(["bench", "--data", photos, "--out", tmp_path / "r2", "--model", "nope"],
+                           capsys, monkeypatch, tmp_path)
+    assert code == 2 and err[-1].startswith("restorer: error: unknown model 'nope'")
+    assert not (tmp_path / "r2").exists()
+
+
+def test_the_picture_grid_shows_the_reference_baseline_and_the_models(bench_registry, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(quality, "picture_grid", lambda comparison, columns, path: shown.append(columns))
+    photos = [("p0", textured_photo(48, 64, 0))]
+    quality.run_benchmark(photos, bench_methods(bench_registry), tmp_path, source="test")
+    assert shown == [["damaged", "opencv-telea", "learned-fill", "learned-fill, strength 0", "truth"]]

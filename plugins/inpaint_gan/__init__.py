@@ -45,6 +45,7 @@ class InpaintGAN(WeightsModel):
                     help="fine detail (grain, fur, foliage) copied into the repair from this photo's "
                          "undamaged parts; 0 = the smooth learned fill"),
     )
+    bench_variants = ({"texture": 0.0},)  # restorer bench also measures the learned fill alone
 
     def generator(self, weights: str, device: str = "cpu"):
         """The generator with weights ``weights`` on ``device`` (loaded once, reloaded if the file changes)."""

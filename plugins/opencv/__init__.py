@@ -14,6 +14,7 @@ class OpenCVInpaint(Model):
 
     task = "inpaint"
     uses_torch = False
+    baseline = True  # what every learned repair is measured against (restorer bench)
     params = (int_param("radius", 5, 1, 50, help="neighbourhood (pixels) each filled pixel is computed from"),)
 
     def __init__(self, name: str, title: str, flag_name: str, description: str, default_priority: int = 0):

@@ -1,11 +1,15 @@
 """restorer bench --data DIR: compare the inpainting models on your own (undamaged) photos.
 
 Each photo gets a thin, medium, thick and box mask (5-25 % of the photo, fixed
-seed); OpenCV Telea, OpenCV Navier-Stokes and inpaint-gan (with ``--weights
-NAME``: the starter and NAME, side by side) repair them, and the
-repairs are scored against the originals: PSNR, SSIM, PSNR inside the hole, a
-texture distance (lower is better) and seconds per 512x512 photo. Writes a
-markdown table, a JSON file and a picture grid to ``--out``.
+seed). The baselines the installed models declare (the classical fills; the
+first is the reference) and the default inpainting model repair them, or the
+models named with ``--model`` instead of the default one, each also with the
+extra settings it asks to be measured with (``restorer models`` lists the
+models). ``--weights NAME`` measures your trained weights NAME beside the
+starter, with the difference. The repairs are scored against the originals:
+PSNR, SSIM, PSNR inside the hole, a texture distance (lower is better) and
+seconds per 512x512 photo. Writes a markdown table, a JSON file and a picture
+grid to ``--out``.
 """
 
 from __future__ import annotations
@@ -26,8 +30,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out", default="bench-results", metavar="DIR",
                         help="where to write the table and pictures (default ./bench-results)")
     parser.add_argument("--limit", type=positive_int, default=8, help="at most this many photos (default 8)")
+    parser.add_argument("--model", dest="models", action="append", default=[], metavar="NAME",
+                        help="an inpainting model to measure beside the baselines (repeatable; default: the "
+                             "default inpainting model)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="set a parameter of the measured models (repeatable); each must have it")
     parser.add_argument("--weights", metavar="NAME",
-                        help="inpaint-gan weights you trained: measured beside the starter, with the difference")
+                        help="weights you trained for the measured models: measured beside the starter, with the "
+                             "difference")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or cuda:N")
     return parser
 
@@ -35,21 +45,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and print the table."""
     from restorer.errors import InputError
-    from restorer.training.quality import default_methods, photos_from_folder, run_benchmark, starter_differences
+    from restorer.registry import get_registry
+    from restorer.training.quality import bench_methods, photos_from_folder, run_benchmark, starter_differences
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: is a file; give --out a folder for the results")
-    if args.weights is not None:
-        from restorer.registry import get_model
-
-        get_model("inpaint-gan").param("weights").validate(args.weights)  # an unknown name: one line, before any work
+    # an unknown model, weights name or setting: one line now, before any photo is read
+    methods = bench_methods(get_registry(), args.models, weights=args.weights, with_starter=True,
+                            settings=args.settings)
     photos = photos_from_folder(args.data, args.limit, exclude=out,
                                 on_skip=lambda path, why: print(f"skipped {path}: {why}", file=sys.stderr))
     out.mkdir(parents=True, exist_ok=True)  # a folder the system refuses: exit 3 now, not after the benchmark
-    methods = default_methods(args.weights, with_starter=True)
-    differences = starter_differences(methods)
-    report, _ = run_benchmark(photos, methods, out, differences=differences,
+    report, _ = run_benchmark(photos, methods, out, differences=starter_differences(methods),
                               source=str(args.data), device=resolve_device(args.device),
                               on_score=lambda s: print(f"{s.method} on {s.photo} ({s.kind}): PSNR {s.psnr:.2f}",
                                                        file=sys.stderr, flush=True))

@@ -22,12 +22,15 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from restorer.errors import ModelError
 from restorer.jobs import Job
+from restorer.tasks import task_spec
 from restorer.training.masks import MASK_KINDS, random_mask
+from restorer.weights import STARTER
 
 #: Hole area range of the benchmark masks (fraction of the photo).
 MASK_AREA = (0.05, 0.25)
@@ -98,11 +101,13 @@ def benchmark_masks(name: str, shape: tuple[int, int], seed: int = 0) -> dict[st
 
 @dataclass(frozen=True)
 class Method:
-    """A model and the parameters it is benchmarked with, under a display name."""
+    """A model and the parameters it is benchmarked with, under a display name; ``baseline``: a model
+    that declares itself one (the picture grid shows only the first baseline, the reference)."""
 
     label: str
     model: str
     params: dict[str, Any] = field(default_factory=dict)
+    baseline: bool = False
 
 
 @dataclass
@@ -264,29 +269,46 @@ def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *
     atomic_write(path, data.tobytes(), overwrite=True)
 
 
-def default_methods(weights: str | None = None, *, with_starter: bool = False) -> list[Method]:
-    """The benchmark's methods, in table order: both OpenCV fills and inpaint-gan (as a person gets it, and
-    without its texture stage: the learned fill alone).
+def _shown(params: Mapping[str, Any]) -> str:
+    """``{"texture": 0.0, "radius": 9}`` -> ``"texture 0, radius 9"``: settings as a method's label shows them."""
+    return ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
+                     for key, value in params.items())
 
-    ``weights`` names the inpaint-gan weights to measure (default: the model's default, the starter);
-    ``with_starter`` also measures the starter, side by side (``restorer bench --weights NAME``).
-    """
-    chosen = {} if weights is None else {"weights": weights}
-    suffix = "" if weights is None else f" ({weights})"
-    methods = [Method("opencv-telea", "opencv-telea"), Method("opencv-ns", "opencv-ns")]
-    if with_starter and weights not in (None, "starter"):
-        methods += [Method("inpaint-gan (starter)", "inpaint-gan", {"weights": "starter"}),
-                    Method("inpaint-gan (starter), texture 0", "inpaint-gan", {"weights": "starter", "texture": 0.0})]
-    methods += [Method(f"inpaint-gan{suffix}", "inpaint-gan", chosen),
-                Method(f"inpaint-gan{suffix}, texture 0", "inpaint-gan", {**chosen, "texture": 0.0})]
-    return methods
+
+def bench_methods(registry, models: Sequence[str] = (), *, weights: str | None = None, with_starter: bool = False,
+                  settings: Sequence[str] = ()) -> list[Method]:
+    """The benchmark's methods in table order: the registry's baselines, then each of ``models`` (default: the
+    repair model of highest priority that is no baseline: the one a person gets) as given and with each of its
+    ``bench_variants``. ``settings`` (``key=value`` texts) apply to each of ``models``; ``weights`` names the weights
+    to measure (default: each model's own), and ``with_starter`` also measures the starter, side by side."""
+    repairs = [m for m in registry.models.values() if task_spec(m.task).fills_holes]
+    methods = {m.name: Method(m.name, m.name, baseline=True) for m in repairs if m.baseline}  # by label
+    if not models:
+        learned = [m for m in repairs if not m.baseline]
+        models = [max(learned, key=lambda m: m.default_priority).name] if learned else []
+    chosen_weights = [None] if weights is None else [*([STARTER] if with_starter and weights != STARTER else []),
+                                                     weights]
+    for name in models:
+        model = registry.get(name)
+        if not task_spec(model.task).fills_holes:
+            raise ModelError(f"model {name} does {model.task}; the benchmark measures models that repair a masked "
+                             f"area: {', '.join(m.name for m in repairs)}")
+        given = model.parse_settings(list(settings))  # typed by each model's own parameters
+        for chosen in chosen_weights:
+            base = given if chosen is None else {**given, "weights": chosen}
+            label = name + (f" ({chosen})" if chosen else "") + (f", {_shown(given)}" if given else "")
+            for variant in ({}, *model.bench_variants):
+                model.check_params(model.resolve_params({**base, **variant}))  # a bad setting: one error now
+                shown = label + (f", {_shown(variant)}" if variant else "")
+                methods.setdefault(shown, Method(shown, name, {**base, **variant}))  # a model named twice runs once
+    return list(methods.values())
 
 
 def starter_differences(methods: list[Method]) -> tuple[tuple[str, str], ...]:
-    """The ``(named weights, starter)`` label pairs of a :func:`default_methods` list made with
+    """The ``(named weights, starter)`` label pairs of a :func:`bench_methods` list made with
     ``with_starter``, for :func:`run_benchmark`'s difference lines (empty without the starter's rows)."""
-    starter = [m for m in methods if m.params.get("weights") == "starter"]
-    named = [m for m in methods if m.params.get("weights") not in (None, "starter")]
+    starter = [m for m in methods if m.params.get("weights") == STARTER]
+    named = [m for m in methods if m.params.get("weights") not in (None, STARTER)]
     return tuple((mine.label, theirs.label) for mine, theirs in zip(named, starter))
 
 
@@ -370,7 +392,7 @@ def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], o
         "summary": comparison.summary(), "by_kind": by_kind(comparison),
         "scores": [s.__dict__ for s in comparison.scores],
         "device": describe_device(device), "machine": machine, "wall_seconds": round(wall)}, indent=1) + "\n")
-    labels = [m.label for m in methods]
-    columns = ["damaged", *[c for c in labels if c != "opencv-ns"], "truth"]
+    shown = [m.label for m in methods if m is methods[0] or not m.baseline]  # the reference, then the others
+    columns = ["damaged", *shown, "truth"]
     picture_grid(comparison, columns, out / "inpaint_quality.png")
     return report, comparison
