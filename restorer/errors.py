@@ -1,7 +1,13 @@
-"""Errors a user can cause, and the exit codes of ``restorer``.
+"""Errors a user can cause, the exit codes of ``restorer``, and how plugin code's failures become errors.
 
-Their message is shown as one line; bugs raise anything else.
+Their message is shown as one line; bugs raise anything else. :func:`plugin_call` runs plugin
+code so that an exit it calls (``sys.exit``) fails as that plugin or model instead of ending
+Restorer.
 """
+
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 #: Exit codes of every ``restorer`` command (the README's table lists the same).
 EXIT_OK = 0  # everything asked was done
@@ -50,3 +56,32 @@ class EnvironmentProblem(RestorerError):
         prefix = f"{path}: " if path else ""
         what = f" ({doing})" if doing else ""
         return cls(f"{prefix}{cause}{what}")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for an error raised by plugin code: a :class:`ModelError`'s message, else ``Type: message``."""
+    return str(exc) if isinstance(exc, ModelError) else _describe(exc)
+
+
+def plugin_call(what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``call(*args, **kwargs)``, where ``call`` is plugin code; ``what`` names it ("model X", "plugin Y").
+
+    A ``SystemExit`` (or any other exit that is not an ``Exception``) becomes
+    :class:`ModelError` ``"WHAT failed: ..."``, so plugin code can end neither the
+    command nor the window. Exceptions pass through for the caller to report, and
+    ``KeyboardInterrupt`` (the person's Ctrl+C) still stops.
+    """
+    try:
+        return call(*args, **kwargs)
+    except (Exception, KeyboardInterrupt):
+        raise
+    except SystemExit as exc:
+        code = "" if exc.code is None else repr(exc.code)
+        raise ModelError(f"{what} failed: it called sys.exit({code})") from exc
+    except BaseException as exc:
+        raise ModelError(f"{what} failed: {_describe(exc)}") from exc

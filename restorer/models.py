@@ -14,20 +14,24 @@ outside the mask are the input's, crops large photos, and validates parameters.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 import numpy as np
 
-from restorer.errors import ModelError
+from restorer.errors import ModelError, plugin_call
 from restorer.jobs import Job
 from restorer.tasks import TASK_TABLE, Task
 from restorer.trainable import check_trainable, is_trainable
 
 ParamKind = Literal["int", "float", "bool", "choice", "str"]
+#: Model methods that run plugin code: each subclass's own are run through :func:`~restorer.errors.plugin_call`.
+PLUGIN_METHODS = ("run", "weights_status", "refresh_weights", "make_trainer", "check_params", "restore_detail")
 
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")  # always fullmatch: "$" lets "name\n" through
 _TRUE = {"1", "true", "yes", "on"}
@@ -161,14 +165,28 @@ class RunRequest:
     device: str = "cpu"
 
 
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` run through :func:`~restorer.errors.plugin_call` as ``model NAME``."""
+    @functools.wraps(method)
+    def guarded(self, *args: Any, **kwargs: Any) -> Any:
+        return plugin_call(f"model {self.name}", method, self, *args, **kwargs)
+
+    guarded.plugin_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
 class Model:
     """Base class of every model a plugin registers.
 
-    Subclasses set the class attributes and implement :meth:`run`.
-    ``plugin`` is filled in by the registry.
+    Subclasses set the class attributes and implement :meth:`run`. The methods that run plugin
+    code (:data:`PLUGIN_METHODS`) of every subclass go through :func:`~restorer.errors.plugin_call`
+    as the class is made, so a model that calls ``sys.exit`` fails as that model, whoever calls it;
+    nothing is changed on an instance once it is made (the registry keeps which plugin registered
+    it beside it: :meth:`restorer.registry.Registry.plugin_of`).
     """
 
     name: str = ""
+    #: What the window shows; :attr:`label` falls back on the name when a model gives none.
     title: str = ""
     task: Task = "inpaint"
     description: str = ""
@@ -185,7 +203,6 @@ class Model:
     #: Settings ``restorer bench`` also measures the model with, beside the ones a person gets: each
     #: a few parameter values (e.g. a repair without its texture stage, to see what the stage adds).
     bench_variants: tuple[Mapping[str, Any], ...] = ()
-    plugin: str = ""
     #: ``inpaint`` models: the longest side (pixels) a region is filled at. A larger region is filled
     #: reduced to it, enlarged, and given its fine detail back by :meth:`restore_detail` at full size
     #: (:mod:`restorer.resolution`); None fills every region at full size.
@@ -197,8 +214,20 @@ class Model:
     #: that downsample need more.
     min_size: int = 4
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in PLUGIN_METHODS:
+            method = cls.__dict__.get(name)
+            if inspect.isfunction(method) and not getattr(method, "plugin_guarded", False):
+                setattr(cls, name, _guarded(method))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} task={self.task}>"
+
+    @property
+    def label(self) -> str:
+        """What the window and the commands call the model: its title, or its name when it has none."""
+        return self.title or self.name
 
     def weights_status(self) -> str:
         """Where this model's weights come from, in a few words ("none needed", "starter", ...)."""
@@ -278,17 +307,14 @@ class Model:
                 self.resolve_params(variant)
             except ModelError as exc:
                 raise ValueError(f"model {self.name}: bench variant {dict(variant)!r}: {exc}") from None
-        if not self.title:
-            self.title = self.name
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready description (``restorer models --json``)."""
         return {
             "name": self.name,
-            "title": self.title,
+            "title": self.label,
             "task": self.task,
             "trainable": is_trainable(self),
-            "plugin": self.plugin,
             "weights": self.weights_status(),
             "description": self.description,
             "params": [p.to_json() for p in self.params],

@@ -8,31 +8,29 @@ recorded in :attr:`Registry.failures` with the reason; the others still load.
 Built-in plugins (the entry points of Restorer's own distribution) load first, so
 they win every clash of plugin or model names with a third party.
 
-Every call into plugin code goes through :func:`plugin_call`; the registry wraps
-the methods of each registered model with it (:data:`PLUGIN_METHODS`), so a model
-that calls ``sys.exit`` while running fails as that model, whoever runs it.
+Every call into plugin code goes through :func:`~restorer.errors.plugin_call`: the
+registry's calls here, and the methods of every model (:data:`~restorer.models.PLUGIN_METHODS`,
+wrapped by :class:`~restorer.models.Model` when a plugin defines its class), so a model
+that calls ``sys.exit`` while running fails as that model, whoever runs it. A registered
+model is not changed: which plugin registered it is kept beside it (:meth:`Registry.plugin_of`).
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Callable, Iterable
 
 import pluggy
 
 from restorer import hookspecs
-from restorer.errors import ModelError
+from restorer.errors import ModelError, describe_error, plugin_call
 from restorer.models import Model
 
 GROUP = "restorer"
 #: The distribution whose entry points are the built-in plugins.
 BUILTIN_DISTRIBUTION = "restorer"
-#: Model methods that run plugin code, each wrapped with :func:`plugin_call` at registration.
-PLUGIN_METHODS = ("run", "weights_status", "refresh_weights", "make_trainer", "check_params", "restore_detail")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,8 @@ class Registry:
     plugins: list[str] = field(default_factory=list)
     #: plugin name -> where it comes from: ``distribution version (module)``, or the module of a passed object.
     sources: dict[str, str] = field(default_factory=dict)
+    #: model name -> the name of the plugin that registered it.
+    model_plugins: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> Model:
         """The model called ``name``, or a :class:`ModelError` listing the known names."""
@@ -75,6 +75,10 @@ class Registry:
             raise ModelError(f"no model for the task {task!r} is installed")
         return max(candidates, key=lambda m: m.default_priority)
 
+    def plugin_of(self, model: str) -> str:
+        """The name of the plugin that registered the model called ``model`` (``""`` when none did)."""
+        return self.model_plugins.get(model, "")
+
     def source_of(self, plugin: str) -> str:
         """Where the plugin called ``plugin`` comes from (``""`` when unknown)."""
         return self.sources.get(plugin, "")
@@ -82,44 +86,6 @@ class Registry:
     def fail(self, plugin: str, reason: str) -> None:
         """Record that ``plugin`` (or one of its models) could not be loaded."""
         self.failures.append(PluginFailure(plugin, reason, self.source_of(plugin)))
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for an error raised by plugin code: a :class:`ModelError`'s message, else ``Type: message``."""
-    return str(exc) if isinstance(exc, ModelError) else _describe(exc)
-
-
-def plugin_call(what: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``call(*args, **kwargs)``, where ``call`` is plugin code; ``what`` names it ("model X", "plugin Y").
-
-    A ``SystemExit`` (or any other exit that is not an ``Exception``) becomes
-    :class:`ModelError` ``"WHAT failed: ..."``, so plugin code can end neither the
-    command nor the window. Exceptions pass through for the caller to report, and
-    ``KeyboardInterrupt`` (the person's Ctrl+C) still stops.
-    """
-    try:
-        return call(*args, **kwargs)
-    except (Exception, KeyboardInterrupt):
-        raise
-    except SystemExit as exc:
-        code = "" if exc.code is None else repr(exc.code)
-        raise ModelError(f"{what} failed: it called sys.exit({code})") from exc
-    except BaseException as exc:
-        raise ModelError(f"{what} failed: {_describe(exc)}") from exc
-
-
-def _guard_methods(model: Model) -> None:
-    """Route the model's own methods through :func:`plugin_call` (an instance attribute shadows each)."""
-    what = f"model {model.name}"
-    for name in PLUGIN_METHODS:
-        method = getattr(model, name, None)
-        if callable(method) and not isinstance(method, functools.partial):
-            setattr(model, name, functools.partial(plugin_call, what, method))
 
 
 def _is_builtin(ep: EntryPoint) -> bool:
@@ -228,14 +194,13 @@ def _add(registry: Registry, model: Model, plugin: str) -> None:
     except Exception as exc:  # the declaration is plugin code too (a params property, an override)
         registry.fail(plugin, f"bad model: {exc if isinstance(exc, ValueError) else describe_error(exc)}")
         return
-    existing = registry.models.get(model.name)
-    if existing is not None:
-        registry.fail(plugin, f"model name {model.name!r} is already registered by plugin {existing.plugin!r} "
-                              f"({registry.source_of(existing.plugin)}); this one was skipped")
+    if model.name in registry.models:
+        owner = registry.plugin_of(model.name)
+        registry.fail(plugin, f"model name {model.name!r} is already registered by plugin {owner!r} "
+                              f"({registry.source_of(owner)}); this one was skipped")
         return
-    model.plugin = plugin
-    _guard_methods(model)
     registry.models[model.name] = model
+    registry.model_plugins[model.name] = plugin
 
 
 _lock = threading.Lock()

@@ -337,9 +337,14 @@ class WeightsModel(Model):
         """The family whose weights this model uses."""
         return self.family or self.name
 
+    @property
+    def params(self) -> tuple[Param, ...]:  # type: ignore[override]
+        """``weights`` (the stored weights as last read: :meth:`refresh_weights`), then ``own_params``."""
+        return (self._weights, *self.own_params)
+
     def refresh_weights(self) -> bool:
         """Re-read the weights store, so weights trained, renamed or deleted since appear in ``weights``."""
-        self.params = (weights_param(self.weights_family), *self.own_params)
+        self._weights = weights_param(self.weights_family)
         return True
 
     def weights_status(self) -> str:

@@ -88,9 +88,9 @@ def register_models(register):
 def test_a_third_party_model_cannot_take_a_builtin_name(site):
     third_party(site, "squatter", "aaa_squatter", SQUATTER)  # its entry point sorts before every built-in
     registry = load_registry()
-    assert registry.get("inpaint-gan").plugin == "inpaint_gan"
+    assert registry.plugin_of("inpaint-gan") == "inpaint_gan"
     assert registry.default_for("inpaint").name == "inpaint-gan"
-    assert registry.get("squat-fill").plugin == "aaa_squatter"  # its other model is fine
+    assert registry.plugin_of("squat-fill") == "aaa_squatter"  # its other model is fine
     [failure] = [f for f in registry.failures if f.plugin == "aaa_squatter"]
     assert "'inpaint-gan' is already registered by plugin 'inpaint_gan' (restorer " in failure.reason
     assert failure.source == "squatter 1.0 (aaa_squatter)"
@@ -99,8 +99,8 @@ def test_a_third_party_model_cannot_take_a_builtin_name(site):
 def test_a_third_party_plugin_cannot_take_a_builtin_plugin_name(site):
     third_party(site, "squatter", "squatter_opencv", SQUATTER, entry="opencv")
     registry = load_registry()
-    assert registry.get("opencv-telea").plugin == "opencv"
-    assert registry.get("inpaint-gan").plugin == "inpaint_gan"
+    assert registry.plugin_of("opencv-telea") == "opencv"
+    assert registry.plugin_of("inpaint-gan") == "inpaint_gan"
     assert "squatter_opencv" not in sys.modules  # refused by name, never imported
     [failure] = [f for f in registry.failures if f.source.startswith("squatter")]
     assert failure.plugin == "opencv" and "already used" in failure.reason
@@ -216,7 +216,7 @@ class NoHooks:
 
 def test_a_misspelled_hook_is_a_failure_of_that_plugin():
     registry = load_registry([MisspelledHook(), CopyPlugin()], use_entry_points=False)
-    assert list(registry.models) == ["copy"] and registry.get("copy").plugin == "CopyPlugin-1"
+    assert list(registry.models) == ["copy"] and registry.plugin_of("copy") == "CopyPlugin-1"
     [failure] = registry.failures
     assert failure.plugin == "MisspelledHook-0"
     assert "unknown hook(s) register_model" in failure.reason and "register_models" in failure.reason
@@ -302,6 +302,22 @@ def test_a_model_exiting_in_run_is_a_model_error(photo):
         run_model(model, photo, mask)
     with pytest.raises(ModelError, match=r"model exits failed: it called sys\.exit\('bye'\)"):
         model.refresh_weights()
+
+
+def test_a_model_exiting_is_a_model_error_whoever_runs_it_registered_or_not(photo):
+    mask = np.zeros(photo.shape[:2], bool)
+    mask[10:20, 10:30] = True
+    with pytest.raises(ModelError, match=r"^model exits failed: it called sys\.exit\(0\)$"):
+        run_model(Exits(), photo, mask)  # never registered: the class itself is guarded
+
+    class ExitsLater(Exits):
+        name = "exits-later"
+
+        def run(self, request, job):
+            return super().run(request, job)  # through the parent's guard as well: one clear error
+
+    with pytest.raises(ModelError, match=r"^model exits-later failed: it called sys\.exit\(0\)$"):
+        run_model(ExitsLater(), photo, mask)
 
 
 EXITS = MODELS + '''

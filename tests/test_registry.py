@@ -52,9 +52,41 @@ class BadModelPlugin:
 def test_inline_plugin_registers_its_model():
     registry = load_registry([InlinePlugin()], use_entry_points=False)
     model = registry.get("echo")
-    assert model.plugin == "InlinePlugin-0"
+    assert registry.plugin_of("echo") == "InlinePlugin-0"
     assert registry.by_task("inpaint") == [model]
     assert registry.default_for("inpaint") is model
+
+
+class Untitled(Echo):
+    name = "untitled"
+    title = ""
+
+
+def test_registering_changes_nothing_on_the_model(tmp_path, monkeypatch):
+    from restorer.weights import WeightsModel
+
+    class Weighted(WeightsModel):
+        name, task = "weighted", "inpaint"
+
+    monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path))
+    untitled, weighted = Untitled(), Weighted()
+    before = {model.name: dict(vars(model)) for model in (untitled, weighted)}
+
+    class Plugin:
+        @hookimpl
+        def register_models(self, register):
+            register(untitled)
+            register(weighted)
+
+    registry = load_registry([Plugin()], use_entry_points=False)
+    assert registry.get("untitled") is untitled and registry.get("weighted") is weighted
+    weighted.refresh_weights()  # the window does this whenever weights change
+    # no plugin name, no title, no wrapped method and no parameters set on the instances
+    assert vars(untitled) == before["untitled"]
+    assert set(vars(weighted)) == set(before["weighted"])  # its own cache of the store's weights names, re-read
+    assert registry.plugin_of("untitled") == "Plugin-0" and registry.plugin_of("nope") == ""
+    assert untitled.title == "" and untitled.label == "untitled" and untitled.to_json()["title"] == "untitled"
+    assert [p.name for p in weighted.params] == ["weights"]
 
 
 def test_raising_plugin_is_reported_and_others_load():
@@ -66,7 +98,7 @@ def test_raising_plugin_is_reported_and_others_load():
 
 def test_duplicate_model_name_refused():
     registry = load_registry([InlinePlugin(), DuplicatePlugin()], use_entry_points=False)
-    assert registry.get("echo").plugin == "InlinePlugin-0"
+    assert registry.plugin_of("echo") == "InlinePlugin-0"
     assert len(registry.failures) == 1
     assert "already registered by plugin 'InlinePlugin-0'" in registry.failures[0].reason
 
@@ -97,7 +129,7 @@ def test_entry_point_that_fails_to_import_is_reported(monkeypatch):
 def test_builtin_entry_points_are_loaded():
     registry = load_registry()
     assert {"opencv-telea", "opencv-ns"} <= set(registry.models)
-    assert registry.get("opencv-telea").plugin == "opencv"
+    assert registry.plugin_of("opencv-telea") == "opencv"
 
 
 def test_unknown_model_lists_known_names():

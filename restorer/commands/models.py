@@ -24,13 +24,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def describe(registry: Registry, model: Model) -> dict[str, Any]:
-    """The JSON description of ``model`` with its ``source``; ``error`` instead when its plugin code raises."""
-    base = {"name": model.name, "task": model.task, "plugin": model.plugin,
-            "source": registry.source_of(model.plugin)}
+    """The JSON description of ``model`` with its ``plugin`` and ``source`` (from the registry, which keeps
+    them beside the model); ``error`` instead of the description when its plugin code raises."""
+    plugin = registry.plugin_of(model.name)
+    base = {"name": model.name, "task": model.task, "plugin": plugin, "source": registry.source_of(plugin)}
     try:
-        return {**plugin_call(f"model {model.name}", model.to_json), "source": base["source"]}
+        described = plugin_call(f"model {model.name}", model.to_json)
     except Exception as exc:  # one model's bug must not hide the others
         return {**base, "error": describe_error(exc)}
+    return {**described, "plugin": plugin, "source": base["source"]}
 
 
 def broken_weights(models: list[Model]) -> list[dict[str, Any]]:

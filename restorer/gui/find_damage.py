@@ -188,7 +188,7 @@ class FindDamage(WindowTool):
         self.run.succeeded.connect(lambda prob: self._found(model, document, prob))
         self.run.failed.connect(self._failed)
         self.run.finished.connect(self._run_finished)
-        self.bar.message.setText(f"{model.title}: looking for damage…")
+        self.bar.message.setText(f"{model.label}: looking for damage…")
         self.bar.set_running(True)
         self.bar.show()
         self.bar.raise_()
@@ -204,7 +204,7 @@ class FindDamage(WindowTool):
         combo = self.bar.detector
         combo.clear()
         for model in self.detectors():
-            combo.addItem(model.title, model.name)
+            combo.addItem(model.label, model.name)
             combo.setItemData(combo.count() - 1, model.description, Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentIndex(max(0, combo.findData(current.name)))
 
@@ -260,7 +260,7 @@ class FindDamage(WindowTool):
         finally:
             self._replacing = False
         share = found.mean() * 100
-        self.bar.message.setText(f"{self._model.title}: {share:.1f} % of the photo proposed. "
+        self.bar.message.setText(f"{self._model.label}: {share:.1f} % of the photo proposed. "
                                  "Erase false finds (E), paint missed ones (B); Ctrl+Z takes it all back.")
         self.bar.place()
         self.proposed.emit()

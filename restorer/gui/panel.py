@@ -111,7 +111,7 @@ class ModelPanel(QWidget):
                     continue
                 items.appendRow(self._header(task_spec(task).title))
                 for model in models:
-                    item = QStandardItem("    " + model.title)
+                    item = QStandardItem("    " + model.label)
                     item.setData(model.name, _MODEL_ROLE)
                     item.setToolTip(model.description)
                     items.appendRow(item)

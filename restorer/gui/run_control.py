@@ -100,7 +100,7 @@ class RunControl(QObject):
         """Run the selected model on the photo and mask (Ctrl+Return)."""
         window, panel = self.window, self.window.panel
         if self.run is not None and self.run.running:
-            self._say(f"{self.run.model.title} is still running: wait for it or press Cancel (Esc).")
+            self._say(f"{self.run.model.label} is still running: wait for it or press Cancel (Esc).")
             QApplication.beep()
             return
         model = panel.current_model()
@@ -111,7 +111,7 @@ class RunControl(QObject):
         document = window.document
         task = task_spec(model.task)
         if task.photo and document is None:
-            window.statusBar().showMessage(f"Open a photo first: {model.title} works on a photo.", 5000)
+            window.statusBar().showMessage(f"Open a photo first: {model.label} works on a photo.", 5000)
             return
         if task.needs_mask and not document.mask.any():
             self._say("Paint over the damage first (brush: B), then repair.")
@@ -128,7 +128,7 @@ class RunControl(QObject):
         self.run.failed.connect(self._run_failed)
         self.run.finished.connect(self._run_finished)
         panel.set_running(True)
-        panel.set_message(f"{model.title}: starting…")
+        panel.set_message(f"{model.label}: starting…")
         self.run.start()
 
     def cancel_run(self) -> None:
@@ -145,8 +145,8 @@ class RunControl(QObject):
         model = result.model
         task = task_spec(model.task)
         if task.returns == "images":
-            self.generated.emit(photo_from_array(np.ascontiguousarray(result.image)), model.title)
-            panel.set_message(f"Generated with {model.title} in {result.seconds:.1f} s; "
+            self.generated.emit(photo_from_array(np.ascontiguousarray(result.image)), model.label)
+            panel.set_message(f"Generated with {model.label} in {result.seconds:.1f} s; "
                               "it opened in a new window.")
             return
         if window.document is None or window.document is not self._run_document:
@@ -155,15 +155,15 @@ class RunControl(QObject):
         verb = task.title
         clear = task.clears_mask and panel.clear_mask.isChecked()
         self.last_result = window.document.apply_result(result.image, result.coverage,
-                                                        f"{verb} with {model.title}", clear_mask=clear)
+                                                        f"{verb} with {model.label}", clear_mask=clear)
         self.resultApplied.emit()
         if self.last_result is None or not getattr(self.last_result, "changes_photo", False):
             # e.g. a model that returned the photo as it was
-            panel.set_message(f"{verb} with {model.title} finished in {result.seconds:.1f} s "
+            panel.set_message(f"{verb} with {model.label} finished in {result.seconds:.1f} s "
                               "but changed no pixel of the photo.")
             window.statusBar().showMessage(f"{verb}: no change", 4000)
             return
-        panel.set_message(f"{verb} with {model.title} done in {result.seconds:.1f} s. "
+        panel.set_message(f"{verb} with {model.label} done in {result.seconds:.1f} s. "
                           "Hold \\ to compare with the original; Ctrl+Z undoes it.")
         window.statusBar().showMessage(f"{verb} done", 4000)
 
@@ -175,7 +175,7 @@ class RunControl(QObject):
             self.window.panel.set_message(f"Cancelled; {outcome}.")
             self.window.statusBar().showMessage("Cancelled", 3000)
             return
-        title = f"{model.title} failed" if model else "The model failed"
+        title = f"{model.label} failed" if model else "The model failed"
         if isinstance(exc, RestorerError):
             self.window.show_error(title, str(exc))
         else:  # a bug in a plugin: say which, keep the traceback for the report

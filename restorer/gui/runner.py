@@ -109,7 +109,7 @@ class ModelRun(JobRun):
         if coverage is not None and not coverage.any() and not task_spec(self.model.task).needs_mask:
             coverage = None  # nothing painted: a task whose mask is optional changes the whole photo
         mask = None if coverage is None else coverage > 0
-        self.job.update(0, 0, f"Starting {self.model.title}…")
+        self.job.update(0, 0, f"Starting {self.model.label}…")
         started = time.perf_counter()
         image = run_model(self.model, self._photo, mask, self.params, device=device, job=self.job)
         return RunResult(self.model, image, coverage, time.perf_counter() - started, device)

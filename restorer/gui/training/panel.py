@@ -167,7 +167,7 @@ class TrainingPanel(QWidget):
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         for model in self.models():
-            self.model_combo.addItem(model.title or model.name, model.name)
+            self.model_combo.addItem(model.label, model.name)
         index = self.model_combo.findData(current)
         self.model_combo.setCurrentIndex(max(index, 0))
         self.model_combo.blockSignals(False)

@@ -98,7 +98,7 @@ class StoredRuns(QWidget):
                 if info.starter:
                     continue
                 steps = info.metadata.get("steps")
-                label = f"{info.name}  —  {model.title or model.name}" + (f", {steps} steps" if steps else "")
+                label = f"{info.name}  —  {model.label}" + (f", {steps} steps" if steps else "")
                 item = QListWidgetItem(label)
                 item.setData(_WEIGHTS_ROLE, (model.name, info.name))
                 self.weights_list.addItem(item)
