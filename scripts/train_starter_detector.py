@@ -27,6 +27,7 @@ from restorer.corpus.splits import reduced_split_folder
 from restorer.jobs import Job
 from restorer.resources import starter_weights_path
 from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
+from restorer.training.stored_runs import CHECKPOINT_FILE
 from restorer.weights import STARTER, save_weights
 from restorer_plugins.damage.network import DetectorConfig
 from restorer_plugins.damage.training import FAMILY, DetectorTrainConfig, DetectorTrainer
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(log[-1]), flush=True)
 
     config = LoopConfig(steps=args.steps, seed=args.seed, checkpoint_every=250, data=data)
-    result = train(trainer, [folder], config, checkpoint=args.workdir / "checkpoint.safetensors",
+    result = train(trainer, [folder], config, checkpoint=args.workdir / CHECKPOINT_FILE,
                    resume=args.resume, job=Job(report), overwrite=not args.resume)
     tensors, metadata = trainer.export()
     provenance = {

@@ -159,7 +159,7 @@ def test_cancel_mid_run_leaves_a_loadable_checkpoint(folder, tmp_path):
 
 def test_a_run_cancelled_after_its_first_steps_is_remembered_for_resuming(folder, tmp_path, monkeypatch):
     from restorer.training import TrainOptions, train_model
-    from restorer.training.runs import unfinished_runs
+    from restorer.training.stored_runs import unfinished_runs
 
     monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(folder.parent)
@@ -252,7 +252,7 @@ def _solid(root, name, colour, size=(40, 56)):
 def test_held_out_photos_are_never_drawn_and_stay_out_when_the_run_resumes(tmp_path, monkeypatch):
     from restorer.training import TrainOptions, train_model
     from restorer.training.holdout import held_out_photos
-    from restorer.training.runs import RunRecord
+    from restorer.training.stored_runs import RunRecord
     from restorer.weights import load_weights, run_dir
 
     monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))
@@ -430,7 +430,7 @@ def test_a_full_disk_at_the_export_says_the_training_is_saved_and_resume_exports
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     options = TrainOptions(steps=3, batch_size=2, crop=32, base=None, checkpoint_every=10)
-    monkeypatch.setattr("restorer.training.run.save_weights", disk_full)
+    monkeypatch.setattr("restorer.training.train_and_store.save_weights", disk_full)
     with pytest.raises(EnvironmentProblem) as refused:
         train_model(_TinyModel(), [folder], options, "full")
     message = str(refused.value)
@@ -468,7 +468,8 @@ def test_training_options_a_person_could_mistype_are_refused(options, says):
 def test_a_crop_too_large_for_the_machine_is_refused_with_the_memory_it_needs():
     from types import SimpleNamespace
 
-    from restorer.training.run import TrainOptions, check_memory
+    from restorer.training.options import TrainOptions
+    from restorer.training.train_and_store import check_memory
 
     trainer = SimpleNamespace(bytes_per_pixel=2600)
     options = TrainOptions(crop=2048, batch_size=1)

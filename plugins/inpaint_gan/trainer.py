@@ -83,7 +83,7 @@ class InpaintTrainer(Trainer):
     """Trains a :class:`RefineGenerator` (and a :class:`PatchCritic` when ``adv_weight > 0``)."""
 
     wants_masks = True
-    #: Peak training memory per crop pixel on the CPU (restorer.training.run.check_memory): measured
+    #: Peak training memory per crop pixel on the CPU (restorer.training.train_and_store.check_memory): measured
     #: 10.9 GB at --crop 2048 --batch-size 1 (issue #13), about 2.6 kB per pixel.
     bytes_per_pixel = 2600
 

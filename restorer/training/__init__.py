@@ -48,7 +48,8 @@ from restorer.training.data import Batch, DataConfig, PhotoFolder, Skipped, samp
 from restorer.training.holdout import HoldoutScore, compare_holdout, holdout_line
 from restorer.training.loop import LoopConfig, Trainer, TrainingDiverged, TrainResult, train
 from restorer.training.masks import MASK_KINDS, random_mask
-from restorer.training.run import TrainOptions, train_model
+from restorer.training.options import TrainOptions
+from restorer.training.train_and_store import train_model
 
 __all__ = [
     "Batch", "DataConfig", "HoldoutScore", "LoopConfig", "MASK_KINDS", "PhotoFolder", "Skipped", "TrainOptions",

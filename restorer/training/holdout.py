@@ -1,9 +1,9 @@
 """Photos kept out of training, and the comparison on them that tells a person whether training helped.
 
-A run asked to hold out ``N`` photos (:attr:`~restorer.training.run.TrainOptions.holdout`)
+A run asked to hold out ``N`` photos (:attr:`~restorer.training.options.TrainOptions.holdout`)
 leaves ``N`` of its (first) folder's photos out of training, chosen by a hash of
 each photo's path relative to the folder: the same folder always gives the same
-choice, and :func:`~restorer.training.run.train_model` records the choice in the
+choice, and :func:`~restorer.training.train_and_store.train_model` records the choice in the
 run's ``run.json`` and in the weights' metadata (``holdout``), so a resumed run
 keeps exactly those photos out even if the folder has gained photos since.
 

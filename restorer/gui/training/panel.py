@@ -22,8 +22,8 @@ from restorer.models import Model
 from restorer.registry import Registry
 from restorer.tasks import task_spec
 from restorer.trainable import is_trainable
-from restorer.training.run import TrainOptions
-from restorer.training.runs import RunRecord
+from restorer.training.options import TrainOptions
+from restorer.training.stored_runs import RunRecord
 from restorer.weights import check_name, weights_path
 
 #: A preview every this many steps (the trainer draws it on a fixed sample).

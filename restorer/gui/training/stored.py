@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QListWidget, Q
 
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
-from restorer.training.runs import RunRecord, unfinished_runs
+from restorer.training.stored_runs import RunRecord, unfinished_runs
 from restorer.models import Model
 from restorer.weights import delete_weights, list_weights, rename_weights
 

@@ -27,8 +27,8 @@ from superqt.utils import create_worker
 from restorer.errors import Cancelled, RestorerError
 from restorer.jobs import Job, Progress
 from restorer.models import Model
-from restorer.training.run import TrainOptions
-from restorer.training.runs import RunRecord
+from restorer.training.options import TrainOptions
+from restorer.training.stored_runs import RunRecord
 
 #: How often the GUI thread collects the worker's reports, in milliseconds.
 TICK_MS = 100
@@ -167,7 +167,7 @@ class TrainingRun(QObject):
 
     def _work(self) -> Path:
         import_torch_fully()
-        from restorer.training.run import train_model
+        from restorer.training.train_and_store import train_model
 
         device = self.device
         if device is None:

@@ -1,7 +1,8 @@
 """What is remembered about a training run, so an unfinished one can be resumed after a restart.
 
 The trainer keeps its checkpoint in the run folder of the weights store
-(:func:`restorer.weights.run_dir`); :func:`restorer.training.run.train_model` adds
+(:func:`restorer.weights.run_dir`) under the name :data:`CHECKPOINT_FILE`;
+:func:`restorer.training.train_and_store.train_model` adds
 ``run.json`` beside it once the first step is done, with what the person chose
 (model, photo folders, options), which the checkpoint alone does not say. Runs
 started from the command line and from the app's training panel are both written,
@@ -15,11 +16,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from restorer.images import atomic_write
-from restorer.training.run import TrainOptions
+from restorer.training.options import TrainOptions
 from restorer.weights import data_dir, run_dir, weights_path
 
 RUN_FILE = "run.json"
-#: The checkpoint's name inside the run folder (as :func:`restorer.training.run.train_model` writes it).
+#: The checkpoint's name inside the run folder, where :func:`~restorer.training.train_and_store.train_model`
+#: writes it (the one place that names it).
 CHECKPOINT_FILE = "checkpoint.safetensors"
 
 

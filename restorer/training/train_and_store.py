@@ -1,61 +1,27 @@
-"""One training job from start to stored weights: what ``restorer train`` and the GUI's "Train" run."""
+"""One training run from start to stored weights: what ``restorer train`` and the window's Train tab run.
+
+:func:`train_model` scans the photo folders, builds the model's trainer, runs the loop
+(:mod:`restorer.training.loop`) into the run folder of the weights store, records the run
+(:mod:`restorer.training.stored_runs`) and stores the result as the person's named weights.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from restorer.errors import EnvironmentProblem, InputError, ModelError
 from restorer.jobs import Job
+from restorer.training.checkpoint import remove_stale_parts
 from restorer.training.data import DataConfig, PhotoFolder
 from restorer.training.distributed import init_from_env
+from restorer.training.holdout import held_out_photos
 from restorer.training.loop import LoopConfig, TrainResult, train
-from restorer.weights import STARTER, read_metadata, run_dir, save_weights, weights_path
-
-#: The most photos a run may keep out of training (each costs eight repairs when the run ends).
-MAX_HOLDOUT = 50
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """What a person chooses for a training run; the model's trainer reads what concerns it."""
-
-    steps: int = 2000
-    batch_size: int = 8
-    crop: int = 128
-    #: Learning rate; ``None`` lets the model pick its own.
-    lr: float | None = None
-    seed: int = 0
-    #: Weights to start from: ``starter``, a user weights name, or ``None`` to start from scratch.
-    base: str | None = STARTER
-    checkpoint_every: int = 200
-    #: Show the trainer's preview every this many steps (0: never; the GUI sets it).
-    preview_every: int = 0
-    #: Photos of the (first) folder kept out of training to measure the result on
-    #: (:mod:`restorer.training.holdout`); 0 when the folder has fewer than this + 3 photos.
-    holdout: int = 0
-
-    def check(self) -> None:
-        """Raise :class:`InputError` for values a person could mistype."""
-        if self.steps < 1:
-            raise InputError(f"--steps must be at least 1, got {self.steps}")
-        if self.batch_size < 1:
-            raise InputError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if not 16 <= self.crop <= 2048:
-            raise InputError(f"--crop must be between 16 and 2048 pixels, got {self.crop}")
-        if self.lr is not None and not 0 < self.lr < 1:  # also refuses nan
-            raise InputError(f"--lr must be between 0 and 1, got {self.lr}")
-        if self.checkpoint_every < 1:
-            raise InputError(f"--checkpoint-every must be at least 1, got {self.checkpoint_every}")
-        if self.seed < 0:  # numpy's generators take no negative seed
-            raise InputError(f"--seed must be 0 or more, got {self.seed}")
-        if self.preview_every < 0:
-            raise InputError(f"the preview interval must be 0 (never) or more steps, got {self.preview_every}")
-        if not isinstance(self.holdout, int) or not 0 <= self.holdout <= MAX_HOLDOUT:
-            raise InputError(f"--holdout must be from 0 to {MAX_HOLDOUT} photos, got {self.holdout}")
-
+from restorer.training.options import TrainOptions
+from restorer.training.stored_runs import CHECKPOINT_FILE, RUN_FILE, RunRecord
+from restorer.weights import read_metadata, run_dir, save_weights, weights_path
 
 def trainable(model) -> bool:
     """Whether ``model`` can be trained: it says so (``trainable``) and can build a trainer (``make_trainer``)."""
@@ -69,14 +35,14 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
 
     The checkpoint lives in the run folder of the weights store, so ``resume``
     continues an interrupted run; once the first step is done, the run's
-    ``run.json`` (:class:`~restorer.training.runs.RunRecord`) is written beside it,
+    ``run.json`` (:class:`~restorer.training.stored_runs.RunRecord`) is written beside it,
     so the app can offer to resume it too. Returns the weights path and the loop's result.
     """
     options.check()
     if not trainable(model):
         raise ModelError(f"model {model.name} cannot be trained")
     target = weights_path(model.name, name)
-    checkpoint = run_dir(model.name, name) / "checkpoint.safetensors"
+    checkpoint = run_dir(model.name, name) / CHECKPOINT_FILE
     if not resume and not overwrite and (target.exists() or checkpoint.exists()):
         raise InputError(f"weights named {name!r} for {model.name} already exist; "
                          "use --resume to continue that run, or choose another --name")
@@ -133,9 +99,6 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
 def _prepare_run_folder(folder: Path, target: Path) -> None:
     """Create the run folder (refusing, as :class:`EnvironmentProblem`, a data folder that is a file or
     read-only) and remove the temporary files a killed write of this run left in it and beside its weights."""
-    from restorer.training.checkpoint import remove_stale_parts
-    from restorer.training.runs import CHECKPOINT_FILE, RUN_FILE
-
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -156,8 +119,6 @@ def _held_out(model: str, name: str, folder: PhotoFolder, options: TrainOptions,
     to the folder since must not change the choice. A new run chooses by
     :func:`~restorer.training.holdout.held_out_photos`.
     """
-    from restorer.training.holdout import held_out_photos
-
     if resume:
         recorded = _recorded_held_out(model, name)
         if recorded is not None:
@@ -167,8 +128,6 @@ def _held_out(model: str, name: str, folder: PhotoFolder, options: TrainOptions,
 
 def _recorded_held_out(model: str, name: str) -> tuple[str, ...] | None:
     """The held-out photos an earlier part of run ``name`` recorded; ``None`` when nothing says."""
-    from restorer.training.runs import RUN_FILE, RunRecord
-
     try:
         return RunRecord.load(run_dir(model, name) / RUN_FILE).held_out
     except (OSError, ValueError, KeyError, TypeError):
@@ -185,8 +144,6 @@ def _recorded_held_out(model: str, name: str) -> tuple[str, ...] | None:
 def _record_after_first_step(job: Job, model: str, name: str, folders: list[PhotoFolder],
                              options: TrainOptions, held_out: tuple[str, ...] = ()) -> None:
     """Write the run's ``run.json`` when the loop reports its first step (it accepted the run)."""
-    from restorer.training.runs import RunRecord
-
     record = RunRecord(model, name, tuple(str(Path(f.root).resolve()) for f in folders), options, held_out)
     written = False
 
