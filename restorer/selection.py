@@ -1,10 +1,12 @@
-"""Smart selection: the mask of an object from a box drawn around it, by OpenCV's GrabCut. No Qt, no weights.
+"""Smart selection: the mask of an object from a box drawn around it or a rough stroke painted on it, by
+OpenCV's GrabCut. No Qt, no weights.
 
 GrabCut models the colours inside the box (the object, at first a guess) and
 around it (the background) as two Gaussian mixtures, and cuts the box's pixels
 between them with a graph cut that prefers edges along colour boundaries. It
-needs nothing downloaded and runs on the CPU. The window calls
-:func:`object_in_box` off the GUI thread and adds (or, with Alt, removes) the
+needs nothing downloaded and runs on the CPU. A stroke
+(:func:`object_under_stroke`) says more: what it covers is the object for
+certain. The window calls these off the GUI thread and adds (or, with Alt, removes) the
 result from the mask as one undo step.
 """
 
@@ -39,17 +41,54 @@ def object_in_box(photo: np.ndarray, box: Box, *, iterations: int = ITERATIONS, 
     per iteration, each a cancel point. An :class:`~restorer.errors.InputError`
     says when the box is too small to tell an object from its background.
     """
-    import cv2
-
-    if photo.ndim != 3 or photo.shape[2] != 3:
-        raise InputError("smart selection needs an RGB photo")
-    if photo.dtype == np.uint16:  # GrabCut takes 8-bit colour; the top byte is plenty to model colours
-        photo = (photo >> 8).astype(np.uint8)
+    photo = _eight_bit(photo)
     height, width = photo.shape[:2]
     box = clip_box(box, height, width)
     if box.bottom - box.top < MIN_SIDE or box.right - box.left < MIN_SIDE:
         raise InputError(f"draw a larger box around the object (at least {MIN_SIDE} x {MIN_SIDE} pixels)")
-    job = job or Job()
+    return _cut(photo, box, None, iterations, max_pixels, job or Job())
+
+
+def object_under_stroke(photo: np.ndarray, stroke: np.ndarray, *, iterations: int = ITERATIONS,
+                        max_pixels: int = MAX_PIXELS, job: Job | None = None) -> np.ndarray:
+    """The ``bool`` mask (the photo's size) of the object a rough ``stroke`` (``bool``, the photo's size:
+    the pixels painted over it) was painted on.
+
+    The painted pixels are the object for certain; GrabCut grows the selection out
+    to where the object's colours end, at most the stroke's extent past it on each side
+    (so a stroke across a sky never takes the whole sky). Progress, cancel and
+    errors as :func:`object_in_box`.
+    """
+    photo = _eight_bit(photo)
+    height, width = photo.shape[:2]
+    if stroke.shape != (height, width):
+        raise InputError(f"the stroke is {stroke.shape[1]}x{stroke.shape[0]} pixels, the photo {width}x{height}")
+    rows, cols = np.nonzero(stroke)
+    if rows.size == 0:
+        raise InputError("paint over the object to select it")
+    extent = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
+    reach = max(2 * MIN_SIDE, extent)
+    area = clip_box(Box(int(rows.min()) - reach, int(cols.min()) - reach, int(rows.max()) + 1 + reach,
+                        int(cols.max()) + 1 + reach), height, width)
+    return _cut(photo, area, stroke, iterations, max_pixels, job or Job())
+
+
+def _eight_bit(photo: np.ndarray) -> np.ndarray:
+    if photo.ndim != 3 or photo.shape[2] != 3:
+        raise InputError("smart selection needs an RGB photo")
+    if photo.dtype == np.uint16:  # GrabCut takes 8-bit colour; the top byte is plenty to model colours
+        return (photo >> 8).astype(np.uint8)
+    return photo
+
+
+def _cut(photo: np.ndarray, box: Box, seeds: np.ndarray | None, iterations: int, max_pixels: int,
+         job: Job) -> np.ndarray:
+    """GrabCut inside ``box`` (clipped to the photo): without ``seeds`` every pixel of the box starts as
+    probably the object; with them (``bool``, the photo's size) the seeds are the object for certain and
+    the rest of the box starts as probably background. Nothing outside ``box`` is selected."""
+    import cv2
+
+    height, width = photo.shape[:2]
     # A margin around the box is the background GrabCut learns from; the rest of the photo is not
     # looked at, so a small box on a large photo costs what the box costs.
     margin = max(8, (box.bottom - box.top + box.right - box.left) // 8)
@@ -67,10 +106,15 @@ def object_in_box(photo: np.ndarray, box: Box, *, iterations: int = ITERATIONS, 
     inner = Box(math.floor((box.top - crop.top) * sy), math.floor((box.left - crop.left) * sx),
                 math.ceil((box.bottom - crop.top) * sy), math.ceil((box.right - crop.left) * sx))
     labels = np.full((small_height, small_width), cv2.GC_BGD, np.uint8)
-    labels[inner.slices] = cv2.GC_PR_FGD
+    labels[inner.slices] = cv2.GC_PR_FGD if seeds is None else cv2.GC_PR_BGD
+    if seeds is not None:
+        painted = seeds[crop.slices].astype(np.float32)
+        if scale < 1.0:  # a thin stroke must survive the reduction: any painted share counts
+            painted = cv2.resize(painted, (small_width, small_height), interpolation=cv2.INTER_AREA)
+        labels[painted > 0] = cv2.GC_FGD
     if not (labels == cv2.GC_BGD).any():  # the box is the whole photo: its rim is probably background
         for rim in (labels[0], labels[-1], labels[:, 0], labels[:, -1]):
-            rim[:] = cv2.GC_PR_BGD
+            rim[rim != cv2.GC_FGD] = cv2.GC_PR_BGD
     background = np.zeros((1, 65), np.float64)
     foreground = np.zeros((1, 65), np.float64)
     for step in range(iterations):
@@ -90,7 +134,9 @@ def object_in_box(photo: np.ndarray, box: Box, *, iterations: int = ITERATIONS, 
     outside = np.ones((height, width), bool)
     outside[box.slices] = False
     mask[outside] = False  # the enlarged edge may spill a pixel past the box
+    if seeds is not None:
+        mask |= seeds  # what was painted is selected, even where the reduction blurred it
     return mask
 
 
-__all__ = ["ITERATIONS", "MAX_PIXELS", "MIN_SIDE", "clip_box", "object_in_box"]
+__all__ = ["ITERATIONS", "MAX_PIXELS", "MIN_SIDE", "clip_box", "object_in_box", "object_under_stroke"]

@@ -8,7 +8,7 @@ import pytest
 from restorer.errors import Cancelled, InputError
 from restorer.jobs import Job
 from restorer.pipeline import Box
-from restorer.selection import object_in_box
+from restorer.selection import object_in_box, object_under_stroke
 
 
 def photo_with_disc(height: int = 80, width: int = 100, seed: int = 0):
@@ -73,3 +73,44 @@ def test_sixteen_bit_photos_are_selected_too():
     photo, disc = photo_with_disc()
     mask = object_in_box(photo.astype(np.uint16) * 257, Box(15, 25, 65, 75))
     assert (mask & disc).sum() / disc.sum() > 0.95
+
+
+def _stroke_on(shape, points, width: int = 3) -> np.ndarray:
+    import cv2
+
+    stroke = np.zeros(shape, np.uint8)
+    cv2.polylines(stroke, [np.array(points, np.int32).reshape(-1, 1, 2)], False, 1, width)
+    return stroke > 0
+
+
+def test_a_rough_stroke_on_an_object_selects_the_whole_object():
+    photo, disc = photo_with_disc()
+    stroke = _stroke_on(disc.shape, [(42, 35), (50, 42), (58, 38)])  # a short scribble inside the disc
+    assert stroke.sum() < 0.2 * disc.sum()
+    mask = object_under_stroke(photo, stroke)
+    assert (mask & disc).sum() / disc.sum() > 0.9
+    assert (mask & ~disc).sum() < 0.1 * disc.sum()
+    assert mask[stroke].all()
+
+
+def test_a_stroke_reaches_only_so_far_past_itself():
+    photo, _ = photo_with_disc(80, 300)
+    photo[:] = photo[0, 0]  # one flat colour everywhere: nothing stops the growth but the reach
+    stroke = _stroke_on(photo.shape[:2], [(145, 40), (155, 40)])
+    mask = object_under_stroke(photo, stroke)
+    assert mask[stroke].all() and not mask[:, :110].any() and not mask[:, 190:].any()
+
+
+def test_a_stroke_on_a_large_photo_survives_the_reduction():
+    photo, disc = photo_with_disc(400, 500)
+    stroke = _stroke_on(disc.shape, [(200, 180), (260, 220), (300, 200)], width=1)
+    mask = object_under_stroke(photo, stroke, max_pixels=20_000)
+    assert (mask & disc).sum() / disc.sum() > 0.9 and mask[stroke].all()
+
+
+def test_an_empty_or_misshapen_stroke_is_refused():
+    photo, disc = photo_with_disc()
+    with pytest.raises(InputError, match="paint over"):
+        object_under_stroke(photo, np.zeros(disc.shape, bool))
+    with pytest.raises(InputError, match="stroke is"):
+        object_under_stroke(photo, np.ones((3, 3), bool))
