@@ -7,8 +7,19 @@ the ``RESTORER_DATA_DIR`` environment variable, as tests do)::
     <data dir>/runs/<model name>/<weights name>/checkpoint.safetensors   (training state, for --resume)
 
 A weights file is plain safetensors; its metadata has one key, ``restorer``,
-holding JSON: the architecture config, base weights, data folder(s), steps,
-date, measured quality. Nothing is ever unpickled.
+holding a JSON object, the same schema for every family:
+
+- ``model``, ``name``: the family and the weights' name (:func:`save_weights` adds them);
+- ``config``: the architecture config the network is built from (:data:`CONFIG_KEY`,
+  read with :func:`architecture`); ``train``: the training settings (:data:`TRAIN_KEY`);
+- what a run adds (:func:`restorer.training.train_model`): ``base``, ``data``, ``photos``,
+  ``holdout``, ``skipped_files``, ``steps``, ``options``, ``seconds``, ``date``, ``device``;
+  a starter's ``provenance``; and a family's own extras (CycleGAN: ``a_name``, ``b_name``).
+
+Weights written before the schema was shared named the config after the network
+(inpaint-gan ``generator``, damage-detector ``detector``) and inpaint-gan's training
+settings ``trainer``; they are read as they are (the shipped starters among them).
+Nothing is ever unpickled.
 """
 
 from __future__ import annotations
@@ -28,6 +39,9 @@ from restorer.resources import starter_weights_path
 
 #: The name that always means the weights shipped with Restorer.
 STARTER = "starter"
+#: The metadata keys of every family's architecture config and training settings (see the module).
+CONFIG_KEY = "config"
+TRAIN_KEY = "train"
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # always fullmatch: "$" lets "name\n" through
 #: Far above any network Restorer builds (the starters are a few MB); a larger file is not opened.
 MAX_WEIGHTS_BYTES = 2 * 1024 ** 3
@@ -208,13 +222,16 @@ def unreadable_weights(model: str) -> list[tuple[Path, str]]:
     return _scan_weights(model)[1]
 
 
-def architecture(metadata: Mapping[str, Any], key: str, parse: Callable[[dict], T], source: str,
-                 family: str) -> T:
-    """The architecture config stored under ``key`` of a weights file's metadata, built by ``parse``.
+def architecture(metadata: Mapping[str, Any], parse: Callable[[dict], T], source: str, family: str, *,
+                 older_key: str | None = None) -> T:
+    """The architecture config of a weights file's metadata (:data:`CONFIG_KEY`), built by ``parse``.
 
-    ``parse`` (a config's constructor) raises ``TypeError``/``ValueError``/``KeyError``
-    for a value out of its bounds; every such problem is one :class:`ModelError`.
+    ``older_key``: where the family's weights kept it before the schema was shared (read when
+    ``config`` is absent). ``parse`` (a config's constructor) raises ``TypeError``/``ValueError``/
+    ``KeyError`` for a value out of its bounds; every such problem is one :class:`ModelError`.
     """
+    key = older_key if older_key is not None and CONFIG_KEY not in metadata and older_key in metadata \
+        else CONFIG_KEY
     data = metadata.get(key)
     if data is None:
         raise ModelError(f"{source}: not {family} weights (no {key} in the metadata)")
@@ -292,9 +309,11 @@ def weights_summary(model: str, script: str) -> str:
 
 
 class NetworkCache:
-    """Networks built from one weights file, kept until another is asked for or the file changes.
+    """Networks built from one weights file, kept until another file or device is asked for or the file changes.
 
     ``build(tensors, metadata, path)`` makes the networks (already on ``device``); thread-safe.
+    Models of one family that run the same networks share one cache (the family's ``load``
+    module holds it), so the networks are loaded once for all of them.
     """
 
     def __init__(self) -> None:
@@ -307,7 +326,7 @@ class NetworkCache:
     def get(self, model: str, name: str, device: str, build) -> Any:
         """The networks for weights ``name`` of ``model`` on ``device``, built once per file version."""
         info = find_weights(model, name)
-        key = (name, device, info.path.stat().st_mtime_ns)
+        key = (str(info.path), device, info.path.stat().st_mtime_ns)
         with self._lock:
             if self._key != key:
                 tensors, metadata = load_weights(model, name)

@@ -44,7 +44,7 @@ from PIL import Image
 from restorer.jobs import Job
 from restorer.resources import starter_weights_path
 from restorer.training import DataConfig, LoopConfig, PhotoFolder, load_checkpoint, train
-from restorer.weights import save_weights
+from restorer.weights import CONFIG_KEY, TRAIN_KEY, save_weights
 from restorer_plugins.inpaint_gan.network import GeneratorConfig
 from restorer_plugins.inpaint_gan.split import HELD_OUT, NATURAL, TRAIN, natural_photo, skimage_photo
 from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
@@ -69,14 +69,20 @@ PHASES = {
     # holes, closer to the 512-px photos the benchmark repairs), from the corpus export.
     "corpus-192": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=1e-4,
                                 lr_decay=(3000, 8000)),
+    # The same cycle cut short (a session's end came before step 8000 would): from corpus-192's export
+    # at step 3000, the learning rate decays from 1e-4 to 1e-5 over 2500 steps.
+    "corpus-192-decay": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=1e-4,
+                                      lr_decay=(0, 2500)),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
 #: Phases whose crops differ from :data:`DATA`.
-PHASE_DATA = {"corpus-192": DataConfig(crop=192, batch_size=4, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))}
+CROPS_192 = DataConfig(crop=192, batch_size=4, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
+PHASE_DATA = {"corpus-192": CROPS_192, "corpus-192-decay": CROPS_192}
 #: Phases that train on the corpus's train split.
-CORPUS_PHASES = ("corpus", "corpus-192")
+CORPUS_PHASES = ("corpus", "corpus-192", "corpus-192-decay")
 #: The phase each phase starts from (or ``--from-weights``).
-BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural", "corpus": "telea-ns", "corpus-192": "corpus"}
+BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural", "corpus": "telea-ns", "corpus-192": "corpus",
+        "corpus-192-decay": "corpus-192"}
 #: Corpus phase: pictures are reduced to this shorter side once (the benchmark's photos are ~512 px),
 #: and an ordinary photo is drawn this many times as often as a texture.
 CORPUS_SHORT_SIDE = 640
@@ -164,7 +170,7 @@ def export(phase: str, workdir: Path, out: Path | None = None, corpus_dir: Path 
     provenance: a snapshot to measure), with provenance."""
     state = load_checkpoint(workdir / f"{phase}.safetensors")
     tensors = generator_tensors(workdir / f"{phase}.safetensors")
-    metadata = {"generator": PHASES[phase].generator.to_json(), "trainer": PHASES[phase].to_json(),
+    metadata = {CONFIG_KEY: PHASES[phase].generator.to_json(), TRAIN_KEY: PHASES[phase].to_json(),
                 "steps": state.step, "phase": phase, "seed": SEED}
     if out is not None:
         return save_weights("inpaint-gan", out.stem, tensors, metadata, overwrite=True, path=out)

@@ -34,7 +34,8 @@ from restorer.weights import STARTER, read_metadata, save_weights
 from restorer_plugins.cyclegan.starter import HELD_OUT, TRAIN, starter_photos
 from restorer_plugins.vae.networks import VAE, VAEConfig
 from restorer_plugins.vae.prior import LatentPrior, fit_latent_prior
-from restorer_plugins.vae.training import VAETrainConfig, VAETrainer, network_tensors, vae_from_weights
+from restorer_plugins.vae.load import network_tensors, vae_from_weights
+from restorer_plugins.vae.training import VAETrainConfig, VAETrainer
 
 
 def random_crops(photos: list[torch.Tensor], count: int, size: int, gen: torch.Generator, *,

@@ -14,7 +14,8 @@ from restorer.training import Batch
 from restorer_plugins.damage.infer import damage_probability
 from restorer_plugins.damage.network import DamageNet, DetectorConfig
 from restorer_plugins.damage.synthetic import add_damage
-from restorer_plugins.damage.training import DetectorTrainer, detector_from_weights
+from restorer_plugins.damage.load import detector_from_weights
+from restorer_plugins.damage.training import DetectorTrainer
 
 
 def _photo(height: int = 96, width: int = 128, seed: int = 0) -> np.ndarray:

@@ -11,9 +11,10 @@ from restorer.pipeline import run_model
 from restorer.training import Batch
 from restorer.weights import save_weights
 from restorer_plugins.vae import VAEInpaint, VAEReconstruct, VAESample
+from restorer_plugins.vae.load import prior_from_weights, vae_from_weights
 from restorer_plugins.vae.networks import VAE, VAEConfig, vae_loss
 from restorer_plugins.vae.prior import LatentPrior, fit_latent_prior, kmeans
-from restorer_plugins.vae.training import VAETrainConfig, VAETrainer, prior_from_weights, vae_from_weights
+from restorer_plugins.vae.training import VAETrainConfig, VAETrainer
 
 TINY = VAEConfig(widths=(4, 8, 8), latent_channels=2)
 

@@ -168,31 +168,31 @@ def test_inpaint_gan_refuses_nan_weights_instead_of_painting_black(data_dir, pho
 
 
 def _inpaint_gan(meta):
-    from restorer_plugins.inpaint_gan import _build
+    from restorer_plugins.inpaint_gan.load import generator_from_weights
 
-    return _build({}, meta, "x.safetensors", "cpu")
+    return generator_from_weights({}, meta, "x.safetensors")
 
 
 def _dcgan(meta):
-    from restorer_plugins.dcgan.training import dcgan_from_weights
+    from restorer_plugins.dcgan.load import dcgan_from_weights
 
     return dcgan_from_weights({}, meta, "x.safetensors")
 
 
 def _vae(meta):
-    from restorer_plugins.vae.training import vae_from_weights
+    from restorer_plugins.vae.load import vae_from_weights
 
     return vae_from_weights({}, meta, "x.safetensors")
 
 
 def _vae_prior(meta):
-    from restorer_plugins.vae.training import prior_from_weights
+    from restorer_plugins.vae.load import prior_from_weights
 
     return prior_from_weights({}, meta, "x.safetensors")
 
 
 def _cyclegan(meta):
-    from restorer_plugins.cyclegan.training import generators_from_weights
+    from restorer_plugins.cyclegan.load import generators_from_weights
 
     return generators_from_weights({}, meta, "x.safetensors")
 

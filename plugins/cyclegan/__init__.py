@@ -55,7 +55,7 @@ class CycleGANStylize(WeightsModel):
 
     def generators(self, weights: str, device: str):
         """``({"a_to_b": G, "b_to_a": F}, metadata)`` on ``device``, loaded once per file version."""
-        from restorer_plugins.cyclegan.training import generators_from_weights
+        from restorer_plugins.cyclegan.load import generators_from_weights
 
         def build(tensors, meta, path):
             nets = generators_from_weights(tensors, meta, path)
@@ -86,8 +86,9 @@ class CycleGANStylize(WeightsModel):
         resize-convolution upsampling, as the starter's: the paper's transposed convolutions drew a
         checkerboard over dark areas (see resources/weights/cyclegan.json).
         """
+        from restorer_plugins.cyclegan.load import config_from_metadata
         from restorer_plugins.cyclegan.networks import CycleGANConfig
-        from restorer_plugins.cyclegan.training import CycleGANTrainConfig, CycleGANTrainer, config_from_metadata
+        from restorer_plugins.cyclegan.training import CycleGANTrainConfig, CycleGANTrainer
 
         train = CycleGANTrainConfig(lr=options.lr if options.lr is not None else 2e-4, steps=options.steps)
         if options.base is None:

@@ -1,12 +1,12 @@
-"""Training CycleGAN with the core's loop (:mod:`restorer.training`, two folders: A and B), and its weights.
+"""Training CycleGAN with the core's loop (:mod:`restorer.training`, two folders: A and B).
 
 Defaults follow the paper: lambda_cycle = 10, identity weight 0.5 * lambda_cycle,
 a pool of 50 generated images per discriminator, Adam(2e-4, beta1 = 0.5), the
 learning rate constant for the first half of training and then decayed linearly to 0.
 
-Weights are ordinary Restorer weights (:mod:`restorer.weights`): the two
-generators (``a_to_b.`` / ``b_to_a.``; the discriminators are only needed to
-train), with ``{"config": CycleGANConfig, "a_name": ..., "b_name": ...}`` in the metadata.
+:meth:`CycleGANTrainer.export` writes what :mod:`restorer_plugins.cyclegan.load` reads back:
+the two generators, with ``config`` (the architecture), ``train``, ``a_name`` and ``b_name``
+in the metadata.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ import torch
 
 from restorer.errors import ModelError
 from restorer.training import Batch, Trainer
-from restorer.weights import architecture
-from restorer_plugins.cyclegan.networks import CycleGANConfig, ResnetGenerator, build_cyclegan, lsgan_loss
-
-FAMILY = "cyclegan"
+from restorer.weights import CONFIG_KEY, TRAIN_KEY
+from restorer_plugins.cyclegan.load import FAMILY, load_generators
+from restorer_plugins.cyclegan.networks import CycleGANConfig, build_cyclegan, lsgan_loss
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ class CycleGANTrainer(Trainer):
         """The two generators, the config and what A and B are called."""
         tensors = {f"{name}.{k}": v.detach().cpu().clone()
                    for name in ("a_to_b", "b_to_a") for k, v in self.nets[name].state_dict().items()}
-        return tensors, {"config": asdict(self.settings), "train": asdict(self.train_config),
+        return tensors, {CONFIG_KEY: asdict(self.settings), TRAIN_KEY: asdict(self.train_config),
                          "a_name": self.names[0], "b_name": self.names[1]}
 
 
@@ -166,27 +165,3 @@ def _multiple_of_4(photos: torch.Tensor) -> torch.Tensor:
     """Crop the bottom/right so both sides are multiples of 4 (the generator halves the size twice)."""
     height, width = photos.shape[-2:]
     return photos[..., : height - height % 4, : width - width % 4]
-
-
-def load_generators(nets: dict[str, torch.nn.Module], tensors: dict[str, torch.Tensor], source: str) -> None:
-    """Load the ``a_to_b.`` / ``b_to_a.`` tensors of a weights file into ``nets``."""
-    try:
-        for name in ("a_to_b", "b_to_a"):
-            prefix = name + "."
-            nets[name].load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the CycleGAN networks they describe") from None
-
-
-def generators_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
-                            source: str = "weights") -> dict[str, ResnetGenerator]:
-    """The two generators stored by :meth:`CycleGANTrainer.export`, in eval mode."""
-    config = config_from_metadata(metadata, source)
-    nets = {"a_to_b": ResnetGenerator(config), "b_to_a": ResnetGenerator(config)}
-    load_generators(nets, tensors, source)
-    return {k: v.eval() for k, v in nets.items()}
-
-
-def config_from_metadata(metadata: dict[str, Any], source: str = "weights") -> CycleGANConfig:
-    """The :class:`CycleGANConfig` a weights file describes; :class:`ModelError` if missing or out of bounds."""
-    return architecture(metadata, "config", lambda data: CycleGANConfig(**data), source, "CycleGAN")

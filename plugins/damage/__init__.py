@@ -79,7 +79,8 @@ class DamageDetector(WeightsModel):
 
     def make_trainer(self, options, device: str):
         """A trainer for ``restorer train``: from ``options.base`` weights, or from scratch."""
-        from restorer_plugins.damage.training import DetectorTrainConfig, DetectorTrainer, detector_from_weights
+        from restorer_plugins.damage.load import detector_from_weights
+        from restorer_plugins.damage.training import DetectorTrainConfig, DetectorTrainer
 
         if options.base is None:
             return DetectorTrainer(train=DetectorTrainConfig(lr=options.lr or DetectorTrainConfig.lr), device=device)
@@ -95,7 +96,7 @@ FINE_TUNE_LR = 2e-4
 
 def _build(device: str):
     def build(tensors: dict, meta: dict, path: str):
-        from restorer_plugins.damage.training import detector_from_weights
+        from restorer_plugins.damage.load import detector_from_weights
 
         return detector_from_weights(tensors, meta, path).to(device)
 

@@ -2,8 +2,9 @@
 
 Any photo folder serves; nothing needs labelling. Loss: binary cross-entropy
 (damage weighted up, it is a few percent of the pixels) plus a soft Dice term
-(the overlap that F1 measures). Weights are ordinary Restorer weights with
-``{"detector": DetectorConfig}`` in the metadata.
+(the overlap that F1 measures). :meth:`DetectorTrainer.export` writes what
+:mod:`restorer_plugins.damage.load` reads back: the network, with ``config`` (the
+architecture) and ``train`` in the metadata.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from restorer.errors import ModelError
 from restorer.training import Batch, Trainer
-from restorer.weights import architecture
+from restorer.weights import CONFIG_KEY, TRAIN_KEY
+from restorer_plugins.damage.load import FAMILY
 from restorer_plugins.damage.network import DamageNet, DetectorConfig
 from restorer_plugins.damage.synthetic import add_damage
-
-FAMILY = "damage-detector"
 
 
 @dataclass(frozen=True)
@@ -103,14 +102,4 @@ class DetectorTrainer(Trainer):
     def export(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """The network's weights and its config."""
         tensors = {k: v.detach().cpu().clone() for k, v in self.net.state_dict().items()}
-        return tensors, {"detector": self.settings.to_json(), "train": asdict(self.train_config)}
-
-
-def detector_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], source: str) -> DamageNet:
-    """Rebuild the network stored by :meth:`DetectorTrainer.export`, in eval mode."""
-    net = DamageNet(architecture(metadata, "detector", lambda d: DetectorConfig.from_json(d), source, FAMILY))
-    try:
-        net.load_state_dict(tensors)
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the damage detector's network") from None
-    return net.eval()
+        return tensors, {CONFIG_KEY: self.settings.to_json(), TRAIN_KEY: asdict(self.train_config)}

@@ -32,24 +32,21 @@ _ZOOM = int_param("zoom", 2, 1, 8, help="enlarge each generated image this many 
 
 
 class _DCGANModel(WeightsModel):
-    """Shared by the DCGAN models: the ``weights`` choice, lazily loaded and cached networks.
+    """Shared by the DCGAN models: the ``weights`` choice and the family's networks.
 
     Torch is imported only when a model runs. All three models use the weights of the
-    ``dcgan`` family: the starter ones or those trained with ``restorer train dcgan``.
+    ``dcgan`` family (the starter ones or those trained with ``restorer train dcgan``) and
+    one loaded copy of its networks (:func:`restorer_plugins.dcgan.load.networks`).
     """
 
     family = FAMILY
     starter_script = "scripts/train_starter_dcgan.py"
 
     def networks(self, weights: str, device: str):
-        """(generator, discriminator) on ``device``, loaded once per file version."""
-        from restorer_plugins.dcgan.training import dcgan_from_weights
+        """(generator, discriminator) on ``device``, loaded once per file version for the whole family."""
+        from restorer_plugins.dcgan.load import networks
 
-        def build(tensors, meta, path):
-            generator, discriminator = dcgan_from_weights(tensors, meta, path)
-            return generator.to(device), discriminator.to(device)
-
-        return self.load_networks(weights, device, build)
+        return networks(weights, device)
 
 
 class DCGANSampler(_DCGANModel):
@@ -87,8 +84,9 @@ class DCGANSampler(_DCGANModel):
 
         Training crops (``--crop``) are resized to the generator's size.
         """
+        from restorer_plugins.dcgan.load import config_from_metadata
         from restorer_plugins.dcgan.networks import DCGANConfig
-        from restorer_plugins.dcgan.training import DCGANTrainConfig, DCGANTrainer, config_from_metadata
+        from restorer_plugins.dcgan.training import DCGANTrainConfig, DCGANTrainer
 
         train = DCGANTrainConfig(lr=options.lr if options.lr is not None else 2e-4)
         if options.base is None:

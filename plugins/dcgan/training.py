@@ -1,9 +1,7 @@
-"""Training a DCGAN with the core's loop (:mod:`restorer.training`), and loading its weights.
+"""Training a DCGAN with the core's loop (:mod:`restorer.training`).
 
-Weights are ordinary Restorer weights (:mod:`restorer.weights`): the generator's
-and discriminator's state dicts (prefixed ``generator.`` / ``discriminator.``;
-inpainting uses the discriminator's realism term), with ``{"config": DCGANConfig}``
-in the metadata.
+:meth:`DCGANTrainer.export` writes what :mod:`restorer_plugins.dcgan.load` reads back:
+both networks' state dicts, with ``config`` (the architecture) and ``train`` in the metadata.
 """
 
 from __future__ import annotations
@@ -15,14 +13,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from restorer.errors import ModelError
 from restorer.training import Batch, Trainer
-from restorer.weights import architecture
-from restorer_plugins.dcgan.networks import (
-    DCGANConfig, Discriminator, Generator, build_dcgan, discriminator_loss, generator_loss,
-)
-
-FAMILY = "dcgan"
+from restorer.weights import CONFIG_KEY, TRAIN_KEY
+from restorer_plugins.dcgan.load import FAMILY, load_pair
+from restorer_plugins.dcgan.networks import DCGANConfig, build_dcgan, discriminator_loss, generator_loss
 
 
 @dataclass(frozen=True)
@@ -109,27 +103,4 @@ class DCGANTrainer(Trainer):
         tensors = {f"generator.{k}": v for k, v in self.generator.state_dict().items()}
         tensors.update({f"discriminator.{k}": v for k, v in self.discriminator.state_dict().items()})
         return ({k: v.detach().cpu().clone() for k, v in tensors.items()},
-                {"config": asdict(self.settings), "train": asdict(self.train_config)})
-
-
-def load_pair(generator: Generator, discriminator: Discriminator, tensors: dict[str, torch.Tensor],
-              source: str) -> None:
-    """Load the ``generator.`` / ``discriminator.`` tensors of a weights file into the two networks."""
-    try:
-        generator.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("generator.")})
-        discriminator.load_state_dict({k[14:]: v for k, v in tensors.items() if k.startswith("discriminator.")})
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the DCGAN networks they describe") from None
-
-
-def dcgan_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
-                       source: str = "weights") -> tuple[Generator, Discriminator]:
-    """Rebuild G and D stored by :meth:`DCGANTrainer.export`, in eval mode."""
-    generator, discriminator = build_dcgan(config=config_from_metadata(metadata, source))
-    load_pair(generator, discriminator, tensors, source)
-    return generator.eval(), discriminator.eval()
-
-
-def config_from_metadata(metadata: dict[str, Any], source: str = "weights") -> DCGANConfig:
-    """The :class:`DCGANConfig` a weights file describes; :class:`ModelError` if missing or out of bounds."""
-    return architecture(metadata, "config", lambda data: DCGANConfig(**data), source, "DCGAN")
+                {CONFIG_KEY: asdict(self.settings), TRAIN_KEY: asdict(self.train_config)})

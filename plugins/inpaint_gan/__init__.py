@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from restorer import hookimpl
-from restorer.errors import ModelError
 from restorer.jobs import Job
 from restorer.models import RunRequest, float_param, int_param
 from restorer.weights import WeightsModel, load_weights
@@ -49,7 +48,10 @@ class InpaintGAN(WeightsModel):
 
     def generator(self, weights: str, device: str = "cpu"):
         """The generator with weights ``weights`` on ``device`` (loaded once, reloaded if the file changes)."""
-        return self.load_networks(weights, device, lambda tensors, meta, path: _build(tensors, meta, path, device))
+        from restorer_plugins.inpaint_gan.load import generator_from_weights
+
+        return self.load_networks(weights, device,
+                                  lambda tensors, meta, path: generator_from_weights(tensors, meta, path).to(device))
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """Repair the masked pixels: the classical fill, refined, then textured."""
@@ -83,24 +85,12 @@ class InpaintGAN(WeightsModel):
         config = fine_tune_config(lr=options.lr)
         if options.base is not None:
             tensors, meta = load_weights(NAME, options.base)
-            from restorer_plugins.inpaint_gan.network import generator_config
+            from restorer_plugins.inpaint_gan.load import generator_config
 
             generator = generator_config(meta, f"weights {options.base!r}")
             config = fine_tune_config(lr=options.lr, generator=generator)
             initial = tensors
         return InpaintTrainer(config, device, initial=initial)
-
-
-def _build(tensors: dict, meta: dict, path: str, device: str):
-    """A :class:`RefineGenerator` from a weights file's tensors and metadata, in eval mode on ``device``."""
-    from restorer_plugins.inpaint_gan.network import RefineGenerator, generator_config
-
-    net = RefineGenerator(generator_config(meta, path))
-    try:
-        net.load_state_dict(tensors)
-    except RuntimeError:
-        raise ModelError(f"{path}: weights do not match the inpaint-gan network") from None
-    return net.to(device).eval()
 
 
 @hookimpl

@@ -19,8 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from restorer.tiling import mirror_pad
-
-from restorer.weights import architecture, check_bounds
+from restorer.weights import check_bounds
 from restorer_plugins.inpaint_gan.fills import COARSE_FILLS
 
 # -- helpers --------------------------------------------------------------------------------
@@ -154,11 +153,6 @@ class GeneratorConfig:
 def _as_tuple(value):
     """A JSON list as a tuple; anything else as it is (for the bounds check to name)."""
     return tuple(value) if isinstance(value, (list, tuple)) else value
-
-
-def generator_config(metadata: dict, source: str) -> GeneratorConfig:
-    """The generator config of an inpaint-gan weights file; :class:`~restorer.errors.ModelError` if unusable."""
-    return architecture(metadata, "generator", GeneratorConfig.from_json, source, "inpaint-gan")
 
 
 class RefineGenerator(nn.Module):

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from restorer.training import Batch, Trainer
+from restorer.weights import CONFIG_KEY, TRAIN_KEY
 from restorer_plugins.inpaint_gan.fills import coarse_batch
 from restorer_plugins.inpaint_gan.network import GeneratorConfig, PatchCritic, RefineGenerator, load_grown
 
@@ -184,7 +185,7 @@ class InpaintTrainer(Trainer):
     def export(self) -> tuple[dict, dict]:
         """The generator's weights and its config (the critic is not needed to repair)."""
         state = {k: v.detach().cpu().clone() for k, v in self.generator.state_dict().items()}
-        return state, {"generator": self.settings.generator.to_json(), "trainer": self.settings.to_json()}
+        return state, {CONFIG_KEY: self.settings.generator.to_json(), TRAIN_KEY: self.settings.to_json()}
 
 
 #: Learning rate of ``restorer train inpaint-gan`` from trained weights. Chosen on the validation theme of

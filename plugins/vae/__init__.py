@@ -45,10 +45,11 @@ def to_uint8(image) -> np.ndarray:
 
 
 class _VAEModel(WeightsModel):
-    """Shared by the VAE models: the ``weights`` choice, lazily loaded and cached networks.
+    """Shared by the VAE models: the ``weights`` choice and the family's network.
 
     Torch is imported only when a model runs. All three models use the weights of the
-    ``vae`` family: the starter ones or those trained with ``restorer train vae``.
+    ``vae`` family (the starter ones or those trained with ``restorer train vae``) and one
+    loaded copy of its network (:mod:`restorer_plugins.vae.load`).
     """
 
     family = FAMILY
@@ -58,11 +59,10 @@ class _VAEModel(WeightsModel):
     min_size = 8
 
     def network(self, weights: str, device: str):
-        """The VAE with weights ``weights`` on ``device``, loaded once per file version."""
-        from restorer_plugins.vae.training import vae_from_weights
+        """The VAE with weights ``weights`` on ``device``, loaded once per file version for the whole family."""
+        from restorer_plugins.vae.load import vae_network
 
-        return self.load_networks(weights, device,
-                                  lambda tensors, meta, path: vae_from_weights(tensors, meta, path).to(device))
+        return vae_network(weights, device)
 
     def check_params(self, values) -> None:
         """Where the model works in tiles, they must overlap by less than a tile."""
@@ -107,8 +107,9 @@ class VAEReconstruct(_VAEModel):
 
     def make_trainer(self, options, device: str):
         """A trainer for ``restorer train vae``: from ``options.base`` weights, or from scratch."""
+        from restorer_plugins.vae.load import config_from_metadata
         from restorer_plugins.vae.networks import VAEConfig
-        from restorer_plugins.vae.training import VAETrainConfig, VAETrainer, config_from_metadata
+        from restorer_plugins.vae.training import VAETrainConfig, VAETrainer
 
         train = VAETrainConfig(lr=options.lr if options.lr is not None else 2e-4, input_noise=0.12)
         if options.base is None:
@@ -137,10 +138,9 @@ class VAESample(_VAEModel):
 
     def networks(self, weights: str, device: str):
         """``(vae, prior)`` for weights ``weights``; ``prior`` is ``None`` when the file holds none."""
-        from restorer_plugins.vae.training import prior_from_weights, vae_from_weights
+        from restorer_plugins.vae.load import vae_and_prior
 
-        return self.load_networks(weights, device, lambda tensors, meta, path: (
-            vae_from_weights(tensors, meta, path).to(device), prior_from_weights(tensors, meta, path)))
+        return vae_and_prior(weights, device)
 
     def latents(self, vae, prior, params: dict):
         """The ``(n, C, size/f, size/f)`` latent maps to decode, drawn with ``params['seed']``."""

@@ -1,9 +1,8 @@
-"""Training the VAE with the core's loop (:mod:`restorer.training`), and loading its weights.
+"""Training the VAE with the core's loop (:mod:`restorer.training`).
 
-Weights are ordinary Restorer weights (:mod:`restorer.weights`): the VAE's
-state dict, with ``{"config": VAEConfig}`` in the metadata, and optionally a
-latent prior fitted after training (``prior.*`` tensors, :mod:`restorer_plugins.vae.prior`)
-that ``vae-sample`` draws from instead of N(0, I).
+:meth:`VAETrainer.export` writes what :mod:`restorer_plugins.vae.load` reads back: the
+VAE's state dict, with ``config`` (the architecture) and ``train`` in the metadata. The
+starter's latent prior is fitted afterwards (``scripts/train_starter_vae.py``).
 """
 
 from __future__ import annotations
@@ -14,14 +13,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from restorer.errors import ModelError
 from restorer.training import Batch, Trainer
-from restorer.weights import architecture
-from restorer_plugins.vae.networks import VAE, VAEConfig, build_vae, vae_loss
-from restorer_plugins.vae.prior import PREFIX as PRIOR_PREFIX
-from restorer_plugins.vae.prior import LatentPrior
-
-FAMILY = "vae"
+from restorer.weights import CONFIG_KEY, TRAIN_KEY
+from restorer_plugins.vae.load import FAMILY, network_tensors
+from restorer_plugins.vae.networks import VAEConfig, build_vae, vae_loss
 
 
 @dataclass(frozen=True)
@@ -89,37 +84,4 @@ class VAETrainer(Trainer):
     def export(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """The VAE's weights and its config."""
         tensors = {k: v.detach().cpu().clone() for k, v in self.vae.state_dict().items()}
-        return tensors, {"config": asdict(self.settings), "train": asdict(self.train_config)}
-
-
-def network_tensors(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The network's own tensors of a weights file (without the fitted prior's)."""
-    return {k: v for k, v in tensors.items() if not k.startswith(PRIOR_PREFIX)}
-
-
-def vae_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], source: str = "weights") -> VAE:
-    """Rebuild the VAE stored by :meth:`VAETrainer.export`, in eval mode."""
-    vae = build_vae(config=config_from_metadata(metadata, source))
-    try:
-        vae.load_state_dict(network_tensors(tensors))
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the VAE network they describe") from None
-    return vae.eval()
-
-
-def prior_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
-                       source: str = "weights") -> LatentPrior | None:
-    """The latent prior fitted after training and stored with the weights, or ``None`` when there is none."""
-    config = config_from_metadata(metadata, source)
-    try:
-        prior = LatentPrior.from_tensors(tensors)
-    except (KeyError, ValueError) as error:
-        raise ModelError(f"{source}: the stored latent prior is damaged ({error})") from None
-    if prior is not None and prior.channels != config.latent_channels:
-        raise ModelError(f"{source}: the stored latent prior does not match the VAE's latent channels")
-    return prior
-
-
-def config_from_metadata(metadata: dict[str, Any], source: str = "weights") -> VAEConfig:
-    """The :class:`VAEConfig` a weights file describes; :class:`ModelError` if missing or out of bounds."""
-    return architecture(metadata, "config", lambda data: VAEConfig(**data), source, "VAE")
+        return tensors, {CONFIG_KEY: asdict(self.settings), TRAIN_KEY: asdict(self.train_config)}
