@@ -2,6 +2,7 @@
 
     python benchmarks/damage_detection.py                      # the test split (report only)
     python benchmarks/damage_detection.py --split validation   # where thresholds are chosen
+    python benchmarks/damage_detection.py --split validation --sweep   # F1 and false alarm per threshold/grow
 
 Photos: those of ``benchmarks/inpaint_quality.py`` (corpus photos reduced to a
 512-px shorter side; none trained on). The damage here is drawn by this file's
@@ -142,6 +143,34 @@ def evaluate(photos: list[tuple[str, np.ndarray]], registry, *, repair_with: str
     return results
 
 
+def sweep(photos: list[tuple[str, np.ndarray]], model, params: dict, thresholds, grows) -> list[dict]:
+    """F1, precision, recall and false alarm of ``model`` for every threshold and grow, from one
+    probability map per photo (damaged and clean): how the detector's defaults are chosen."""
+    from restorer.detection import probability, proposal
+
+    maps = []
+    for index, (_, clean) in enumerate(photos):
+        damaged, truth = benchmark_damage(clean, SEED + index)
+        maps.append((probability(model, damaged, params), probability(model, clean, params), truth))
+    rows = []
+    for grow in grows:
+        for threshold in thresholds:
+            found = found_near = truth_count = truth_near = 0
+            false_area = 0.0
+            for damaged_prob, clean_prob, truth in maps:
+                mask = proposal(damaged_prob, threshold, grow)
+                found += int(mask.sum())
+                found_near += _near(mask, truth)
+                truth_count += int(truth.sum())
+                truth_near += _near(truth, mask)
+                false_area += float(proposal(clean_prob, threshold, grow).mean())
+            precision, recall = found_near / max(1, found), truth_near / max(1, truth_count)
+            rows.append({"threshold": threshold, "grow": grow, "precision": precision, "recall": recall,
+                         "f1": 2 * precision * recall / max(precision + recall, 1e-9),
+                         "false_alarm": false_area / len(maps)})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line of the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -152,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="a damage-detector parameter other than its default (choosing defaults: validation)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="only print damage-detector's F1 and false alarm for thresholds 0.5-0.95 and grow 0-2")
     args = parser.parse_args(argv)
     import torch
 
@@ -170,6 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     registry = get_registry()
     chosen = registry.get("damage-detector").parse_settings(args.settings)
+    if args.sweep:
+        model = registry.get("damage-detector")
+        rows = sweep(photos, model, model.resolve_params(chosen), [round(0.5 + 0.05 * i, 2) for i in range(10)],
+                     (0, 1, 2))
+        print(f"{args.split} split, {len(photos)} photos, {chosen or 'defaults'}")
+        print("threshold grow precision recall    F1  false alarm")
+        for row in rows:
+            print(f"{row['threshold']:9.2f} {row['grow']:4d} {row['precision']:9.3f} {row['recall']:6.3f} "
+                  f"{row['f1']:5.3f} {100 * row['false_alarm']:10.2f}%")
+        return 0
     results = evaluate(photos, registry, on_photo=keep, settings={"damage-detector": chosen})
     report = {"split": args.split, "photos": [name for name, _ in photos], "seed": SEED, "tolerance": TOLERANCE,
               "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs, {args.threads} threads, "
