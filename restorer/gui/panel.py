@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
+from superqt.utils import signals_blocked
 
 from restorer.gui.display import to_pixmap
 from restorer.gui.params import ParamControl, make_control
@@ -100,24 +101,23 @@ class ModelPanel(QWidget):
         tasks = listed_tasks()
         runnable = [m for m in registry.models.values() if m.task in tasks] if registry is not None else []
         items: QStandardItemModel = self.combo.model()  # type: ignore[assignment]
-        self.combo.blockSignals(True)
-        items.clear()
-        if registry is None:
-            items.appendRow(self._header("Loading models…"))
-        else:
-            for task in tasks:
-                models = registry.by_task(task)
-                if not models:
-                    continue
-                items.appendRow(self._header(task_spec(task).title))
-                for model in models:
-                    item = QStandardItem("    " + model.label)
-                    item.setData(model.name, _MODEL_ROLE)
-                    item.setToolTip(model.description)
-                    items.appendRow(item)
-            if not runnable:
-                items.appendRow(self._header("No models installed"))
-        self.combo.blockSignals(False)
+        with signals_blocked(self.combo):
+            items.clear()
+            if registry is None:
+                items.appendRow(self._header("Loading models…"))
+            else:
+                for task in tasks:
+                    models = registry.by_task(task)
+                    if not models:
+                        continue
+                    items.appendRow(self._header(task_spec(task).title))
+                    for model in models:
+                        item = QStandardItem("    " + model.label)
+                        item.setData(model.name, _MODEL_ROLE)
+                        item.setToolTip(model.description)
+                        items.appendRow(item)
+                if not runnable:
+                    items.appendRow(self._header("No models installed"))
         row = -1
         if runnable:
             first = next(task for task in tasks if registry.by_task(task))  # inpaint, when installed

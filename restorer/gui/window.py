@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
                                QPushButton, QToolBar, QWidget)
 from superqt import QLabeledSlider
+from superqt.utils import signals_blocked
 
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
@@ -395,9 +396,8 @@ class MainWindow(QMainWindow):
         on = bool(on) and self.document is not None
         self.canvas.set_split(0.5 if on else None)
         for control in (self.split_action, self.split_button):
-            control.blockSignals(True)
-            control.setChecked(on)
-            control.blockSignals(False)
+            with signals_blocked(control):
+                control.setChecked(on)
 
     def clear_mask(self) -> None:
         """Unpaint everything."""
