@@ -9,12 +9,12 @@ composited: outside the mask, the output is the input, bit for bit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
 
 from restorer.errors import InputError, ModelError
+from restorer.geometry import Box
 from restorer.jobs import Job
 from restorer.models import Model, RunRequest
 from restorer.resolution import enlarge, in_tiles, reduced_size, shrink, split_by_width
@@ -26,36 +26,6 @@ MIN_MARGIN = 128
 SCRATCH_WINDOW, SCRATCH_MARGIN = 512, 64
 #: Above this fraction of the photo, the crops are merged into one full-frame run.
 FULL_FRAME_FRACTION = 0.6
-
-
-@dataclass(frozen=True)
-class Box:
-    """A rectangle ``[top, bottom) x [left, right)`` in pixel coordinates."""
-
-    top: int
-    left: int
-    bottom: int
-    right: int
-
-    @property
-    def area(self) -> int:
-        """Pixels covered."""
-        return (self.bottom - self.top) * (self.right - self.left)
-
-    def overlaps(self, other: "Box") -> bool:
-        """Whether the two rectangles share any pixel."""
-        return not (self.bottom <= other.top or other.bottom <= self.top
-                    or self.right <= other.left or other.right <= self.left)
-
-    def union(self, other: "Box") -> "Box":
-        """The smallest rectangle holding both."""
-        return Box(min(self.top, other.top), min(self.left, other.left),
-                   max(self.bottom, other.bottom), max(self.right, other.right))
-
-    @property
-    def slices(self) -> tuple[slice, slice]:
-        """Numpy index for this rectangle."""
-        return slice(self.top, self.bottom), slice(self.left, self.right)
 
 
 def _grown(box: Box, min_side: int, height: int, width: int) -> Box:

@@ -17,8 +17,8 @@ import math
 import numpy as np
 
 from restorer.errors import InputError
+from restorer.geometry import Box
 from restorer.jobs import Job
-from restorer.pipeline import Box
 
 #: GrabCut runs on at most this many pixels; a larger region is reduced first and its mask enlarged.
 MAX_PIXELS = 1_000_000

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from restorer.errors import InputError, ModelError
+from restorer.geometry import Box
 from restorer.jobs import Job
 from restorer.models import Model, RunRequest
-from restorer.pipeline import Box, hole_boxes, run_model
+from restorer.pipeline import hole_boxes, run_model
 from restorer.registry import load_registry
 from restorer_plugins import opencv
 from tests.conftest import textured_photo

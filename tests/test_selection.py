@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from restorer.errors import Cancelled, InputError
+from restorer.geometry import Box
 from restorer.jobs import Job
-from restorer.pipeline import Box
 from restorer.selection import object_in_box, object_under_stroke
 
 

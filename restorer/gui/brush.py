@@ -24,8 +24,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from restorer.geometry import Box, changed_box
 from restorer.gui.history import History, RegionSwap
-from restorer.pipeline import Box
 
 #: Brush diameters a person can pick, in image pixels.
 MIN_SIZE, MAX_SIZE = 1, 500
@@ -49,18 +49,6 @@ def _union(a: Box | None, b: Box | None) -> Box | None:
     if b is None:
         return a
     return a.union(b)
-
-
-def changed_box(before: np.ndarray, after: np.ndarray) -> Box | None:
-    """The smallest rectangle holding every pixel that differs, or ``None``."""
-    diff = before != after
-    if diff.ndim == 3:
-        diff = diff.any(axis=2)
-    rows = np.flatnonzero(diff.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(diff[rows[0]:rows[-1] + 1].any(axis=0))
-    return Box(int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
 
 
 class MaskLayer:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage, QPixmap
 
-from restorer.pipeline import Box
+from restorer.geometry import Box
 
 #: The most a level averages down (1/8: a 6000-pixel-wide photo becomes 750 wide).
 MAX_FACTOR = 8

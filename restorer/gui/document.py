@@ -13,10 +13,10 @@ from typing import Callable
 
 import numpy as np
 
-from restorer.gui.brush import MaskLayer, changed_box
+from restorer.geometry import Box, changed_box
+from restorer.gui.brush import MaskLayer
 from restorer.gui.history import CompoundEdit, History, RegionSwap
 from restorer.images import Photo, load_mask, load_photo, save_mask, save_photo
-from restorer.pipeline import Box
 
 
 class Document:

@@ -12,7 +12,7 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from restorer.pipeline import Box
+from restorer.geometry import Box
 
 
 class Edit(Protocol):

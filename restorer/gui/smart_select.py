@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from restorer.errors import Cancelled, RestorerError
+from restorer.geometry import Box
 from restorer.gui.runner import JobRun, WindowTool
-from restorer.pipeline import Box
 from restorer.selection import MIN_SIDE, object_in_box
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
+from restorer.geometry import Box
 from restorer.gui.display import DisplayImage, level_for
-from restorer.pipeline import Box
 
 
 def test_level_for_zoom():
