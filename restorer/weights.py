@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
 
 from restorer.errors import InputError, ModelError
-from restorer.images import atomic_write
+from restorer.files import atomic_write
 from restorer.models import Model, Param, choice_param
 from restorer.resources import starter_weights_path
 

@@ -4,7 +4,11 @@ Data: random 32x32 crops (with flips and the colour channels in random order) of
 ``restorer_plugins.cyclegan.starter.TRAIN``; the held-out photos there are never
 seen and are what ``benchmarks/vae_denoise.py`` measures on. The encoder sees
 crops with random Gaussian noise (denoising criterion) and must rebuild the
-clean crop. Fixed seeds; single CPU thread by default.
+clean crop. The shared training loop (:func:`restorer.training.train`) cuts the
+crops from ``--workdir``/photos, where each photo is written in the six orders of
+its colour channels (a crop of a random one of them is a crop with its channels in
+random order), and checkpoints, so an interrupted run resumes exactly with
+``--resume``. Fixed seed; single CPU thread by default.
 
 After training, a latent prior is fitted to the posterior means of training
 crops (ex-post density estimation, Ghosh et al. 2020; see
@@ -13,12 +17,14 @@ draws from it instead of N(0, I). ``--prior-only`` fits it to the existing
 weights without retraining the network.
 
     nice -n 10 .venv/bin/python scripts/train_starter_vae.py --steps 3500
+    nice -n 10 .venv/bin/python scripts/train_starter_vae.py --steps 3500 --resume   # continue (same --steps)
     nice -n 10 .venv/bin/python scripts/train_starter_vae.py --prior-only
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import time
@@ -28,8 +34,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from restorer.jobs import Job
 from restorer.resources import starter_weights_path
-from restorer.training import Batch
+from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
+from restorer.training.stored_runs import CHECKPOINT_FILE
 from restorer.weights import STARTER, read_metadata, save_weights
 from restorer_plugins.cyclegan.starter import HELD_OUT, TRAIN, starter_photos
 from restorer_plugins.vae.networks import VAE, VAEConfig
@@ -38,21 +46,24 @@ from restorer_plugins.vae.load import network_tensors, vae_from_weights
 from restorer_plugins.vae.training import VAETrainConfig, VAETrainer
 
 
-def random_crops(photos: list[torch.Tensor], count: int, size: int, gen: torch.Generator, *,
-                 shuffle_colours: bool = True) -> torch.Tensor:
-    """``count`` random ``size``-pixel crops of random photos, randomly flipped, colour channels in random order
-    (unless ``shuffle_colours`` is off); ``(count, 3, size, size)`` in [0, 1]."""
+def colour_orders(names: tuple[str, ...], photos: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """Each photo in the six orders of its colour channels (``NAME-gbr``, ...): the training loop draws a photo,
+    then crops it, so its crops come in every order alike. The bundled photos have few blues (a sky became
+    pink-grey without this); the VAE must rebuild any hue it is shown."""
+    return {f"{name}-{''.join('rgb'[c] for c in order)}": np.ascontiguousarray(photo[..., list(order)])
+            for name, photo in zip(names, photos) for order in itertools.permutations(range(3))}
+
+
+def random_crops(photos: list[torch.Tensor], count: int, size: int, gen: torch.Generator) -> torch.Tensor:
+    """``count`` random ``size``-pixel crops of random photos, randomly flipped, in their natural colours (what
+    the prior is fitted to); ``(count, 3, size, size)`` in [0, 1]."""
     crops = []
     for _ in range(count):
         photo = photos[int(torch.randint(len(photos), (1,), generator=gen))]
         top = int(torch.randint(photo.shape[1] - size + 1, (1,), generator=gen))
         left = int(torch.randint(photo.shape[2] - size + 1, (1,), generator=gen))
         crop = photo[:, top:top + size, left:left + size]
-        if bool(torch.rand(1, generator=gen) < 0.5):
-            crop = crop.flip(-1)
-        # a random order of the colour channels: the bundled photos have few blues (a sky became
-        # pink-grey without it); the VAE must rebuild any hue it is shown
-        crops.append(crop[torch.randperm(3, generator=gen)] if shuffle_colours else crop)
+        crops.append(crop.flip(-1) if bool(torch.rand(1, generator=gen) < 0.5) else crop)
     return torch.stack(crops)
 
 
@@ -62,8 +73,7 @@ def fit_prior(vae: VAE, photos: list[torch.Tensor], *, crops: int, size: int, ra
     """Fit the latent prior to the posterior means of ``crops`` random training crops (natural colours: the
     prior models the photos, not the colour augmentation); returns it and its provenance."""
     gen = torch.Generator().manual_seed(seed)
-    latents = torch.cat([vae.encoder(random_crops(photos, min(64, crops - start), size, gen,
-                                                  shuffle_colours=False) * 2 - 1)[0]
+    latents = torch.cat([vae.encoder(random_crops(photos, min(64, crops - start), size, gen) * 2 - 1)[0]
                          for start in range(0, crops, 64)])
     prior = fit_latent_prior(latents, radius, components, seed=seed)
     return prior, {
@@ -77,10 +87,14 @@ def fit_prior(vae: VAE, photos: list[torch.Tensor], *, crops: int, size: int, ra
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     """Train (unless ``--prior-only``), fit the latent prior, then write the weights and a provenance JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3500)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --workdir (with its --steps: the learning rate decays at 80%%)")
+    parser.add_argument("--workdir", type=Path, default=Path("build/vae-starter"),
+                        help="the training photos and the checkpoint")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--crop", type=int, default=32)
     parser.add_argument("--widths", type=int, nargs="+", default=[16, 32, 64])
@@ -97,11 +111,12 @@ def main() -> None:
     parser.add_argument("--prior-radius", type=int, default=7, help="largest latent offset with a covariance")
     parser.add_argument("--prior-components", type=int, default=4, help="mixture components")
     parser.add_argument("--out", type=Path, default=starter_weights_path("vae"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)  # the trainer draws its noise from torch's global generator
-    photos = [torch.from_numpy(p).permute(2, 0, 1).float() / 255 for p in starter_photos(TRAIN)]
+    torch.manual_seed(args.seed)  # the network's initial weights (the loop seeds the noise it draws)
+    pictures = starter_photos(TRAIN)
+    photos = [torch.from_numpy(p).permute(2, 0, 1).float() / 255 for p in pictures]
     if args.prior_only:
         from safetensors.torch import load_file
 
@@ -111,7 +126,7 @@ def main() -> None:
         log = json.loads(args.out.with_suffix(".json").read_text())["log"]
         vae = vae_from_weights(tensors, metadata, str(args.out))
     else:
-        provenance, log, tensors, metadata = train(args, photos)
+        provenance, log, tensors, metadata = train_network(args, pictures)
         vae = vae_from_weights(tensors, metadata)
     started = time.time()
     prior, prior_provenance = fit_prior(vae, photos, crops=args.prior_crops, size=args.prior_crop,
@@ -124,40 +139,48 @@ def main() -> None:
                  overwrite=True, path=args.out)
     args.out.with_suffix(".json").write_text(json.dumps({**provenance, "log": log}, indent=2) + "\n")
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB); prior: {json.dumps(provenance['prior'])}")
+    return 0
 
 
-def train(args: argparse.Namespace, photos: list[torch.Tensor]) -> tuple[dict, list[dict], dict, dict]:
-    """Train the network: ``(provenance, log, tensors, metadata)``."""
+def train_network(args: argparse.Namespace, pictures: list[np.ndarray]) -> tuple[dict, list[dict], dict, dict]:
+    """Train the network with the shared loop: ``(provenance, log, tensors, metadata)``."""
     config = VAEConfig(widths=tuple(args.widths), latent_channels=args.latent_channels, beta=args.beta,
                        decoder_std=args.decoder_std)
     train_config = VAETrainConfig(input_noise=args.input_noise, lr_decay=int(args.steps * 0.8))
     trainer = VAETrainer(config, train_config)
-    gen = torch.Generator().manual_seed(args.seed + 2)
+    folder = PhotoFolder.from_pictures(args.workdir / "photos", colour_orders(TRAIN, pictures))
+    data = DataConfig(crop=args.crop, batch_size=args.batch, scale_range=(1.0, 1.0))  # crops at the photos' size
     started = time.time()
     log: list[dict] = []
     window: list[dict] = []
-    for step in range(1, args.steps + 1):
-        batch = Batch(random_crops(photos, args.batch, args.crop, gen), None, None)
-        window.append(trainer.train_step(batch, step - 1))
-        if step % 100 == 0 or step == args.steps:
+
+    def report(progress) -> None:  # the mean losses of every 100 steps
+        if not progress.metrics:
+            return
+        window.append({k: v for k, v in progress.metrics.items() if k not in ("step", "images_per_s", "skipped")})
+        if progress.done % 100 == 0 or progress.done == args.steps:
             mean = {k: round(float(np.mean([w[k] for w in window])), 5) for k in window[0]}
-            log.append({"step": step, "seconds": round(time.time() - started, 1), **mean})
-            window = []
+            log.append({"step": progress.done, "seconds": round(time.time() - started, 1), **mean})
+            window.clear()
             print(json.dumps(log[-1]), flush=True)
-    wall = time.time() - started
+
+    loop = LoopConfig(steps=args.steps, seed=args.seed, checkpoint_every=250, data=data)
+    result = train(trainer, [folder], loop, checkpoint=args.workdir / CHECKPOINT_FILE, resume=args.resume,
+                   job=Job(report), overwrite=not args.resume)
 
     provenance = {
-        "data": f"random {args.crop}x{args.crop} crops with flips and random colour-channel order of scikit-image photos {', '.join(TRAIN)} "
-                f"(grayscale ones repeated to RGB, longest side shrunk to 512); held out: {', '.join(HELD_OUT)}",
+        "data": f"random {args.crop}x{args.crop} crops with flips and random colour-channel order of scikit-image "
+                f"photos {', '.join(TRAIN)} (grayscale ones repeated to RGB, longest side shrunk to 512), cut by "
+                f"the shared training loop from each photo in its six channel orders; held out: {', '.join(HELD_OUT)}",
         "objective": f"negative ELBO, beta={args.beta}, Gaussian decoder std={args.decoder_std} (images in "
                      f"[-1,1]); denoising criterion: input noise std ~ U(0, {args.input_noise}) in [0,1] units",
         "config": asdict(config),
-        "train": {**asdict(train_config), "steps": args.steps, "batch": args.batch, "crop": args.crop,
+        "train": {**asdict(train_config), "steps": result.step, "batch": args.batch, "crop": args.crop,
                   "seed": args.seed},
-        "wall_seconds": round(wall, 1),
+        "wall_seconds": round(result.seconds, 1),
         "machine": f"{platform.machine()} CPU, torch threads={args.threads}",
         "torch": torch.__version__,
-        "final_losses": log[-1],
+        "final_losses": log[-1] if log else result.losses,
         "script": "scripts/train_starter_vae.py",
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
     }
@@ -166,4 +189,4 @@ def train(args: argparse.Namespace, photos: list[torch.Tensor]) -> tuple[dict, l
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

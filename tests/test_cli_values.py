@@ -292,7 +292,7 @@ def _disk_full(*_args, **_kwargs):
 def test_a_full_disk_for_one_photo_is_exit_3_naming_the_output(tmp_path, capsys, monkeypatch):
     photo = photo_file(tmp_path / "a.png")
     mask = mask_file(tmp_path / "m.png")
-    monkeypatch.setattr("restorer.images.os.fsync", _disk_full)
+    monkeypatch.setattr("restorer.files.os.fsync", _disk_full)
     code, err, _ = run_cli(["inpaint", photo, "--mask", mask, "-o", tmp_path / "out.png", "--model",
                             "opencv-telea"], capsys, monkeypatch, tmp_path)
     one_line(code, err, EXIT_ENVIRONMENT, "no space left on the device")
@@ -301,7 +301,7 @@ def test_a_full_disk_for_one_photo_is_exit_3_naming_the_output(tmp_path, capsys,
 
 
 def test_a_full_disk_stops_a_folder_keeping_the_photos_done(tmp_path, capsys, monkeypatch):
-    import restorer.images
+    import restorer.files
 
     for stem in ("a", "b", "c"):
         photo_file(tmp_path / "in" / f"{stem}.png")
@@ -314,7 +314,7 @@ def test_a_full_disk_stops_a_folder_keeping_the_photos_done(tmp_path, capsys, mo
             _disk_full()
         real_fsync(fd)
 
-    monkeypatch.setattr("restorer.images.os.fsync", fsync_then_full)
+    monkeypatch.setattr("restorer.files.os.fsync", fsync_then_full)
     code, err, _ = run_cli(["inpaint", tmp_path / "in", "--mask", mask, "-o", tmp_path / "out", "--model",
                             "opencv-telea"], capsys, monkeypatch, tmp_path)
     assert code == EXIT_ENVIRONMENT, err
@@ -342,7 +342,7 @@ def test_a_folder_that_refuses_the_output_is_exit_3_naming_the_output_not_its_te
     def refused(prefix="", suffix="", dir=None):  # what mkstemp says in a read-only folder (works as root too)
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.path.join(dir, f"{prefix}abcdefgh{suffix}"))
 
-    monkeypatch.setattr("restorer.images.tempfile.mkstemp", refused)
+    monkeypatch.setattr("restorer.files.tempfile.mkstemp", refused)
     code, err, _ = run_cli(["inpaint", photo, "--mask", mask, "-o", out, "--model", "opencv-telea"], capsys,
                            monkeypatch, tmp_path)
     one_line(code, err, EXIT_ENVIRONMENT, f"restorer: error: {out}: Permission denied (saving the result)")

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from restorer.errors import InputError
-from restorer.images import (atomic_write, load_mask, load_photo, mask_from_image, photo_from_array,
-                             save_mask, save_photo)
+from restorer.files import atomic_write
+from restorer.images import load_mask, load_photo, mask_from_image, photo_from_array, save_mask, save_photo
 from tests.conftest import textured_photo
 
 FORMATS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "TIFF": ".tif", "BMP": ".bmp"}
@@ -182,12 +182,12 @@ def test_atomic_write_refuses_existing_and_leaves_no_temp(tmp_path):
 
 
 def test_failed_encode_leaves_nothing(tmp_path, monkeypatch):
-    import restorer.images as images
+    import restorer.files as files
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(images.os, "fsync", boom)
+    monkeypatch.setattr(files.os, "fsync", boom)
     with pytest.raises(RuntimeError):
         save_photo(photo_from_array(textured_photo(8, 8)), tmp_path / "x.png")
     assert os.listdir(tmp_path) == []

@@ -114,6 +114,22 @@ def test_folder_without_photos_is_a_user_error(tmp_path):
         PhotoFolder.scan(tmp_path / "missing")
 
 
+def test_pictures_made_in_memory_become_a_folder_cropped_as_they_are(tmp_path):
+    rng = np.random.default_rng(0)
+    pictures = {"a": rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), "b": rng.integers(0, 256, (24, 24, 3),
+                                                                                           dtype=np.uint8)}
+    photos = PhotoFolder.from_pictures(tmp_path / "made", pictures)
+    assert [p.name for p in photos.paths] == ["a.png", "b.png"]
+    assert np.array_equal(photos.pixels(0), pictures["a"])  # every pixel kept
+    crop = photos.random_crop(np.random.default_rng(1), 16, (1.0, 1.0), flip=False)
+    assert any(np.array_equal(crop, p[top:top + 16, left:left + 16]) for p in pictures.values()
+               for top in range(p.shape[0] - 15) for left in range(p.shape[1] - 15))
+    assert len(PhotoFolder.from_pictures(tmp_path / "made", pictures)) == 2  # again: rewritten, not added
+    Image.new("RGB", (8, 8)).save(tmp_path / "made" / "other.jpg")
+    with pytest.raises(InputError, match="holds other photos .other.jpg"):
+        PhotoFolder.from_pictures(tmp_path / "made", pictures)
+
+
 def test_crops_handle_photos_smaller_than_the_crop(tmp_path):
     folder = _photo_folder(tmp_path / "small", count=2, size=(12, 20))
     photos = PhotoFolder.scan(folder)

@@ -35,7 +35,7 @@ import numpy as np
 
 from restorer.corpus.containers import ContainerError, archive_reader
 from restorer.corpus.sources import DEFAULT_CATEGORIES, KEPT_SUFFIXES, Source, read_sources
-from restorer.images import atomic_write
+from restorer.files import atomic_write
 
 MANIFEST = "manifest.json"
 

@@ -28,14 +28,14 @@ from typing import Any, Iterable
 import numpy as np
 
 from restorer.errors import EnvironmentProblem, InputError
-from restorer.images import atomic_write
+from restorer.files import atomic_write
 
 FORMAT = "restorer-checkpoint/1"
 
 #: When this process started writing, as far as :func:`remove_stale_parts` is concerned: this module is
 #: imported before any training file is written, so a temporary file older than this is no writer's now.
 PROCESS_START = time.time()
-#: The random part :func:`restorer.images.atomic_write` gives its temporary file ``.NAME.XXXXXXXX.part``
+#: The random part :func:`restorer.files.atomic_write` gives its temporary file ``.NAME.XXXXXXXX.part``
 #: (``tempfile.mkstemp``: eight of these characters).
 _PART_RANDOM = "[a-z0-9_]{8}"
 
@@ -116,7 +116,7 @@ def save_checkpoint(path: str | Path, trainer, step: int, data_rng: np.random.Ge
 def remove_stale_parts(folder: str | Path, names: Iterable[str], *, before: float = PROCESS_START) -> list[Path]:
     """Remove the temporary files that writes of ``names`` in ``folder`` left behind, when killed mid-write.
 
-    Only :func:`restorer.images.atomic_write`'s own (``.NAME.XXXXXXXX.part``, exactly) and only those last
+    Only :func:`restorer.files.atomic_write`'s own (``.NAME.XXXXXXXX.part``, exactly) and only those last
     written before ``before`` (this process's start): a write under way in another process is left alone.
     Returns the files removed; one that cannot be removed stays (the next start tries again).
     """

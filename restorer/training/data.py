@@ -10,16 +10,17 @@ uninterrupted run would have seen.
 
 from __future__ import annotations
 
+import io
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import numpy as np
 
 from restorer.errors import InputError, RestorerError
-from restorer.images import PHOTO_SUFFIXES, load_photo, open_image
+from restorer.images import PHOTO_SUFFIXES, atomic_write, load_photo, open_image
 from restorer.training.masks import random_mask
 
 if TYPE_CHECKING:  # torch is imported lazily: scanning a folder must not wait for it
@@ -75,6 +76,28 @@ class PhotoFolder:
             extra = f" ({len(skipped)} unreadable files skipped)" if skipped else ""
             raise InputError(f"{root}: no readable photos (JPEG, PNG, WebP, TIFF or BMP) found{extra}")
         return cls(root=root, paths=paths, skipped=skipped)
+
+    @classmethod
+    def from_pictures(cls, folder: str | os.PathLike, pictures: Mapping[str, np.ndarray]) -> "PhotoFolder":
+        """Write ``pictures`` (name -> ``uint8 (H, W, 3)`` RGB) into ``folder`` as ``NAME.png`` and scan it.
+
+        How pictures made in memory (the starter scripts' bundled photos, sketches, faces) reach
+        the training loop, which trains from folders. PNG keeps every pixel, so the loop crops the
+        pictures as given. Other photo files in ``folder`` would be trained on too: they are refused.
+        """
+        from PIL import Image
+
+        root = Path(folder)
+        root.mkdir(parents=True, exist_ok=True)
+        names = {f"{name}.png" for name in pictures}
+        strangers = sorted(p.name for p in root.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and p.name not in names)
+        if strangers:
+            raise InputError(f"{root}: holds other photos ({', '.join(strangers[:3])}); use an empty folder")
+        for name, picture in pictures.items():
+            buffer = io.BytesIO()
+            Image.fromarray(np.ascontiguousarray(picture, dtype=np.uint8), "RGB").save(buffer, format="PNG")
+            atomic_write(root / f"{name}.png", buffer.getvalue(), overwrite=True)
+        return cls.scan(root, recursive=False)
 
     def __len__(self) -> int:
         return len(self.paths)

@@ -179,7 +179,7 @@ class Session:
         import torch
         import torch.distributed as dist
 
-        from restorer.images import atomic_write
+        from restorer.files import atomic_write
 
         path = Path(path)
         data = path.read_bytes() if self.is_main and path.is_file() else b""

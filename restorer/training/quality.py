@@ -248,7 +248,7 @@ def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *
     """Save a PNG grid: one row per kept example, one column per name in ``columns`` (with titles)."""
     import cv2
 
-    from restorer.images import atomic_write
+    from restorer.files import atomic_write
 
     rows = []
     for title, repairs in comparison.examples:

@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from restorer.images import atomic_write
+from restorer.files import atomic_write
 from restorer.training.options import TrainOptions
 from restorer.weights import data_dir, run_dir, weights_path
 
