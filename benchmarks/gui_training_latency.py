@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             Image.fromarray(load_photo(skimage_photo(name)).rgb).save(photos / f"{name}.png")
 
         from restorer.gui.app import create_app
-        from restorer.gui.document import Document
+        from restorer.editing.document import Document
         from restorer.gui.window import MainWindow
         from restorer.images import load_photo as load
         from restorer.resources import sample_photo_path

@@ -72,7 +72,7 @@ def main() -> int:
     from PySide6.QtCore import QSettings
 
     from restorer.gui.app import create_app
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
     from restorer.registry import Registry

@@ -12,7 +12,7 @@ CORE = ["restorer", "restorer.images", "restorer.models", "restorer.registry", "
         "restorer.jobs", "restorer.devices", "restorer.errors", "restorer.hookspecs", "restorer.resources",
         "restorer.cli", "restorer.corpus.build", "restorer.corpus.splits", "restorer.resolution",
         "restorer.detection", "restorer.selection", "restorer.sixteen_bit", "restorer.tasks",
-        "restorer.trainable", "restorer.geometry", "restorer.files"]
+        "restorer.trainable", "restorer.geometry", "restorer.files", "restorer.editing.document"]
 
 
 def test_core_imports_neither_qt_nor_plugins():

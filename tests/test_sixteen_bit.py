@@ -160,7 +160,7 @@ def test_exif_orientation_turns_the_sixteen_bit_pixels_too(tmp_path):
 
 
 def test_gui_document_saves_sixteen_bits(tmp_path):
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
 
     path = tmp_path / "deep.tif"
     original = deep_pixels(3)

@@ -1,5 +1,5 @@
 """The desktop window (PySide6). The only package of Restorer that imports Qt.
 
-:mod:`restorer.gui.brush`, :mod:`restorer.gui.history` and :mod:`restorer.gui.document`
-hold the editing model and import no Qt; the widgets build on them.
+The editing model the widgets show and change (document, mask, undo history, brush
+settings) is :mod:`restorer.editing`, which imports no Qt.
 """

@@ -16,10 +16,10 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QRubberBand, QWidget
 
+from restorer.editing.document import Document
+from restorer.editing.mask import MAX_SIZE, MIN_SIZE
 from restorer.geometry import Box
-from restorer.gui.brush import MAX_SIZE, MIN_SIZE
 from restorer.gui.display import DisplayImage, level_for, overlay_table, rgb32
-from restorer.gui.document import Document
 
 #: Zoom steps for + and - (as in GIMP and Krita: round numbers around 100 %).
 ZOOM_LEVELS = (0.02, 0.03, 0.05, 0.0625, 0.083, 0.125, 0.167, 0.25, 0.333, 0.5, 0.667, 1.0,

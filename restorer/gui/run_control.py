@@ -10,8 +10,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 from superqt.utils import create_worker
 
+from restorer.editing.document import Document
 from restorer.errors import Cancelled, RestorerError
-from restorer.gui.document import Document
 from restorer.gui.runner import ModelRun, RunResult, make_room_in_thread_pool
 from restorer.images import photo_from_array
 from restorer.jobs import Progress

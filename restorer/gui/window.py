@@ -11,11 +11,11 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, Q
 from superqt import QLabeledSlider
 from superqt.utils import signals_blocked
 
+from restorer.editing.document import Document
+from restorer.editing.mask import MAX_SIZE, MIN_SIZE
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
-from restorer.gui.brush import MAX_SIZE, MIN_SIZE
 from restorer.gui.canvas import Canvas
-from restorer.gui.document import Document
 from restorer.gui.files import PhotoFiles, wait_cursor
 from restorer.gui.find_damage import FindDamage
 from restorer.gui.panel import ModelPanel

@@ -153,7 +153,7 @@ def no_blocking_dialogs(monkeypatch):
 @pytest.fixture
 def window(qtbot, registry, settings, photo_rgb):
     """A shown main window with the test photo, the test registry and the CPU."""
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 

@@ -7,7 +7,7 @@ def test_an_unreadable_weights_file_is_named_under_the_model_panel(qtbot, settin
                                                                     monkeypatch):
     import restorer_plugins.opencv as opencv
     import restorer_plugins.inpaint_gan as inpaint_gan
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
     from restorer.registry import load_registry

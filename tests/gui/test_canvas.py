@@ -181,7 +181,7 @@ def test_holding_backslash_shows_the_original(window, qtbot):
 def test_a_stroke_repaints_only_the_rectangle_it_touched_on_a_large_photo(qtbot, registry, settings):
     from PySide6.QtCore import QEvent, QObject
 
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 
@@ -224,7 +224,7 @@ def test_a_stroke_repaints_only_the_rectangle_it_touched_on_a_large_photo(qtbot,
 
 
 def test_zoomed_out_the_photo_is_averaged_not_sampled(qtbot, registry, settings):
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 

@@ -89,7 +89,7 @@ def scratched_photo() -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture
 def damaged(qtbot, detect_registry, settings):
     """A shown window with the scratched photo; returns (window, where the damage is)."""
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 

@@ -25,7 +25,7 @@ def photo_with_disc() -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture
 def disc_window(qtbot, registry, settings):
     """A shown window with the disc photo and the Smart Select tool; returns (window, the disc)."""
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 

@@ -30,7 +30,7 @@ class RowPlugin:
 
 @pytest.fixture
 def row_window(qtbot, monkeypatch, settings, photo_rgb):
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
     from restorer.registry import load_registry

@@ -544,7 +544,7 @@ def test_closing_asks_and_saves_a_checkpoint(qtbot, panel, photos, monkeypatch):
 
 def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, train_registry, photos, settings,
                                                                           monkeypatch):
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui import dialogs
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
@@ -587,7 +587,7 @@ def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, t
 
 
 def test_painting_and_repairing_keep_working_while_training(qtbot, train_registry, photos, settings):
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array
 
@@ -622,7 +622,7 @@ def test_painting_and_repairing_keep_working_while_training(qtbot, train_registr
 
 def test_closing_the_window_while_training_asks_then_saves_a_checkpoint(qtbot, train_registry, photos, settings,
                                                                         monkeypatch):
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
     from restorer.gui import dialogs
     from restorer.gui.window import MainWindow
     from restorer.images import photo_from_array

@@ -287,7 +287,7 @@ def test_an_unreadable_file_is_refused_and_the_photo_kept(window, tmp_path, phot
 def test_the_busy_cursor_shows_while_a_photo_is_read_or_written_then_goes(window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QApplication
 
-    from restorer.gui.document import Document
+    from restorer.editing.document import Document
 
     def cursor():
         current = QApplication.overrideCursor()

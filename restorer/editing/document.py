@@ -13,9 +13,9 @@ from typing import Callable
 
 import numpy as np
 
+from restorer.editing.history import CompoundEdit, History, RegionSwap
+from restorer.editing.mask import MaskLayer
 from restorer.geometry import Box, changed_box
-from restorer.gui.brush import MaskLayer
-from restorer.gui.history import CompoundEdit, History, RegionSwap
 from restorer.images import Photo, load_mask, load_photo, save_mask, save_photo
 
 

@@ -24,8 +24,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from restorer.editing.history import History, RegionSwap
 from restorer.geometry import Box, changed_box
-from restorer.gui.history import History, RegionSwap
 
 #: Brush diameters a person can pick, in image pixels.
 MIN_SIZE, MAX_SIZE = 1, 500

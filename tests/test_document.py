@@ -7,10 +7,14 @@ import hashlib
 import numpy as np
 from PIL import Image
 
-from restorer.gui.document import Document
+from restorer.editing.document import Document
 from restorer.images import load_photo, photo_from_array
+from tests.conftest import textured_photo
 
-from gui_helpers import textured
+
+def textured() -> np.ndarray:
+    """The 120 x 90 photo these tests paint on."""
+    return textured_photo(90, 120)
 
 
 def test_a_result_changes_only_masked_pixels_and_undoes_exactly():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from restorer.gui.brush import MaskLayer
-from restorer.gui.history import History
+from restorer.editing.history import History
+from restorer.editing.mask import MaskLayer
 
 
 def centres_within(shape, segment, radius):
@@ -167,7 +167,7 @@ def test_the_editing_model_imports_no_qt():
     import sys
 
     code = ("import sys\n"
-            "import restorer.gui.brush, restorer.gui.history, restorer.gui.document\n"
+            "import restorer.editing.mask, restorer.editing.history, restorer.editing.document\n"
             "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'superqt'))))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,0 +1,6 @@
+"""The editing model: the open photo, its mask, the undo history and the brush settings. No Qt.
+
+:mod:`~restorer.editing.document` (one open photo), :mod:`~restorer.editing.mask` (the
+painted mask and its strokes), :mod:`~restorer.editing.history` (bounded undo/redo).
+The window's widgets bind to these objects; the objects know nothing of the widgets.
+"""
