@@ -142,19 +142,19 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         brush = Brush(window.canvas)
         panel.select_model(args.model)
-        panel.folder_fields[0].set_path(str(photos))
-        panel.steps.setValue(100_000)
-        panel.name_edit.setText("latency-benchmark")
+        panel.form.folder_fields[0].set_path(str(photos))
+        panel.form.steps.setValue(100_000)
+        panel.form.name_edit.setText("latency-benchmark")
         measure(app, 2.0)  # let the window settle
         baseline = measure(app, 5.0, tick=brush.step)
         strokes_before = brush.strokes
 
-        assert panel.start(), panel.message.text()
+        assert panel.start(), panel.monitor.message.text()
         started = time.monotonic()
         measure(app, 120.0, until=lambda: panel.run.step >= 1 or not panel.running, tick=brush.step)  # first step
         first_step = time.monotonic() - started
         if not panel.running:
-            print(f"training did not start: {panel.message.text()}", file=sys.stderr)
+            print(f"training did not start: {panel.monitor.message.text()}", file=sys.stderr)
             return 1
         step_before = panel.run.step
         training = measure(app, args.seconds, tick=brush.step)
@@ -169,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs, load average {os.getloadavg()[0]:.2f} at the end",
         "torch_threads": torch.get_num_threads(),
         "model": args.model,
-        "crop": panel.crop.value(),
-        "batch_size": panel.batch_size.value(),
+        "crop": panel.form.crop.value(),
+        "batch_size": panel.form.batch_size.value(),
         "timer_interval_ms": INTERVAL_MS,
         "seconds_to_first_step": first_step,
         "steps_during_measurement": steps,

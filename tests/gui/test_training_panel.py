@@ -179,10 +179,10 @@ def tiny_starter(tmp_path, monkeypatch, train_registry):
 
 @pytest.fixture
 def panel(qtbot, train_registry, monkeypatch):
-    from restorer.gui.training import panel as panel_module
+    import restorer.train_form as train_form
     from restorer.gui.training import TrainingPanel
 
-    monkeypatch.setattr(panel_module, "PREVIEW_EVERY", 5)
+    monkeypatch.setattr(train_form, "PREVIEW_EVERY", 5)
     widget = TrainingPanel(device="cpu")
     qtbot.addWidget(widget)
     widget.set_registry(train_registry)
@@ -195,11 +195,11 @@ def panel(qtbot, train_registry, monkeypatch):
 
 def _setup(panel, folder, *, steps=20, name="mine", model="test-trainable"):
     panel.select_model(model)
-    panel.folder_fields[0].set_path(str(folder))
-    panel.steps.setValue(steps)
-    panel.batch_size.setValue(2)
-    panel.crop.setValue(32)
-    panel.name_edit.setText(name)
+    panel.form.folder_fields[0].set_path(str(folder))
+    panel.form.steps.setValue(steps)
+    panel.form.batch_size.setValue(2)
+    panel.form.crop.setValue(32)
+    panel.form.name_edit.setText(name)
 
 
 def _worker_step(panel) -> int:
@@ -208,34 +208,33 @@ def _worker_step(panel) -> int:
 
 
 def test_only_trainable_models_are_offered(panel, train_registry):
-    assert [panel.model_combo.itemData(i) for i in range(panel.model_combo.count())] == ["test-trainable",
-                                                                                         "test-pair",
-                                                                                         "test-counted"]
+    combo = panel.form.model_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == ["test-trainable", "test-pair", "test-counted"]
 
 
 def test_start_reports_progress_and_finished_model_is_listed(qtbot, panel, photos):
     _setup(panel, photos, steps=20)
     ticks, changed = [], []
     panel.weightsChanged.connect(changed.append)
-    assert panel.progress.text() == "not started"  # not "step 0 / 1" while the Steps box says 20
+    assert panel.monitor.progress.text() == "not started"  # not "step 0 / 1" while the Steps box says 20
     assert panel.start()
-    assert panel.progress.text() == "step 0 / 20"
+    assert panel.monitor.progress.text() == "step 0 / 20"
     panel.run.ticked.connect(ticks.append)
     with qtbot.waitSignal(panel.run.finished, timeout=60000):
         pass
     assert ticks, "no progress arrived on the GUI thread"
     assert ticks[-1].step == ticks[-1].total == 20
-    assert panel.progress.value() == 20 and panel.progress.maximum() == 20
-    steps, values = panel._history["l1"]
+    assert panel.monitor.progress.value() == 20 and panel.monitor.progress.maximum() == 20
+    steps, values = panel.monitor._history["l1"]
     assert steps == list(range(1, 21)) and all(np.isfinite(values))  # every step's loss is plotted
-    assert panel._curves["l1"].getData()[0].size == 20
-    assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
-    assert "images/s" in panel.stats.text() and "ETA" in panel.stats.text()
-    assert "Finished" in panel.message.text()
-    assert panel.verdict.text() == ("No comparison: the folder has 4 photo(s); leaving 2 out of training needs "
+    assert panel.monitor._curves["l1"].getData()[0].size == 20
+    assert panel.monitor.preview.pixmap() is not None and not panel.monitor.preview.pixmap().isNull()
+    assert "images/s" in panel.monitor.stats.text() and "ETA" in panel.monitor.stats.text()
+    assert "Finished" in panel.monitor.message.text()
+    assert panel.monitor.verdict.text() == ("No comparison: the folder has 4 photo(s); leaving 2 out of training needs "
                                     "at least 5, so all were trained on.")
     assert changed == ["test-trainable"]
-    assert ("test-trainable", "mine") in panel.weights_names()
+    assert ("test-trainable", "mine") in panel.stored.weights_names()
     tensors, meta = load_weights("test-trainable", "mine")
     assert meta["steps"] == 20 and set(tensors) == {"weight", "bias"}
     assert not panel.running and panel.start_button.isEnabled()
@@ -251,7 +250,7 @@ def test_a_finished_run_shows_how_it_did_on_photos_left_out_of_training(qtbot, p
 
     photos = _photos(tmp_path / "six", count=6)
     _setup(panel, photos, steps=20, name="family")
-    assert panel.options().holdout == 2
+    assert panel.form.plan().options.holdout == 2
     threads, messages = [], []
     measure = holdout.compare_holdout
     monkeypatch.setattr(holdout, "compare_holdout",
@@ -260,9 +259,9 @@ def test_a_finished_run_shows_how_it_did_on_photos_left_out_of_training(qtbot, p
     panel.run.measuring.connect(messages.append)
     with qtbot.waitSignal(panel.run.finished, timeout=60000):
         pass
-    line = panel.verdict.text()
+    line = panel.monitor.verdict.text()
     assert VERDICT.fullmatch(line), line
-    assert "Finished" in panel.message.text()
+    assert "Finished" in panel.monitor.message.text()
     assert threads and threads[0] is not threading.main_thread()  # measured on the worker thread
     assert messages and messages[-1] == "Measuring on your photos left out of training: 16 / 16 repairs…"
     meta = load_weights("test-trainable", "family")[1]
@@ -283,18 +282,19 @@ def test_a_cancelled_run_shows_no_comparison(qtbot, panel, tmp_path, tiny_starte
     qtbot.waitUntil(lambda: _worker_step(panel) >= 3, timeout=30000)
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         panel.cancel()
-    assert called == [] and panel.run.holdout_line is None and panel.verdict.text() == ""
-    assert "Cancelled" in panel.message.text()
+    assert called == [] and panel.run.holdout_line is None and panel.monitor.verdict.text() == ""
+    assert "Cancelled" in panel.monitor.message.text()
 
 
 def test_psnr_curves_start_hidden_so_the_losses_keep_their_scale(panel):
     from restorer.gui.training import Tick
 
-    panel._ticked(Tick(2, 10, losses=[(1, {"l1": 0.09, "hole_psnr": 17.2}), (2, {"l1": 0.08, "hole_psnr": 17.9})]))
-    assert panel._curves["l1"].isVisible() and not panel._curves["hole_psnr"].isVisible()
-    top = panel.plot.plotItem.vb.childrenBounds()[1][1]
+    panel.monitor.show_tick(Tick(2, 10, losses=[(1, {"l1": 0.09, "hole_psnr": 17.2}),
+                                                (2, {"l1": 0.08, "hole_psnr": 17.9})]))
+    assert panel.monitor._curves["l1"].isVisible() and not panel.monitor._curves["hole_psnr"].isVisible()
+    top = panel.monitor.plot.plotItem.vb.childrenBounds()[1][1]
     assert top < 1  # the axis fits the loss, not the 17 dB curve
-    assert "hole_psnr 17.9000" in panel.stats.text()  # still reported
+    assert "hole_psnr 17.9000" in panel.monitor.stats.text()  # still reported
 
 
 def test_pause_stops_step_progress_and_resume_continues(qtbot, panel, photos):
@@ -308,11 +308,11 @@ def test_pause_stops_step_progress_and_resume_continues(qtbot, panel, photos):
     held = _worker_step(panel)
     qtbot.wait(600)
     assert _worker_step(panel) == held, "steps continued while paused"
-    assert panel.progress.value() == held
+    assert panel.monitor.progress.value() == held
     panel.toggle_pause()
     assert panel.pause_button.text() == "Pause"
     qtbot.waitUntil(lambda: _worker_step(panel) >= held + 3, timeout=30000)
-    qtbot.waitUntil(lambda: panel.progress.value() > held, timeout=5000)
+    qtbot.waitUntil(lambda: panel.monitor.progress.value() > held, timeout=5000)
 
 
 def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, panel, photos, train_registry):
@@ -330,7 +330,7 @@ def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, pan
     state = load_checkpoint(checkpoint)
     assert 4 <= state.step < 60 and state.step == panel.run.step
     apply_checkpoint(state, TinyTrainer(), np.random.default_rng(0))  # loads into a fresh trainer
-    assert "checkpoint was saved" in panel.message.text()
+    assert "checkpoint was saved" in panel.monitor.message.text()
     assert not weights_path("test-trainable", "interrupted").exists()
     assert panel.stored.runs_combo.count() == 1 and panel.stored.resume_button.isEnabled()
 
@@ -347,7 +347,7 @@ def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, pan
         pass
     assert ticks and ticks[0].losses[0][0] == state.step + 1  # continued, not restarted
     assert load_checkpoint(checkpoint).step == 60
-    assert ("test-trainable", "interrupted") in again.weights_names() and again.stored.runs_combo.count() == 0
+    assert ("test-trainable", "interrupted") in again.stored.weights_names() and again.stored.runs_combo.count() == 0
 
 
 def test_a_run_stopped_on_the_command_line_is_offered_and_resumes_with_previews(qtbot, panel, photos,
@@ -368,7 +368,7 @@ def test_a_run_stopped_on_the_command_line_is_offered_and_resumes_with_previews(
     with qtbot.waitSignal(panel.run.finished, timeout=60000):
         pass
     assert panel.run.record.options.preview_every == 5 and previews  # the panel's cadence, not the CLI's 0
-    assert ("test-trainable", "from-cli") in panel.weights_names()
+    assert ("test-trainable", "from-cli") in panel.stored.weights_names()
 
 
 def test_an_unfinished_run_can_be_discarded(qtbot, panel, photos, monkeypatch):
@@ -383,16 +383,16 @@ def test_an_unfinished_run_can_be_discarded(qtbot, panel, photos, monkeypatch):
     folder = panel.run.record.folder
     assert panel.stored.runs_combo.count() == 1 and folder.is_dir()
     monkeypatch.setattr(dialogs, "ask_yes", lambda *a: False)
-    panel.discard_run()
+    panel.stored.discard_run()
     assert panel.stored.runs_combo.count() == 1 and folder.is_dir()
     monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
-    panel.discard_run()
+    panel.stored.discard_run()
     assert panel.stored.runs_combo.count() == 0 and not folder.exists() and not panel.stored.discard_button.isEnabled()
     _setup(panel, photos, steps=2, name="unwanted")  # the name is free again
     assert panel.start()
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         pass
-    assert ("test-trainable", "unwanted") in panel.weights_names()
+    assert ("test-trainable", "unwanted") in panel.stored.weights_names()
 
 
 def test_gui_thread_keeps_processing_events_during_training(qtbot, panel, photos):
@@ -414,41 +414,62 @@ def test_gui_thread_keeps_processing_events_during_training(qtbot, panel, photos
     assert len(beats) > 40 and gaps.max() < 0.2, (len(beats), gaps.max())
 
 
+def test_the_stored_runs_box_is_told_what_it_needs_and_reads_no_parent(qtbot, train_registry, monkeypatch):
+    from restorer.gui import dialogs
+    from restorer.gui.training.stored import StoredRuns
+
+    save_weights("test-trainable", "kept", {"weight": torch.ones(2)}, {"steps": 3})
+    stored = StoredRuns()  # no panel around it
+    qtbot.addWidget(stored)
+    assert stored.weights_names() == []
+    stored.set_models([train_registry.models["test-trainable"]])
+    assert stored.weights_names() == [("test-trainable", "kept")]
+    stored.select_weights("test-trainable", "kept")
+    monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
+    stored.set_training("kept")  # while its run trains, its weights stay
+    stored.delete_selected()
+    assert stored.weights_names() == [("test-trainable", "kept")]
+    stored.set_training(None)
+    stored.delete_selected()
+    assert stored.weights_names() == [] and list_weights("test-trainable") == []
+
+
 def test_bad_folders_show_a_clear_message(qtbot, panel, tmp_path):
     _setup(panel, "", name="bad")
     assert not panel.start()
-    assert "choose a folder" in panel.message.text()
+    assert "choose a folder" in panel.monitor.message.text()
 
-    panel.folder_fields[0].set_path(str(tmp_path / "missing"))
+    panel.form.folder_fields[0].set_path(str(tmp_path / "missing"))
     assert not panel.start()
-    assert "no such folder" in panel.message.text()
+    assert "no such folder" in panel.monitor.message.text()
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    panel.folder_fields[0].set_path(str(empty))
+    panel.form.folder_fields[0].set_path(str(empty))
     assert panel.start()
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         pass
-    assert "no readable photos" in panel.message.text() and "color" in panel.message.styleSheet()
+    assert "no readable photos" in panel.monitor.message.text() and "color" in panel.monitor.message.styleSheet()
 
     notes = tmp_path / "notes"  # files, but no photos
     notes.mkdir()
     (notes / "readme.txt").write_text("no photos here")
-    panel.folder_fields[0].set_path(str(notes))
+    panel.form.folder_fields[0].set_path(str(notes))
     assert panel.start()
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         pass
-    assert "no readable photos (JPEG, PNG, WebP, TIFF or BMP) found" in panel.message.text()
+    assert "no readable photos (JPEG, PNG, WebP, TIFF or BMP) found" in panel.monitor.message.text()
 
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "a.jpg").write_bytes(b"not a photo")
     (broken / "b.png").write_bytes(b"\x89PNG nothing")
-    panel.folder_fields[0].set_path(str(broken))
+    panel.form.folder_fields[0].set_path(str(broken))
     assert panel.start()
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         pass
-    assert "no readable photos" in panel.message.text() and "2 unreadable files skipped" in panel.message.text()
+    text = panel.monitor.message.text()
+    assert "no readable photos" in text and "2 unreadable files skipped" in text
     assert not panel.running and panel.start_button.isEnabled()
 
 
@@ -461,31 +482,31 @@ def test_unreadable_and_small_photos_are_reported_and_training_goes_on(qtbot, pa
     panel.run.noticed.connect(notices.append)
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         pass
-    text = panel.message.text()  # still shown after training finished
+    text = panel.monitor.message.text()  # still shown after training finished
     assert "Finished" in text
     assert "1 unreadable file(s) skipped (broken.jpg)" in text
     assert "2 of 2 photo(s) are smaller than the 32-pixel crop" in text
-    assert ("test-trainable", "mixed") in panel.weights_names()
+    assert ("test-trainable", "mixed") in panel.stored.weights_names()
 
 
 def test_two_folder_model_asks_for_both_folders(qtbot, panel, photos, tmp_path):
     _setup(panel, photos, name="pair", model="test-pair", steps=3)
-    assert panel.folder_fields[1].isVisibleTo(panel) and panel.folder_labels[0].text() == "Style A"
-    assert not panel.start() and "Style B" in panel.message.text()
-    panel.folder_fields[1].set_path(str(_photos(tmp_path / "style-b", count=2)))
+    assert panel.form.folder_fields[1].isVisibleTo(panel) and panel.form.folder_labels[0].text() == "Style A"
+    assert not panel.start() and "Style B" in panel.monitor.message.text()
+    panel.form.folder_fields[1].set_path(str(_photos(tmp_path / "style-b", count=2)))
     assert panel.start()
     with qtbot.waitSignal(panel.run.finished, timeout=30000):
         pass
-    assert ("test-pair", "pair") in panel.weights_names()
+    assert ("test-pair", "pair") in panel.stored.weights_names()
     panel.select_model("test-trainable")
-    assert not panel.folder_fields[1].isVisibleTo(panel)
+    assert not panel.form.folder_fields[1].isVisibleTo(panel)
 
 
 def test_the_folder_count_is_read_from_the_model_without_building_a_trainer(qtbot, panel):
     panel.select_model("test-pair")
-    assert panel.folder_fields[1].isVisibleTo(panel) and len(panel.folders()) == 2
+    assert panel.form.folder_fields[1].isVisibleTo(panel) and len(panel.form.folders()) == 2
     panel.select_model("test-counted")  # declares nothing: one folder, Model's default
-    assert not panel.folder_fields[1].isVisibleTo(panel) and len(panel.folders()) == 1
+    assert not panel.form.folder_fields[1].isVisibleTo(panel) and len(panel.form.folders()) == 1
     qtbot.wait(50)  # nothing is built in the background either
     assert CountedTrainable.built == 0
 
@@ -493,36 +514,36 @@ def test_the_folder_count_is_read_from_the_model_without_building_a_trainer(qtbo
 def test_an_existing_name_is_refused(panel, photos):
     save_weights("test-trainable", "taken", {"weight": torch.zeros(1)}, {"steps": 1})
     _setup(panel, photos, name="taken")
-    assert not panel.start() and "exists" in panel.message.text()
-    panel.name_edit.setText("bad name!")
-    assert not panel.start() and "invalid weights name" in panel.message.text()
+    assert not panel.start() and "exists" in panel.monitor.message.text()
+    panel.form.name_edit.setText("bad name!")
+    assert not panel.start() and "invalid weights name" in panel.monitor.message.text()
 
 
 def test_rename_use_and_delete(panel, monkeypatch):
     from restorer.gui import dialogs
 
     save_weights("test-trainable", "old", {"weight": torch.ones(2)}, {"steps": 7})
-    panel.refresh()
+    panel.stored.refresh()
     changed, used = [], []
     panel.weightsChanged.connect(changed.append)
     panel.useRequested.connect(lambda model, name: used.append((model, name)))
-    panel.select_weights("test-trainable", "old")
-    panel.use_selected()
+    panel.stored.select_weights("test-trainable", "old")
+    panel.stored.use_selected()
     assert used == [("test-trainable", "old")]
 
     monkeypatch.setattr(dialogs, "ask_text", lambda *a: "new")
-    panel.rename_selected()
+    panel.stored.rename_selected()
     assert [w.name for w in list_weights("test-trainable")] == ["new"]
     assert load_weights("test-trainable", "new")[1]["name"] == "new"
-    assert panel.weights_names() == [("test-trainable", "new")] and changed == ["test-trainable"]
+    assert panel.stored.weights_names() == [("test-trainable", "new")] and changed == ["test-trainable"]
 
     monkeypatch.setattr(dialogs, "ask_yes", lambda *a: False)
-    panel.select_weights("test-trainable", "new")
-    panel.delete_selected()
-    assert panel.weights_names() == [("test-trainable", "new")]
+    panel.stored.select_weights("test-trainable", "new")
+    panel.stored.delete_selected()
+    assert panel.stored.weights_names() == [("test-trainable", "new")]
     monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
-    panel.delete_selected()
-    assert panel.weights_names() == [] and list_weights("test-trainable") == []
+    panel.stored.delete_selected()
+    assert panel.stored.weights_names() == [] and list_weights("test-trainable") == []
     assert changed == ["test-trainable", "test-trainable"]
 
 
@@ -568,19 +589,19 @@ def test_in_the_window_a_finished_model_can_be_used_renamed_and_deleted(qtbot, t
     combo = choices()
     assert [combo.itemText(i) for i in range(combo.count())] == ["beach"]  # at once, no restart
     window.panel.select("test-pair")
-    training.select_weights("test-trainable", "beach")
-    training.use_selected()
+    training.stored.select_weights("test-trainable", "beach")
+    training.stored.use_selected()
     assert window.panel.current_model().name == "test-trainable"
     assert window.panel.values()["weights"] == "beach"
 
     monkeypatch.setattr(dialogs, "ask_text", lambda *a: "lake")
-    training.select_weights("test-trainable", "beach")
-    training.rename_selected()
+    training.stored.select_weights("test-trainable", "beach")
+    training.stored.rename_selected()
     combo = choices()
     assert [combo.itemText(i) for i in range(combo.count())] == ["lake"]
     monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
-    training.select_weights("test-trainable", "lake")
-    training.delete_selected()
+    training.stored.select_weights("test-trainable", "lake")
+    training.stored.delete_selected()
     combo = choices()
     assert [combo.itemText(i) for i in range(combo.count())] == ["starter"]
     window.document = None  # closing in teardown must not prompt

@@ -17,14 +17,18 @@ _WEIGHTS_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class StoredRuns(QWidget):
-    """The "Unfinished runs" and "Your models" boxes of the training panel ``panel``.
+    """The "Unfinished runs" and "Your models" boxes of the training panel.
 
-    They list what is on disk for the panel's ``models()``. While the panel's ``run``
-    trains, no run is resumed or discarded and that run's weights are neither renamed
-    nor deleted. ``resumeRequested`` when Resume is pressed (the panel fills its form
-    and starts); ``useRequested(model name, weights name)``; ``weightsChanged(model
-    name)`` after a rename or delete; ``messaged(text, error)`` for the panel's message
-    line.
+    They list what is on disk for the models given to :meth:`set_models`. While the run
+    named by :meth:`set_training` trains, no run is resumed or discarded and that run's
+    weights are neither renamed nor deleted. ``resumeRequested`` when Resume is pressed
+    (the panel fills its form and starts); ``useRequested(model name, weights name)``;
+    ``weightsChanged(model name)`` after a rename or delete; ``messaged(text, error)``
+    for the panel's message line.
+
+    The panel tells it what it needs; it holds no reference to the panel (which would be
+    a cycle, leaving the panel to the garbage collector, which may run on a training
+    thread and delete Qt objects there).
     """
 
     resumeRequested = Signal()
@@ -32,8 +36,11 @@ class StoredRuns(QWidget):
     weightsChanged = Signal(str)
     messaged = Signal(str, bool)
 
-    def __init__(self, panel: QWidget):
-        super().__init__(panel)
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._models: list[Model] = []
+        #: The name of the run training now, ``None`` when none is.
+        self._training: str | None = None
         self._unfinished: list[tuple[RunRecord, int]] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -72,20 +79,19 @@ class StoredRuns(QWidget):
         layout.addWidget(weights_box)
         self.update_buttons()
 
-    # The panel is reached through Qt's parent link, never a Python attribute: a reference cycle would leave
-    # the panel to the garbage collector, which may run on a training thread and delete Qt objects there.
+    def set_models(self, models: list[Model]) -> None:
+        """List the unfinished runs and weights of ``models`` (re-read from disk)."""
+        self._models = list(models)
+        self.refresh()
 
-    def _models(self) -> list[Model]:
-        return self.parent().models()
-
-    def _training_name(self) -> str | None:
-        """The name of the run training now, ``None`` when none is."""
-        panel = self.parent()
-        return panel.run.record.name if panel.running else None
+    def set_training(self, name: str | None) -> None:
+        """The name of the run training now (``None``: none is); its run and weights are left alone."""
+        self._training = name
+        self.update_buttons()
 
     def refresh(self) -> None:
         """Re-read the unfinished runs and the person's weights from disk."""
-        models = self._models()
+        models = self._models
         self._unfinished = unfinished_runs({m.name for m in models})
         self.runs_combo.clear()
         for record, step in self._unfinished:
@@ -114,7 +120,7 @@ class StoredRuns(QWidget):
     def discard_run(self) -> None:
         """Delete the unfinished run chosen under "Unfinished runs" (its checkpoint), after asking."""
         chosen = self.unfinished_run()
-        if self._training_name() is not None or chosen is None:
+        if self._training is not None or chosen is None:
             return
         record, step = chosen
         if not dialogs.ask_yes(self, "Discard run", f"Delete the unfinished run “{record.name}” ({record.model}, "
@@ -154,7 +160,7 @@ class StoredRuns(QWidget):
     def rename_selected(self) -> None:
         """Rename the selected weights (and their run) after asking for the new name."""
         selected = self.selected_weights()
-        if not selected or self._training_name() == selected[1]:
+        if not selected or self._training == selected[1]:
             return
         model, name = selected
         new_name = dialogs.ask_text(self, "Rename model", f"New name for “{name}”:", name)
@@ -173,7 +179,7 @@ class StoredRuns(QWidget):
     def delete_selected(self) -> None:
         """Delete the selected weights (and their checkpoint) after asking."""
         selected = self.selected_weights()
-        if not selected or self._training_name() == selected[1]:
+        if not selected or self._training == selected[1]:
             return
         model, name = selected
         if not dialogs.ask_yes(self, "Delete model", f"Delete “{name}” ({model}) and its training checkpoint?"):
@@ -189,7 +195,7 @@ class StoredRuns(QWidget):
 
     def update_buttons(self) -> None:
         """Enable what applies: no resume or discard while training, no weights action without a selection."""
-        idle = self._training_name() is None
+        idle = self._training is None
         self.resume_button.setEnabled(idle and bool(self._unfinished))
         self.discard_button.setEnabled(idle and bool(self._unfinished))
         selected = self.selected_weights() is not None
