@@ -86,3 +86,28 @@ def test_strokes_painted_while_a_model_ran_survive_clearing_the_mask():
     document.apply_result(np.zeros_like(rgb), snapshot, "Repair", clear_mask=True)
     assert not document.mask.mask[20, 20] and document.mask.mask[60, 90]
     assert (document.rgb[60, 90] == rgb[60, 90]).all()  # not repaired: it was not in the run's mask
+
+
+def test_a_deleted_photo_listener_is_neither_kept_alive_nor_called():
+    import gc
+    import weakref
+
+    class View:
+        def __init__(self, boxes):
+            self.boxes = boxes
+
+        def photo_changed(self, box):
+            self.boxes.append(box)
+
+    document = Document(photo_from_array(textured()))
+    boxes = []
+    view = View(boxes)
+    document.photo_changed.connect(view.photo_changed)
+    document.apply_result(np.zeros_like(document.rgb), None, "Black")
+    assert len(boxes) == 1
+    gone = weakref.ref(view)
+    del view
+    gc.collect()
+    assert gone() is None
+    document.history.undo()
+    assert len(boxes) == 1

@@ -142,7 +142,7 @@ def test_abort_drops_the_stroke_under_way():
 def test_a_segment_touches_only_its_own_rectangle_on_a_24_megapixel_mask():
     layer = MaskLayer(4000, 6000)
     changed = []
-    layer.listeners.append(changed.append)
+    layer.changed.connect(changed.append)
     layer.begin_stroke(3000.5, 2000.5, size=40)
     box = layer.extend_stroke(3010.5, 2004.5)
     layer.end_stroke()
@@ -171,3 +171,48 @@ def test_the_editing_model_imports_no_qt():
             "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'superqt'))))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+class _View:
+    """Stands for a widget that shows the mask: it records what it is told."""
+
+    def __init__(self, calls: list):
+        self.calls = calls
+
+    def mask_changed(self, box) -> None:
+        self.calls.append(("mask", box))
+
+    def history_changed(self) -> None:
+        self.calls.append(("history",))
+
+
+def test_a_deleted_listener_is_neither_kept_alive_nor_called():
+    import gc
+    import weakref
+
+    layer = MaskLayer(20, 20)
+    calls = []
+    view = _View(calls)
+    layer.changed.connect(view.mask_changed)
+    layer.history.changed.connect(view.history_changed)
+    layer.stroke([(5.5, 5.5)], size=3)
+    assert ("history",) in calls and calls[0][0] == "mask"  # connected, it is told
+
+    gone = weakref.ref(view)
+    del view
+    gc.collect()
+    assert gone() is None  # the mask and its history hold no strong reference to a view
+    calls.clear()
+    layer.stroke([(10.5, 10.5)], size=3)
+    layer.history.undo()
+    assert calls == []
+
+
+def test_a_disconnected_listener_is_not_called():
+    layer = MaskLayer(20, 20)
+    calls = []
+    view = _View(calls)
+    layer.changed.connect(view.mask_changed)
+    layer.changed.disconnect(view.mask_changed)
+    layer.stroke([(5.5, 5.5)], size=3)
+    assert calls == []

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
+from psygnal import Signal
 
 from restorer.editing.history import CompoundEdit, History, RegionSwap
 from restorer.editing.mask import MaskLayer
@@ -20,7 +20,14 @@ from restorer.images import Photo, load_mask, load_photo, save_mask, save_photo
 
 
 class Document:
-    """A photo being repaired."""
+    """A photo being repaired.
+
+    :attr:`photo_changed` fires with the :class:`Box` of pixels that changed (a result, its
+    undo or redo); the mask has its own :attr:`MaskLayer.changed`. Connections to bound
+    methods are weak (psygnal): a closed canvas is not kept alive by its document.
+    """
+
+    photo_changed = Signal(Box)
 
     def __init__(self, photo: Photo, *, path: Path | None = None, title: str | None = None,
                  history: History | None = None):
@@ -32,7 +39,6 @@ class Document:
         self.history = history if history is not None else History()
         height, width = self.rgb.shape[:2]
         self.mask = MaskLayer(height, width, self.history)
-        self.photo_listeners: list[Callable[[Box], None]] = []
         # The photo edit the file on disk corresponds to (None: the photo as opened).
         self._saved_state: object | None = None if self.path is not None else object()
         #: Whether the person agreed to overwrite the file the photo came from.
@@ -103,7 +109,7 @@ class Document:
         if box is not None:
             before = self.rgb[box.slices].copy()
             self.rgb[box.slices] = new[box.slices]
-            self._notify(box)
+            self.photo_changed.emit(box)
             swap = RegionSwap(description, box, before, self._swap)
             swap.changes_photo = True  # type: ignore[attr-defined]
             edits.append(swap)
@@ -140,9 +146,5 @@ class Document:
     def _swap(self, box: Box, pixels: np.ndarray) -> np.ndarray:
         previous = self.rgb[box.slices].copy()
         self.rgb[box.slices] = pixels
-        self._notify(box)
+        self.photo_changed.emit(box)
         return previous
-
-    def _notify(self, box: Box) -> None:
-        for listener in list(self.photo_listeners):
-            listener(box)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
+from psygnal import Signal
 
 from restorer.geometry import Box
 
@@ -78,14 +79,19 @@ class CompoundEdit:
 
 
 class History:
-    """A bounded undo/redo stack."""
+    """A bounded undo/redo stack.
+
+    :attr:`changed` fires after every push, undo and redo. Its connections to bound methods
+    are weak (psygnal): a closed window is not kept alive by the history it showed.
+    """
+
+    changed = Signal()
 
     def __init__(self, max_steps: int = 100, max_bytes: int = 1 << 30):
         self.max_steps = max_steps
         self.max_bytes = max_bytes
         self._done: list[Edit] = []
         self._undone: list[Edit] = []
-        self.listeners: list[Callable[[], None]] = []
 
     def push(self, edit: Edit) -> None:
         """Record an edit that has just been applied; forget what could be redone."""
@@ -94,7 +100,7 @@ class History:
         while len(self._done) > 1 and (len(self._done) > self.max_steps
                                        or sum(e.nbytes for e in self._done) > self.max_bytes):
             self._done.pop(0)
-        self._changed()
+        self.changed.emit()
 
     def undo(self) -> Edit | None:
         """Undo the last edit; ``None`` when there is nothing to undo."""
@@ -103,7 +109,7 @@ class History:
         edit = self._done.pop()
         edit.undo()
         self._undone.append(edit)
-        self._changed()
+        self.changed.emit()
         return edit
 
     def redo(self) -> Edit | None:
@@ -113,7 +119,7 @@ class History:
         edit = self._undone.pop()
         edit.redo()
         self._done.append(edit)
-        self._changed()
+        self.changed.emit()
         return edit
 
     @property
@@ -145,7 +151,3 @@ class History:
     def nbytes(self) -> int:
         """Memory held by the whole history."""
         return sum(e.nbytes for e in self._done) + sum(e.nbytes for e in self._undone)
-
-    def _changed(self) -> None:
-        for listener in list(self.listeners):
-            listener()

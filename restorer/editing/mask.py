@@ -9,8 +9,9 @@ repair and a hard brush (the default) an exact one.
 Strokes are continuous: each mouse move paints the whole capsule between the
 previous point and the new one (the exact distance to the segment, not dots), and
 only the rectangle it touched is computed, so a move costs the same on a
-24-megapixel photo as on a small one. One stroke is one undo step. Listeners get
-the rectangle that changed, which is all a view has to repaint.
+24-megapixel photo as on a small one. One stroke is one undo step. The
+:attr:`MaskLayer.changed` signal gives the rectangle that changed, which is all a
+view has to repaint.
 
 Points are in image pixels; pixel ``(i, j)`` covers ``[i, i+1) x [j, j+1)``, so its
 centre is ``(i + 0.5, j + 0.5)``.
@@ -20,17 +21,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
+from psygnal import Signal
 
 from restorer.editing.history import History, RegionSwap
 from restorer.geometry import Box, changed_box
 
 #: Brush diameters a person can pick, in image pixels.
 MIN_SIZE, MAX_SIZE = 1, 500
-
-Listener = Callable[[Box], None]
 
 
 @dataclass
@@ -52,14 +52,19 @@ def _union(a: Box | None, b: Box | None) -> Box | None:
 
 
 class MaskLayer:
-    """A paintable mask with stroke-level undo (through a shared :class:`History`)."""
+    """A paintable mask with stroke-level undo (through a shared :class:`History`).
+
+    :attr:`changed` fires with the :class:`Box` of coverage that changed, after every dab,
+    undo, redo and whole-mask operation; its connections to bound methods are weak (psygnal).
+    """
+
+    changed = Signal(Box)
 
     def __init__(self, height: int, width: int, history: History | None = None):
         self.coverage = np.zeros((height, width), np.uint8)
         # The mask as of the last finished edit: what an unfinished stroke is undone to.
         self._committed = self.coverage.copy()
         self.history = history if history is not None else History()
-        self.listeners: list[Listener] = []
         self._stroke: _Stroke | None = None
 
     # -- reading ----------------------------------------------------------------------------
@@ -125,7 +130,7 @@ class MaskLayer:
         stroke, self._stroke = self._stroke, None
         if stroke is not None and stroke.box is not None:
             self.coverage[stroke.box.slices] = self._committed[stroke.box.slices]
-            self._notify(stroke.box)
+            self.changed.emit(stroke.box)
 
     def stroke(self, points: Iterable[tuple[float, float]], *, size: float, hardness: float = 1.0,
                erase: bool = False) -> RegionSwap | None:
@@ -171,7 +176,7 @@ class MaskLayer:
         else:
             np.maximum(region, dab, out=region)
         stroke.box = _union(stroke.box, box)
-        self._notify(box)
+        self.changed.emit(box)
         return box
 
     @staticmethod
@@ -235,7 +240,7 @@ class MaskLayer:
         self.coverage[:] = np.where(mask, 255, 0)
         self._committed[:] = self.coverage
         height, width = self.coverage.shape
-        self._notify(Box(0, 0, height, width))
+        self.changed.emit(Box(0, 0, height, width))
 
     def _replace(self, coverage: np.ndarray, description: str, *, record: bool = True) -> RegionSwap | None:
         if self._stroke is not None:
@@ -246,7 +251,7 @@ class MaskLayer:
         before = self.coverage[box.slices].copy()
         self.coverage[box.slices] = coverage[box.slices]
         self._committed[box.slices] = coverage[box.slices]
-        self._notify(box)
+        self.changed.emit(box)
         edit = RegionSwap(description, box, before, self._swap)
         if record:
             self.history.push(edit)
@@ -260,9 +265,5 @@ class MaskLayer:
         previous = self.coverage[box.slices].copy()
         self.coverage[box.slices] = pixels
         self._committed[box.slices] = pixels
-        self._notify(box)
+        self.changed.emit(box)
         return previous
-
-    def _notify(self, box: Box) -> None:
-        for listener in list(self.listeners):
-            listener(box)

@@ -73,8 +73,8 @@ class Canvas(QWidget):
     def set_document(self, document: Document | None) -> None:
         """Show ``document`` (or nothing), fitted to the view."""
         if self.document is not None:
-            self.document.mask.listeners.remove(self._mask_changed)
-            self.document.photo_listeners.remove(self._photo_changed)
+            self.document.mask.changed.disconnect(self._mask_changed)
+            self.document.photo_changed.disconnect(self._photo_changed)
         self.document = document
         self._original = None
         if document is None:
@@ -86,8 +86,8 @@ class Canvas(QWidget):
             self._overlay_pixels = overlay
             self._overlay = DisplayImage(overlay.view(np.uint8).reshape(overlay.shape + (4,)),
                                          QImage.Format.Format_ARGB32_Premultiplied)
-            document.mask.listeners.append(self._mask_changed)
-            document.photo_listeners.append(self._photo_changed)
+            document.mask.changed.connect(self._mask_changed)
+            document.photo_changed.connect(self._photo_changed)
         self.fit()
 
     def _mask_changed(self, box: Box) -> None:

@@ -296,10 +296,10 @@ class FindDamage(WindowTool):
         self.cancel()
         self._forget()
         if self._watched is not None:
-            self._watched.history.listeners.remove(self._history_changed)
+            self._watched.history.changed.disconnect(self._history_changed)
         self._watched = document
         if document is not None:
-            document.history.listeners.append(self._history_changed)
+            document.history.changed.connect(self._history_changed)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.Resize and self.bar.isVisible():

@@ -270,10 +270,10 @@ class MainWindow(QMainWindow):
     def set_document(self, document: Document | None) -> None:
         """Show ``document`` in this window."""
         if self.document is not None:
-            self.document.history.listeners.remove(self._history_changed)
+            self.document.history.changed.disconnect(self._history_changed)
         self.document = document
         if document is not None:
-            document.history.listeners.append(self._history_changed)
+            document.history.changed.connect(self._history_changed)
         self.canvas.set_document(document)
         if self.canvas.split is not None:
             self.set_split_view(False)

@@ -294,3 +294,25 @@ def test_split_view_shows_the_original_left_of_a_divider_that_can_be_dragged(win
     window.split_button.click()
     assert canvas.split is None and not window.split_action.isChecked()
     assert shown_color(canvas, 30.5, 45.5).red() == 0
+
+
+def test_a_deleted_canvas_is_not_kept_alive_by_its_document(qapp, photo_rgb):
+    import gc
+    import weakref
+
+    from restorer.editing.document import Document
+    from restorer.gui.canvas import Canvas
+    from restorer.images import photo_from_array
+
+    document = Document(photo_from_array(photo_rgb.copy()))
+    canvas = Canvas()
+    canvas.set_document(document)
+    gone = weakref.ref(canvas)
+    del canvas
+    gc.collect()
+    assert gone() is None  # the document's signals hold no strong reference to the widget
+    # Edits after the widget went call nothing of it (a call would reach a deleted widget).
+    document.mask.stroke([(10.5, 10.5), (30.5, 20.5)], size=7)
+    document.apply_result(np.zeros_like(document.rgb), None, "Black")
+    document.history.undo()
+    assert document.mask.any()
