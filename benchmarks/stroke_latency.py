@@ -96,7 +96,7 @@ def main() -> int:
             canvas.fit()
         else:
             canvas.set_zoom(zoom)
-        canvas.set_brush_size(size)
+        canvas.brush.size = size
         app.processEvents()
         times = sorted(t * 1000 for t in stroke(canvas, app, args.segments, args.step))
         p95 = times[int(0.95 * (len(times) - 1))]

@@ -26,12 +26,9 @@ from typing import Iterable
 import numpy as np
 from psygnal import Signal
 
+from restorer.editing.brush import MAX_SIZE, MIN_SIZE
 from restorer.editing.history import History, RegionSwap
 from restorer.geometry import Box, changed_box
-
-#: Brush diameters a person can pick, in image pixels.
-MIN_SIZE, MAX_SIZE = 1, 500
-
 
 @dataclass
 class _Stroke:

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QRubberBand, QWidget
 
 from restorer.editing.document import Document
-from restorer.editing.mask import MAX_SIZE, MIN_SIZE
+from restorer.editing.brush import BrushSettings
 from restorer.geometry import Box
 from restorer.gui.display import DisplayImage, level_for, overlay_table, rgb32
 
@@ -36,16 +36,18 @@ class Canvas(QWidget):
     #: the left button, and the keyboard modifiers held when the drag began.
     boxDrawn = Signal(object, object)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, brush: BrushSettings | None = None):
         super().__init__(parent)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(200, 150)
         self.document: Document | None = None
-        self.tool = "brush"  # or "eraser", or "select" (drag a box: see boxDrawn)
-        self.brush_size = 40
-        self.hardness = 1.0
+        #: The tool, size and hardness it paints with (the window's toolbar shows the same object).
+        self.brush = brush if brush is not None else BrushSettings()
+        self.brush.tool_changed.connect(self._tool_changed)
+        self.brush.size_changed.connect(self._brush_size_changed)
+        self.brush.hardness_changed.connect(self._hardness_changed)
         self.zoom = 1.0
         self.offset = QPointF(0, 0)  # where the photo's top-left corner is, in widget pixels
         self.compare = False  # show the photo as opened instead of the current state
@@ -203,31 +205,24 @@ class Canvas(QWidget):
         self._fit_mode = False
         self.update()
 
-    # -- brush ------------------------------------------------------------------------------
+    # -- brush (what to paint with is :attr:`brush`; these follow its changes) -------------
 
-    def set_tool(self, tool: str) -> None:
-        """``"brush"``, ``"eraser"`` or ``"select"`` (drag a box around an object)."""
-        if tool not in ("brush", "eraser", "select"):
-            raise ValueError(tool)
-        self.tool = tool
+    def _tool_changed(self, _tool: str) -> None:
         self._update_cursor()
+        self.update(self._cursor_rect())  # the outline: white for the brush, blue for the eraser, none to select
 
-    def set_brush_size(self, size: int) -> None:
-        """Brush diameter in image pixels (1-500)."""
-        old = self._cursor_rect()
-        self.brush_size = int(min(MAX_SIZE, max(MIN_SIZE, size)))
+    def _brush_size_changed(self, _size: int, old: int) -> None:
+        old_rect = self._cursor_rect(old)
         self._update_cursor()
-        self.update(old.united(self._cursor_rect()))
+        self.update(old_rect.united(self._cursor_rect()))
 
-    def set_hardness(self, hardness: float) -> None:
-        """0 (soft, feathered edge) to 1 (hard edge)."""
-        self.hardness = float(min(1.0, max(0.0, hardness)))
+    def _hardness_changed(self, _hardness: float, _old: float) -> None:
         self.update(self._cursor_rect())
 
-    def _cursor_rect(self) -> QRect:
+    def _cursor_rect(self, size: int | None = None) -> QRect:
         if self._mouse is None:
             return QRect()
-        radius = self.brush_size / 2 * self.zoom + 3
+        radius = (self.brush.size if size is None else size) / 2 * self.zoom + 3
         return QRectF(self._mouse.x() - radius, self._mouse.y() - radius, 2 * radius + 1,
                       2 * radius + 1).toAlignedRect()
 
@@ -236,7 +231,7 @@ class Canvas(QWidget):
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif self._space:
             self.setCursor(Qt.CursorShape.OpenHandCursor)
-        elif self.document is not None and self.tool != "select" and self.brush_size * self.zoom >= 6:
+        elif self.document is not None and self.brush.tool != "select" and self.brush.size * self.zoom >= 6:
             self.setCursor(Qt.CursorShape.BlankCursor)  # the outline is the cursor
         else:
             self.setCursor(Qt.CursorShape.CrossCursor)
@@ -304,9 +299,9 @@ class Canvas(QWidget):
 
     def _paint_brush_outline(self, painter: QPainter) -> None:
         if (self._mouse is None or self._space or self._pan_from is not None or self._split_drag
-                or self.tool == "select"):
+                or self.brush.tool == "select"):
             return
-        radius = self.brush_size / 2 * self.zoom
+        radius = self.brush.size / 2 * self.zoom
         if radius < 3:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -314,10 +309,11 @@ class Canvas(QWidget):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(QColor(0, 0, 0, 200), 3))
         painter.drawEllipse(centre, radius, radius)
-        painter.setPen(QPen(QColor(255, 255, 255) if self.tool == "brush" else QColor(120, 200, 255), 1))
+        painter.setPen(QPen(QColor(255, 255, 255) if self.brush.tool == "brush" else QColor(120, 200, 255), 1))
         painter.drawEllipse(centre, radius, radius)
-        if self.hardness < 1 and radius * (1 - self.hardness) >= 2:
-            inner = radius * self.hardness
+        hardness = self.brush.hardness
+        if hardness < 1 and radius * (1 - hardness) >= 2:
+            inner = radius * hardness
             pen = QPen(QColor(255, 255, 255, 160), 1, Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.drawEllipse(centre, inner, inner)
@@ -333,15 +329,15 @@ class Canvas(QWidget):
             self.update(self._cursor_rect())
         elif button == Qt.MouseButton.LeftButton and self._near_divider(pos):
             self._split_drag = True
-        elif button == Qt.MouseButton.LeftButton and self.document is not None and self.tool == "select":
+        elif button == Qt.MouseButton.LeftButton and self.document is not None and self.brush.tool == "select":
             self._box_drag = (pos, event.modifiers())
             self._rubber_band.setGeometry(QRect(pos.toPoint(), QSize()))
             self._rubber_band.show()
         elif button == Qt.MouseButton.LeftButton and self.document is not None:
             x, y = self.widget_to_image(pos)
             self._painting = True
-            self.document.mask.begin_stroke(x, y, size=self.brush_size, hardness=self.hardness,
-                                            erase=self.tool == "eraser")
+            self.document.mask.begin_stroke(x, y, size=self.brush.size, hardness=self.brush.hardness,
+                                            erase=self.brush.erases)
         event.accept()
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802

@@ -12,7 +12,7 @@ from superqt import QLabeledSlider
 from superqt.utils import signals_blocked
 
 from restorer.editing.document import Document
-from restorer.editing.mask import MAX_SIZE, MIN_SIZE
+from restorer.editing.brush import MAX_SIZE, MIN_SIZE, BrushSettings
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
 from restorer.gui.canvas import Canvas
@@ -66,7 +66,9 @@ class MainWindow(QMainWindow):
         self.run_control.resultApplied.connect(self._update_actions)
         self.run_control.runFinished.connect(self.runFinished)
 
-        self.canvas = Canvas(self)
+        #: The tool, size and hardness the canvas paints with and the toolbar shows.
+        self.brush = BrushSettings()
+        self.canvas = Canvas(self, brush=self.brush)
         self.setCentralWidget(self.canvas)
         self.find_damage = FindDamage(self)
         self.smart_select = SmartSelect(self)
@@ -158,6 +160,7 @@ class MainWindow(QMainWindow):
         for action in (self.brush_action, self.eraser_action, self.select_action):
             tools.addAction(action)
         self.brush_action.setChecked(True)
+        self.brush.tool_changed.connect(self._show_tool)
         self.bigger_action = a("Bigger Brush", lambda: self.step_brush_size(+1), "]")
         self.smaller_action = a("Smaller Brush", lambda: self.step_brush_size(-1), "[")
         self.find_damage_action = a("&Find Damage", self.find_damage.start, "Ctrl+D",
@@ -232,18 +235,21 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(" Size "))
         self.size_slider = QLabeledSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(MIN_SIZE, MAX_SIZE)
-        self.size_slider.setValue(self.canvas.brush_size)
+        brush = self.brush  # the lambdas hold the brush, not the window
+        self.size_slider.setValue(brush.size)
         self.size_slider.setFixedWidth(170)
         self.size_slider.setToolTip("Brush diameter in photo pixels ([ and ])")
-        self.size_slider.valueChanged.connect(self.canvas.set_brush_size)
+        self.size_slider.valueChanged.connect(lambda size: setattr(brush, "size", size))
+        brush.size_changed.connect(self._show_brush_size)
         bar.addWidget(self.size_slider)
         bar.addWidget(QLabel("  Hardness "))
         self.hardness_slider = QLabeledSlider(Qt.Orientation.Horizontal)
         self.hardness_slider.setRange(0, 100)
-        self.hardness_slider.setValue(int(self.canvas.hardness * 100))
+        self.hardness_slider.setValue(round(brush.hardness * 100))
         self.hardness_slider.setFixedWidth(130)
         self.hardness_slider.setToolTip("100: crisp edge. Lower: the repair fades out at the edge")
-        self.hardness_slider.valueChanged.connect(lambda v: self.canvas.set_hardness(v / 100))
+        self.hardness_slider.valueChanged.connect(lambda value: setattr(brush, "hardness", value / 100))
+        brush.hardness_changed.connect(self._show_hardness)
         bar.addWidget(self.hardness_slider)
         bar.addSeparator()
         bar.addWidget(QLabel(" Mask: "))
@@ -381,15 +387,25 @@ class MainWindow(QMainWindow):
 
     def set_tool(self, tool: str) -> None:
         """Brush, eraser or smart selection (``"brush"``, ``"eraser"``, ``"select"``)."""
-        self.canvas.set_tool(tool)
-        actions = {"brush": self.brush_action, "eraser": self.eraser_action, "select": self.select_action}
-        actions[tool].setChecked(True)
+        self.brush.tool = tool
 
     def step_brush_size(self, direction: int) -> None:
         """``]`` and ``[``: about 15 % bigger or smaller (at least one pixel)."""
-        size = self.size_slider.value()
-        step = max(1, round(size * 0.15))
-        self.size_slider.setValue(max(MIN_SIZE, min(MAX_SIZE, size + direction * step)))
+        self.brush.step_size(direction)
+
+    # The toolbar follows the brush settings, whoever changed them (signals blocked: no echo back).
+
+    def _show_tool(self, tool: str) -> None:
+        actions = {"brush": self.brush_action, "eraser": self.eraser_action, "select": self.select_action}
+        actions[tool].setChecked(True)
+
+    def _show_brush_size(self, size: int) -> None:
+        with signals_blocked(self.size_slider):
+            self.size_slider.setValue(size)
+
+    def _show_hardness(self, hardness: float) -> None:
+        with signals_blocked(self.hardness_slider):
+            self.hardness_slider.setValue(round(hardness * 100))
 
     def set_split_view(self, on: bool) -> None:
         """Show the photo as opened and as it is now side by side, split by a draggable divider."""

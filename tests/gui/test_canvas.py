@@ -43,7 +43,7 @@ def test_eraser_tool_and_undo_redo_actions(window):
     paint_image_points(canvas, [(10.5, 45.5), (100.5, 45.5)])
     painted = window.document.mask.coverage.copy()
     window.eraser_action.trigger()
-    assert canvas.tool == "eraser"
+    assert canvas.brush.tool == "eraser"
     paint_image_points(canvas, [(55.5, 20.5), (55.5, 70.5)])
     assert not window.document.mask.mask[45, 52:59].any() and window.document.mask.mask[45, 20]
     window.undo_action.trigger()
@@ -51,7 +51,7 @@ def test_eraser_tool_and_undo_redo_actions(window):
     window.redo_action.trigger()
     assert not window.document.mask.mask[45, 55]
     window.brush_action.trigger()
-    assert canvas.tool == "brush"
+    assert canvas.brush.tool == "brush"
 
 
 def test_clear_and_invert_actions(window):
@@ -130,17 +130,40 @@ def test_middle_drag_and_space_drag_pan_without_painting(window, qtbot):
 def test_brush_size_keys_and_status_bar(window, qtbot):
     window.size_slider.setValue(40)
     window.bigger_action.trigger()
-    assert window.size_slider.value() == 46 and window.canvas.brush_size == 46
+    assert window.size_slider.value() == 46 and window.canvas.brush.size == 46
     window.smaller_action.trigger()
     window.smaller_action.trigger()
     assert window.size_slider.value() < 46
     window.size_slider.setValue(1)
     window.smaller_action.trigger()
-    assert window.canvas.brush_size == 1
+    assert window.canvas.brush.size == 1
     assert window.size_label.text().startswith("120 × 90")
     assert window.device_label.text() == "Device: CPU"
     send_mouse(window.canvas, "move", window.canvas.image_to_widget(33.5, 21.5), buttons=Qt.MouseButton.NoButton)
     assert window.cursor_label.text() == "33, 21"
+
+
+def test_the_canvas_and_the_toolbar_show_one_brush(window, qtbot):
+    brush = window.brush
+    assert window.canvas.brush is brush
+    window.size_slider.setValue(77)  # the toolbar sets the brush...
+    window.hardness_slider.setValue(30)
+    assert (brush.size, brush.hardness) == (77, 0.3)
+    brush.size, brush.hardness, brush.tool = 12, 0.55, "eraser"  # ...and follows it, whoever changed it
+    assert window.size_slider.value() == 12 and window.hardness_slider.value() == 55
+    assert window.eraser_action.isChecked() and not window.brush_action.isChecked()
+    brush.tool = "select"
+    assert window.select_action.isChecked()
+    window.brush_action.trigger()
+    assert brush.tool == "brush"
+    window.set_tool("eraser")
+    paint_image_points(window.canvas, [(30.5, 30.5)])  # the canvas paints with the brush it shares
+    assert not window.document.mask.any()
+    brush.tool = "brush"
+    paint_image_points(window.canvas, [(30.5, 30.5)])
+    painted = window.document.mask.coverage > 0
+    assert painted[30, 30] and painted[30, 30 + 5] and not painted[30, 30 + 7]  # 12 px across
+    assert 0 < window.document.mask.coverage[30, 35] < 255  # and with its soft edge
 
 
 def test_keyboard_shortcuts_reach_the_actions(window, qtbot):
@@ -148,9 +171,9 @@ def test_keyboard_shortcuts_reach_the_actions(window, qtbot):
     window.canvas.setFocus()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     qtbot.keyClick(window.canvas, Qt.Key.Key_E)
-    assert window.canvas.tool == "eraser"
+    assert window.canvas.brush.tool == "eraser"
     qtbot.keyClick(window.canvas, Qt.Key.Key_B)
-    assert window.canvas.tool == "brush"
+    assert window.canvas.brush.tool == "brush"
     paint_image_points(window.canvas, [(30.5, 30.5)])
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not window.document.mask.any()
@@ -160,7 +183,7 @@ def test_keyboard_shortcuts_reach_the_actions(window, qtbot):
     qtbot.keyClick(window.canvas, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.zoom == 1.0
     qtbot.keyClick(window.canvas, Qt.Key.Key_BracketRight)
-    assert window.canvas.brush_size > 40
+    assert window.canvas.brush.size > 40
     window.panel.select("opencv-telea")
     with qtbot.waitSignal(window.runFinished, timeout=10_000):
         qtbot.keyClick(window.canvas, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)

@@ -58,7 +58,7 @@ def drag_box(window, qtbot, corner, other, modifiers=Qt.KeyboardModifier.NoModif
 
 def test_a_box_around_an_object_adds_it_to_the_mask_as_one_step(disc_window, qtbot):
     window, disc = disc_window
-    assert window.canvas.tool == "select" and window.select_action.shortcut().toString() == "W"
+    assert window.canvas.brush.tool == "select" and window.select_action.shortcut().toString() == "W"
     drag_box(window, qtbot, (25, 15), (75, 65))
     mask = window.document.mask.mask
     assert (mask & disc).sum() / disc.sum() > 0.95
@@ -98,7 +98,7 @@ def test_the_select_tool_does_not_paint_and_a_click_only_says_what_to_do(disc_wi
     assert window.smart_select.run is None
     assert "Drag a box" in window.statusBar().currentMessage()
     window.brush_action.trigger()  # back to the brush: it paints again
-    assert canvas.tool == "brush" and window.brush_action.isChecked()
+    assert canvas.brush.tool == "brush" and window.brush_action.isChecked()
 
 
 def test_a_box_drawn_while_one_is_selecting_is_refused_visibly(disc_window, qtbot, monkeypatch):
