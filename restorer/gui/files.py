@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 
+from restorer.editing.document import Document
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
 from restorer.images import SAVE_FORMATS
@@ -30,51 +31,56 @@ def wait_cursor() -> Iterator[None]:
 
 
 class PhotoFiles(QObject):
-    """Where the photo of ``window`` (its ``document``) is saved, and which photos were opened or saved lately.
+    """Where :attr:`document` is saved, and which photos were opened or saved lately (in ``settings``).
 
-    The window keeps its ``document``, ``settings``, ``show_error`` and status bar;
-    ``saved`` fires after a save (the title loses its ``*``), ``openRequested(path)``
-    when a recent file is picked.
+    The window keeps :attr:`document` current; the questions are asked over ``parent``.
+    It tells the window through signals: ``saved`` after a save (the title loses its
+    ``*``), ``openRequested(path)`` when a recent file is picked, ``status(text,
+    milliseconds)`` for the status bar, ``failed(title, text)`` for an error to show.
     """
 
     saved = Signal()
     openRequested = Signal(str)
+    status = Signal(str, int)
+    failed = Signal(str, str)
 
-    def __init__(self, window: QMainWindow):
-        super().__init__(window)
+    def __init__(self, settings: QSettings, parent: QWidget):
+        super().__init__(parent)
+        self.settings = settings
+        #: The photo Save writes (``None``: no photo open).
+        self.document: Document | None = None
 
-    @property
-    def window(self) -> QMainWindow:
-        """The window: the Qt parent, not a Python attribute (see :class:`MainWindow`)."""
+    def _dialog_parent(self) -> QWidget:
+        """The widget the questions are asked over (the window: the Qt parent, not a Python attribute)."""
         return self.parent()
 
     # -- saving -----------------------------------------------------------------------------
 
     def save(self) -> bool:
         """Save over the photo's file (asking once before overwriting the original); Save As if it has none."""
-        document = self.window.document
+        document = self.document
         if document is None:
             return False
         if document.path is None or document.path.suffix.lower() not in SAVE_FORMATS:
             return self.save_as()
         if not document.may_overwrite_source:
-            answer = dialogs.ask_overwrite_original(self.window, document.path.name)
+            answer = dialogs.ask_overwrite_original(self._dialog_parent(), document.path.name)
             if answer == "save_as":
                 return self.save_as()
             if answer != "overwrite":
                 return False
-        return self.save_to(document.path, quality=int(self.window.settings.value("jpeg_quality", 92)))
+        return self.save_to(document.path, quality=int(self.settings.value("jpeg_quality", 92)))
 
     def save_as(self) -> bool:
         """Ask for a file name and format (and quality for JPEG and WebP), then save."""
-        document = self.window.document
+        document = self.document
         if document is None:
             return False
         if document.path is not None:
             suggestion = str(document.path.with_name(document.path.stem + "_restored.png"))
         else:
             suggestion = str(Path(self.last_folder()) / (Path(document.title).stem + ".png"))
-        path, picked = dialogs.ask_save_path(self.window, "Save As", suggestion, ";;".join(SAVE_FILTERS))
+        path, picked = dialogs.ask_save_path(self._dialog_parent(), "Save As", suggestion, ";;".join(SAVE_FILTERS))
         if not path:
             return False
         path = Path(path)
@@ -82,8 +88,9 @@ class PhotoFiles(QObject):
             path = path.with_suffix(SAVE_FILTERS.get(picked, ".png"))
         quality = 95
         if path.suffix.lower() in (".jpg", ".jpeg", ".webp"):
-            settings = self.window.settings
-            chosen = dialogs.ask_int(self.window, "Quality", f"{path.suffix[1:].upper()} quality (100 = best):",
+            settings = self.settings
+            chosen = dialogs.ask_int(self._dialog_parent(), "Quality",
+                                     f"{path.suffix[1:].upper()} quality (100 = best):",
                                      int(settings.value("jpeg_quality", 92)), 1, 100)
             if chosen is None:
                 return False
@@ -93,7 +100,7 @@ class PhotoFiles(QObject):
 
     def save_to(self, path: str | Path, *, quality: int = 95) -> bool:
         """Save the current photo to ``path`` (alpha kept where the format can)."""
-        document = self.window.document
+        document = self.document
         if document is None:
             return False
         path = Path(path)
@@ -103,10 +110,10 @@ class PhotoFiles(QObject):
                 warnings.simplefilter("always")
                 document.save(path, quality=quality)
         except RestorerError as exc:
-            self.window.show_error("Cannot save the photo", str(exc))
+            self.failed.emit("Cannot save the photo", str(exc))
             return False
         except OSError as exc:
-            self.window.show_error("Cannot save the photo", f"{path}: {exc.strerror or exc}")
+            self.failed.emit("Cannot save the photo", f"{path}: {exc.strerror or exc}")
             return False
         self.remember_recent(path)
         note = " (JPEG keeps no transparency)" if document.has_alpha and path.suffix.lower() in (
@@ -114,17 +121,17 @@ class PhotoFiles(QObject):
         lost = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
         if lost:
             note += f" ({'; '.join(lost)})"
-        self.window.statusBar().showMessage(f"Saved {path.name}{note}", 10000 if lost else 5000)
+        self.status.emit(f"Saved {path.name}{note}", 10000 if lost else 5000)
         self.saved.emit()
         return True
 
     def may_discard(self) -> bool:
         """Ask about unsaved changes; ``True`` when it is fine to drop the current document."""
-        document = self.window.document
+        document = self.document
         if document is None or not document.modified:
             return True
         answer = QMessageBox.question(
-            self.window, "Unsaved changes", f"Save the changes to {document.title}?",
+            self._dialog_parent(), "Unsaved changes", f"Save the changes to {document.title}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
@@ -135,7 +142,7 @@ class PhotoFiles(QObject):
 
     def recent_files(self) -> list[str]:
         """Recently opened or saved photos, newest first."""
-        value = self.window.settings.value("recent_files", [])
+        value = self.settings.value("recent_files", [])
         if isinstance(value, str):
             value = [value]
         return [str(v) for v in (value or [])]
@@ -144,12 +151,12 @@ class PhotoFiles(QObject):
         """Put ``path`` first in the recent files."""
         entry = str(Path(path).resolve())
         files = [entry] + [f for f in self.recent_files() if f != entry]
-        self.window.settings.setValue("recent_files", files[:MAX_RECENT])
-        self.window.settings.setValue("last_folder", str(Path(entry).parent))
+        self.settings.setValue("recent_files", files[:MAX_RECENT])
+        self.settings.setValue("last_folder", str(Path(entry).parent))
 
     def last_folder(self) -> str:
         """The folder of the photo opened or saved last (the home folder at first)."""
-        return str(self.window.settings.value("last_folder", str(Path.home())))
+        return str(self.settings.value("last_folder", str(Path.home())))
 
     def fill_recent_menu(self, menu: QMenu) -> None:
         """List the recent photos that still exist in ``menu`` (the "Open Recent" menu, as it opens)."""

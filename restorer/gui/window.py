@@ -53,18 +53,14 @@ class MainWindow(QMainWindow):
         #: them, and pyqtgraph, which is not imported at start-up.
         self.training = None
         self._wants_training = training
-        # The window's parts reach it through Qt's parent link, never a Python attribute: a reference cycle
-        # would leave the window to the garbage collector, which may run on a worker thread and delete
-        # Qt objects there (a deadlock with the GUI thread).
-        self.files = PhotoFiles(self)
+        # The window's parts hold no Python reference to it (the window tells them what they need, they
+        # answer with signals): a reference cycle would leave the window to the garbage collector, which
+        # may run on a worker thread and delete Qt objects there (a deadlock with the GUI thread).
+        self.files = PhotoFiles(self.settings, self)
         self.files.saved.connect(self._history_changed)
         self.files.openRequested.connect(self.open_path)
-        self.run_control = RunControl(self)
-        self.run_control.deviceFound.connect(self._set_device)
-        self.run_control.modelsLoaded.connect(self.set_registry)
-        self.run_control.generated.connect(self._open_generated)
-        self.run_control.resultApplied.connect(self._update_actions)
-        self.run_control.runFinished.connect(self.runFinished)
+        self.files.status.connect(self.statusBar().showMessage)
+        self.files.failed.connect(self.show_error)
 
         #: The tool, size and hardness the canvas paints with and the toolbar shows.
         self.brush = BrushSettings()
@@ -79,6 +75,14 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.model_dock = dock
+        self.run_control = RunControl(self.panel, device=device, parent=self)
+        self.run_control.deviceFound.connect(self._set_device)
+        self.run_control.modelsLoaded.connect(self.set_registry)
+        self.run_control.generated.connect(self._open_generated)
+        self.run_control.resultApplied.connect(self._update_actions)
+        self.run_control.runFinished.connect(self.runFinished)
+        self.run_control.status.connect(self.statusBar().showMessage)
+        self.run_control.failed.connect(self.show_error)
         self.compare_button = QPushButton("Compare ( \\ )")
         self.compare_button.setToolTip("Hold to see the photo as it was opened (or hold \\)")
         self.compare_button.pressed.connect(lambda: self.canvas.set_compare(True))
@@ -277,7 +281,7 @@ class MainWindow(QMainWindow):
         """Show ``document`` in this window."""
         if self.document is not None:
             self.document.history.changed.disconnect(self._history_changed)
-        self.document = document
+        self.document = self.files.document = self.run_control.document = document
         if document is not None:
             document.history.changed.connect(self._history_changed)
         self.canvas.set_document(document)
@@ -545,6 +549,7 @@ class MainWindow(QMainWindow):
 
     def _set_device(self, device: str, name: str) -> None:
         self.device, self.device_name = device, name
+        self.run_control.device = device
         self._show_device()
 
     def _open_generated(self, photo: Photo, model_title: str) -> None:
