@@ -4,8 +4,6 @@ before a run starts or resumes."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 
@@ -46,13 +44,6 @@ def photos(tmp_path):
 
 def _new(model, name="mine", folders=None, *, steps=20, batch_size=2, crop=32):
     return plan_new_run(model, name, folders, steps=steps, batch_size=batch_size, crop=crop)
-
-
-def test_the_module_needs_no_qt():
-    code = ("import sys, restorer.train_form\n"
-            "print(','.join(m for m in sys.modules if m.startswith(('PySide6', 'restorer.gui', 'restorer_plugins'))))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
 
 
 def test_the_folders_asked_for_are_the_ones_the_model_declares():
