@@ -28,10 +28,11 @@ class RunResult:
 
 
 def make_room_in_thread_pool() -> None:
-    """Let the next worker start at once, even while long work (a training run) holds the pool's threads.
+    """Let the next worker start at once, even while other work (a model load, Find damage) holds the pool's threads.
 
     superqt's workers share Qt's global thread pool, sized by the CPU count: on a
-    two-core machine a training run and a model load would otherwise queue a repair.
+    two-core machine a model load and a damage search would otherwise queue a repair.
+    (A training run has a thread of its own: :class:`restorer.gui.training.worker.TrainingThread`.)
     """
     pool = QThreadPool.globalInstance()
     if pool.activeThreadCount() >= pool.maxThreadCount():

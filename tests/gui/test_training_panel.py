@@ -414,6 +414,20 @@ def test_gui_thread_keeps_processing_events_during_training(qtbot, panel, photos
     assert len(beats) > 40 and gaps.max() < 0.2, (len(beats), gaps.max())
 
 
+def test_a_run_trains_in_a_thread_of_its_own_not_in_the_global_pool(qtbot, panel, photos):
+    from PySide6.QtCore import QThreadPool
+
+    TinyTrainable.delay = 0.02
+    _setup(panel, photos, steps=5000, name="own-thread")
+    assert panel.start()
+    qtbot.waitUntil(lambda: _worker_step(panel) >= 2, timeout=30000)
+    assert panel.run.training_thread.isRunning()
+    assert QThreadPool.globalInstance().activeThreadCount() == 0  # every pool thread is left to repairs
+    with qtbot.waitSignal(panel.run.finished, timeout=30000):
+        panel.cancel()
+    assert panel.run.wait(10) and panel.run.training_thread.isFinished()
+
+
 def test_the_stored_runs_box_is_told_what_it_needs_and_reads_no_parent(qtbot, train_registry, monkeypatch):
     from restorer.gui import dialogs
     from restorer.gui.training.stored import StoredRuns
@@ -559,6 +573,7 @@ def test_closing_asks_and_saves_a_checkpoint(qtbot, panel, photos, monkeypatch):
     assert not panel.confirm_close() and panel.running
     monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
     assert panel.confirm_close() and not panel.running
+    assert panel.run.training_thread.isFinished()  # joined
     assert asked == ["Training is running"]
     assert load_checkpoint(panel.run.record.checkpoint).step >= 2
 
@@ -663,7 +678,7 @@ def test_closing_the_window_while_training_asks_then_saves_a_checkpoint(qtbot, t
         monkeypatch.setattr(dialogs, "ask_yes", lambda *a: False)
         assert not window.close() and window.isVisible() and training.running  # asked, and kept training
         monkeypatch.setattr(dialogs, "ask_yes", lambda *a: True)
-        assert window.close() and not training.running
+        assert window.close() and not training.running and training.run.training_thread.isFinished()
         step = load_checkpoint(training.run.record.checkpoint).step
         assert step >= 2 and training.stored.runs_combo.count() == 1  # resumable from the panel
     finally:

@@ -168,7 +168,7 @@ class TrainingPanel(QWidget):
         """Whether the window may close: asks first while training, then cancels, waits for the checkpoint
         and joins the training thread."""
         if not self.running:
-            return True
+            return self.run is None or self.run.wait(5.0)  # a run that ended: its thread is joined at once
         if not dialogs.ask_yes(self, "Training is running",
                                "Stop training and close? A checkpoint is saved; resume it later under Unfinished runs."):
             return False

@@ -6,6 +6,10 @@ listener only appends to a buffer under a lock, and a timer on the GUI thread
 drains it ten times a second into one :class:`Tick` (every step's losses for the
 plot, the latest rate and preview). Painting and repairing stay fluid.
 
+A run lasts hours, so it has a thread of its own (:class:`TrainingThread`) rather
+than a slot of Qt's global thread pool, which repairs, model loads and smart
+selections share; :meth:`TrainingRun.wait` joins it.
+
 When a run of an inpainting model that kept photos out of training has stored its
 weights, the worker thread goes on to compare them with the starting weights on
 those photos (:mod:`restorer.training.holdout`) and keeps the one-line result in
@@ -18,11 +22,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
-from superqt.utils import create_worker
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from restorer.errors import Cancelled, RestorerError
 from restorer.jobs import Job, Progress
@@ -85,6 +88,26 @@ def folder_notices(folders: list[str], crop: int) -> list[str]:
     return notices
 
 
+class TrainingThread(QThread):
+    """A thread that runs ``work()`` once: ``returned`` with what it returned, or ``errored`` with what it
+    raised, then Qt's ``finished``. Connected to a GUI-thread object's methods, they arrive there in order."""
+
+    returned = Signal(object)
+    errored = Signal(object)
+
+    def __init__(self, work: Callable[[], Any], parent: QObject | None = None):
+        super().__init__(parent)
+        self._work = work
+
+    def run(self) -> None:  # the new thread
+        try:
+            result = self._work()
+        except BaseException as exc:  # any failure is reported to the panel, none ends the thread unheard
+            self.errored.emit(exc)
+        else:
+            self.returned.emit(result)
+
+
 class TrainingRun(QObject):
     """Train ``model`` on ``folders`` in a worker thread; store the result as user weights ``name``.
 
@@ -123,7 +146,12 @@ class TrainingRun(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._drain)
-        self._worker = None
+        #: The run's own thread (Qt's global pool is left to repairs and other short work).
+        self.training_thread = TrainingThread(self._work, self)
+        self.training_thread.setObjectName(f"training {self.record.model} {self.record.name}")
+        self.training_thread.returned.connect(self._returned)
+        self.training_thread.errored.connect(self._errored)
+        self.training_thread.finished.connect(self._done)
 
     @property
     def paused(self) -> bool:
@@ -131,15 +159,10 @@ class TrainingRun(QObject):
         return self.job.paused
 
     def start(self) -> None:
-        """Start training in a worker thread."""
-        from restorer.gui.runner import make_room_in_thread_pool
-
+        """Start training in the run's own thread."""
         self.running = True
         self._timer.start()
-        make_room_in_thread_pool()  # a repair started later must not queue behind this run
-        self._worker = create_worker(self._work, _start_thread=False, _connect={
-            "returned": self._returned, "errored": self._errored, "finished": self._done})
-        self._worker.start()
+        self.training_thread.start()
 
     def pause(self) -> None:
         """Hold after the current step (the model stays in memory)."""
@@ -165,7 +188,7 @@ class TrainingRun(QObject):
             if progress.preview is not None:
                 self._preview = progress.preview
 
-    def _work(self) -> Path:
+    def _work(self) -> tuple[Path, str | None]:
         import_torch_fully()
         from restorer.training.train_and_store import train_model
 
@@ -228,11 +251,18 @@ class TrainingRun(QObject):
         self.finished.emit()
 
     def wait(self, timeout_s: float = 60.0) -> bool:
-        """Process events until the worker thread ended (or ``timeout_s`` passed); whether it ended."""
+        """Process events until the run ended (or ``timeout_s`` passed), then join its thread; whether it ended.
+
+        Events are processed meanwhile: the window is painted, and the run's last reports
+        (``succeeded`` or ``failed``, ``finished``) arrive before this returns.
+        """
         from PySide6.QtCore import QCoreApplication, QEventLoop
 
         deadline = time.monotonic() + timeout_s
         while self.running and time.monotonic() < deadline:
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.005)
-        return not self.running
+        if self.running:
+            return False
+        # ``finished`` is the thread's last act, so this returns at once: the thread has ended when it does.
+        return self.training_thread.wait(max(1000, int((deadline - time.monotonic()) * 1000)))
