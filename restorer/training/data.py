@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 import numpy as np
 
 from restorer.errors import InputError, RestorerError
-from restorer.images import PHOTO_SUFFIXES, atomic_write, load_photo, open_image
+from restorer.files import atomic_write
+from restorer.images import PHOTO_SUFFIXES, load_photo, open_image
 from restorer.training.masks import random_mask
 
 if TYPE_CHECKING:  # torch is imported lazily: scanning a folder must not wait for it
