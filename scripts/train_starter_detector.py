@@ -2,14 +2,14 @@
 
 Self-supervised: the training loop cuts random crops of the corpus's train split
 (``make corpus``; pictures reduced to a 640-px shorter side once, ordinary photos
-drawn 3x as often as textures), the trainer draws synthetic damage on each
+drawn ``--photo-weight`` (2) times as often as textures; 192-px crops, batch 4), the trainer draws synthetic damage on each
 (:mod:`restorer_plugins.damage.synthetic`) and learns to find it. The shared
 training loop (:func:`restorer.training.train`) checkpoints, so an interrupted
 run resumes exactly with ``--resume``. Fixed seed; one CPU thread by default.
 
     make corpus
-    nice -n 10 .venv/bin/python scripts/train_starter_detector.py --steps 4000
-    nice -n 10 .venv/bin/python scripts/train_starter_detector.py --steps 6000 --resume   # continue
+    nice -n 10 .venv/bin/python scripts/train_starter_detector.py --steps 10000           # the shipped starter
+    nice -n 10 .venv/bin/python scripts/train_starter_detector.py --steps 12000 --resume  # continue
 """
 
 from __future__ import annotations
