@@ -244,6 +244,18 @@ def architecture(metadata: Mapping[str, Any], parse: Callable[[dict], T], source
         raise ModelError(f"{source}: bad {family} {key} in the metadata: {reason}") from None
 
 
+def load_state(net: Any, tensors: Mapping[str, Any], source: str, what: str, *, prefix: str = "") -> Any:
+    """Load into ``net`` (a torch module) the tensors of a weights file whose keys start with ``prefix``
+    (the prefix taken off; all of them without one); :class:`ModelError` naming ``source`` and ``what``
+    (the network, as the message says it) when they do not fit. Returns ``net``."""
+    state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    try:
+        net.load_state_dict(state)
+    except RuntimeError:
+        raise ModelError(f"{source}: weights do not match {what}") from None
+    return net
+
+
 def check_bounds(config: object, bounds: Mapping[str, tuple[int, int]],
                  lengths: Mapping[str, tuple[int, int]] | None = None) -> None:
     """Raise ``ValueError`` unless each field named in ``bounds`` of ``config`` is a whole number in its range.

@@ -12,8 +12,7 @@ from typing import Any
 
 import torch
 
-from restorer.errors import ModelError
-from restorer.weights import architecture
+from restorer.weights import architecture, load_state
 from restorer_plugins.cyclegan.networks import CycleGANConfig, ResnetGenerator
 
 FAMILY = "cyclegan"
@@ -26,12 +25,8 @@ def config_from_metadata(metadata: dict[str, Any], source: str = "weights") -> C
 
 def load_generators(nets: dict[str, torch.nn.Module], tensors: dict[str, torch.Tensor], source: str) -> None:
     """Load the ``a_to_b.`` / ``b_to_a.`` tensors of a weights file into ``nets``."""
-    try:
-        for name in ("a_to_b", "b_to_a"):
-            prefix = name + "."
-            nets[name].load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the CycleGAN networks they describe") from None
+    for name in ("a_to_b", "b_to_a"):
+        load_state(nets[name], tensors, source, "the CycleGAN networks they describe", prefix=name + ".")
 
 
 def generators_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],

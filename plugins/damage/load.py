@@ -12,8 +12,7 @@ from typing import Any
 
 import torch
 
-from restorer.errors import ModelError
-from restorer.weights import architecture
+from restorer.weights import architecture, load_state
 from restorer_plugins.damage.network import DamageNet, DetectorConfig
 
 FAMILY = "damage-detector"
@@ -30,8 +29,4 @@ def detector_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, 
     """Rebuild the network stored by :meth:`~restorer_plugins.damage.training.DetectorTrainer.export`, in eval
     mode."""
     net = DamageNet(config_from_metadata(metadata, source))
-    try:
-        net.load_state_dict(tensors)
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the damage detector's network") from None
-    return net.eval()
+    return load_state(net, tensors, source, "the damage detector's network").eval()

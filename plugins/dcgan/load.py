@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from restorer.errors import ModelError
-from restorer.weights import NetworkCache, architecture
+from restorer.weights import NetworkCache, architecture, load_state
 from restorer_plugins.dcgan.networks import DCGANConfig, Discriminator, Generator, build_dcgan
 
 FAMILY = "dcgan"
@@ -31,11 +31,8 @@ def config_from_metadata(metadata: dict[str, Any], source: str = "weights") -> D
 def load_pair(generator: Generator, discriminator: Discriminator, tensors: dict[str, torch.Tensor],
               source: str) -> None:
     """Load the ``generator.`` / ``discriminator.`` tensors of a weights file into the two networks."""
-    try:
-        generator.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("generator.")})
-        discriminator.load_state_dict({k[14:]: v for k, v in tensors.items() if k.startswith("discriminator.")})
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the DCGAN networks they describe") from None
+    for net, prefix in ((generator, "generator."), (discriminator, "discriminator.")):
+        load_state(net, tensors, source, "the DCGAN networks they describe", prefix=prefix)
 
 
 def dcgan_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],

@@ -12,8 +12,7 @@ from typing import Any
 
 import torch
 
-from restorer.errors import ModelError
-from restorer.weights import architecture
+from restorer.weights import architecture, load_state
 from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
 
 NAME = "inpaint-gan"
@@ -31,8 +30,4 @@ def generator_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str,
     """The :class:`RefineGenerator` stored by :meth:`~restorer_plugins.inpaint_gan.trainer.InpaintTrainer.export`,
     in eval mode."""
     net = RefineGenerator(generator_config(metadata, source))
-    try:
-        net.load_state_dict(tensors)
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the inpaint-gan network") from None
-    return net.eval()
+    return load_state(net, tensors, source, "the inpaint-gan network").eval()

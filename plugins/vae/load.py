@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from restorer.errors import ModelError
-from restorer.weights import NetworkCache, architecture
+from restorer.weights import NetworkCache, architecture, load_state
 from restorer_plugins.vae.networks import VAE, VAEConfig, build_vae
 from restorer_plugins.vae.prior import PREFIX as PRIOR_PREFIX
 from restorer_plugins.vae.prior import LatentPrior
@@ -39,11 +39,7 @@ def network_tensors(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]
 def vae_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], source: str = "weights") -> VAE:
     """Rebuild the VAE stored by :meth:`~restorer_plugins.vae.training.VAETrainer.export`, in eval mode."""
     vae = build_vae(config=config_from_metadata(metadata, source))
-    try:
-        vae.load_state_dict(network_tensors(tensors))
-    except RuntimeError:
-        raise ModelError(f"{source}: weights do not match the VAE network they describe") from None
-    return vae.eval()
+    return load_state(vae, network_tensors(tensors), source, "the VAE network they describe").eval()
 
 
 def prior_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
