@@ -13,7 +13,7 @@ from __future__ import annotations
 from psygnal import Signal
 
 #: What the left button does: paint the mask, unpaint it, or drag a box around an object (Smart Select).
-TOOLS = ("brush", "eraser", "select")
+TOOLS = ("brush", "eraser", "select", "select-stroke")
 #: Brush diameters a person can pick, in image pixels.
 MIN_SIZE, MAX_SIZE = 1, 500
 #: ``]`` and ``[`` change the size by about this fraction (at least one pixel).
@@ -38,7 +38,7 @@ class BrushSettings:
 
     @property
     def tool(self) -> str:
-        """``"brush"``, ``"eraser"`` or ``"select"``."""
+        """``"brush"``, ``"eraser"``, ``"select"`` (a box) or ``"select-stroke"`` (a rough stroke)."""
         return self._tool
 
     @tool.setter

@@ -35,6 +35,8 @@ class Canvas(QWidget):
     #: With the ``"select"`` tool: the image rectangle (a :class:`Box`, inside the photo) dragged out with
     #: the left button, and the keyboard modifiers held when the drag began.
     boxDrawn = Signal(object, object)
+    #: With the ``"select-stroke"`` tool: the path painted (image points ``(x, y)``) and the modifiers held.
+    pathDrawn = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None, *, brush: BrushSettings | None = None):
         super().__init__(parent)
@@ -67,6 +69,7 @@ class Canvas(QWidget):
         self._painting = False
         self._split_drag = False
         self._box_drag: tuple[QPointF, Qt.KeyboardModifier] | None = None  # where a select drag began
+        self._path: tuple[list, Qt.KeyboardModifier] | None = None  # a select-stroke path being painted
         self._rubber_band = QRubberBand(QRubberBand.Shape.Rectangle, self)
         self._update_cursor()
 
@@ -281,6 +284,11 @@ class Canvas(QWidget):
             self._paint_badge(painter, "Now", QPointF(divider + 10, 10))
         if self.compare:
             self._paint_badge(painter, "Original")
+        if self._path is not None:  # the select-stroke path so far, as wide as the brush
+            painter.setPen(QPen(QColor(255, 200, 40, 150), max(1.0, self.brush.size * self.zoom),
+                                Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+            painter.drawPolyline([QPointF(self.offset.x() + x * self.zoom, self.offset.y() + y * self.zoom)
+                                  for x, y in self._path[0]])
         self._paint_brush_outline(painter)
 
     def _paint_badge(self, painter: QPainter, text: str, at: QPointF = QPointF(10, 10), *,
@@ -333,6 +341,8 @@ class Canvas(QWidget):
             self._box_drag = (pos, event.modifiers())
             self._rubber_band.setGeometry(QRect(pos.toPoint(), QSize()))
             self._rubber_band.show()
+        elif button == Qt.MouseButton.LeftButton and self.document is not None and self.brush.tool == "select-stroke":
+            self._path = ([self.widget_to_image(pos)], event.modifiers())
         elif button == Qt.MouseButton.LeftButton and self.document is not None:
             x, y = self.widget_to_image(pos)
             self._painting = True
@@ -354,6 +364,9 @@ class Canvas(QWidget):
             self.set_split((pos.x() - self.offset.x()) / width)
         elif self._box_drag is not None:
             self._rubber_band.setGeometry(QRect(self._box_drag[0].toPoint(), pos.toPoint()).normalized())
+        elif self._path is not None:
+            self._path[0].append(self.widget_to_image(pos))
+            self.update()
         else:
             if self.split is not None and not self._painting:
                 if self._near_divider(pos):
@@ -378,6 +391,11 @@ class Canvas(QWidget):
             box = self._image_box(start, event.position())
             if box is not None:
                 self.boxDrawn.emit(box, modifiers)
+        elif event.button() == Qt.MouseButton.LeftButton and self._path is not None:
+            (points, modifiers), self._path = self._path, None
+            points.append(self.widget_to_image(event.position()))
+            self.update()
+            self.pathDrawn.emit(points, modifiers)
         elif event.button() == Qt.MouseButton.LeftButton and self._painting:
             self._painting = False
             if self.document is not None and self.document.mask.stroking:

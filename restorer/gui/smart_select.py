@@ -1,4 +1,5 @@
-"""Smart selection in the window: drag a box around an object and it joins the mask.
+"""Smart selection in the window: drag a box around an object, or paint a rough stroke on it (Shift+W),
+and it joins the mask.
 
 With the Smart Select tool (W) the canvas reports each box dragged out
 (:attr:`Canvas.boxDrawn`). GrabCut (:func:`restorer.selection.object_in_box`)
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from restorer.errors import Cancelled, RestorerError
 from restorer.geometry import Box
 from restorer.gui.runner import JobRun, WindowTool
-from restorer.selection import MIN_SIDE, object_in_box
+from restorer.selection import MIN_SIDE, object_in_box, object_under_stroke
 
 
 class SmartSelect(WindowTool):
@@ -35,6 +36,7 @@ class SmartSelect(WindowTool):
         self._document = None  # the document the running selection belongs to
         self._subtract = False
         window.canvas.boxDrawn.connect(self.select)
+        window.canvas.pathDrawn.connect(self.select_stroke)
 
     def select(self, box: Box, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
         """Find the object in ``box`` (photo pixels) and add it to the mask, or take it out with Alt."""
@@ -51,13 +53,39 @@ class SmartSelect(WindowTool):
             status.showMessage("Drag a box around the object (Alt-drag takes it out of the mask).", 5000)
             return
         photo = document.rgb.copy()  # a snapshot: the person may keep painting meanwhile
+        self._start(document, modifiers, lambda job: object_in_box(photo, box, job=job))
+
+    def select_stroke(self, points: list, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        """Find the object under the path ``points`` (image ``(x, y)``), painted as wide as the brush, and
+        add it to the mask, or take it out with Alt."""
+        import cv2
+
+        window = self.window
+        document = window.document
+        if document is None or not points:
+            return
+        if self.running:
+            window.statusBar().showMessage("Still selecting: wait a moment, or press Esc.", 4000)
+            QApplication.beep()
+            return
+        width, height = document.size
+        stroke = np.zeros((height, width), np.uint8)
+        path = np.round(np.asarray(points, np.float64) - 0.5).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(stroke, [path], False, 1, max(1, round(window.brush.size)))
+        if not stroke.any():
+            window.statusBar().showMessage("Paint the stroke on the photo itself.", 5000)
+            return
+        photo = document.rgb.copy()
+        self._start(document, modifiers, lambda job: object_under_stroke(photo, stroke > 0, job=job))
+
+    def _start(self, document, modifiers: Qt.KeyboardModifier, work) -> None:
         self._document = document
         self._subtract = bool(modifiers & Qt.KeyboardModifier.AltModifier)
-        self.run = JobRun(lambda job: object_in_box(photo, box, job=job), self)
+        self.run = JobRun(work, self)
         self.run.succeeded.connect(self._selected)
         self.run.failed.connect(self._failed)
         self.run.finished.connect(self.finished)
-        status.showMessage("Selecting the object… (Esc cancels)")
+        self.window.statusBar().showMessage("Selecting the object… (Esc cancels)")
         self.run.start()
 
     def cancel(self) -> None:

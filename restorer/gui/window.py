@@ -160,8 +160,11 @@ class MainWindow(QMainWindow):
                                tip="Unpaint (E)")
         self.select_action = a("Smart &Select", lambda: self.set_tool("select"), "W", checkable=True,
                                tip="Drag a box around an object to add it to the mask; Alt-drag takes it out (W)")
+        self.select_stroke_action = a("Smart Select (S&troke)", lambda: self.set_tool("select-stroke"), "Shift+W",
+                                      checkable=True, tip="Paint a rough stroke on an object to add all of it to "
+                                      "the mask; Alt takes it out (Shift+W)")
         tools = QActionGroup(self)
-        for action in (self.brush_action, self.eraser_action, self.select_action):
+        for action in (self.brush_action, self.eraser_action, self.select_action, self.select_stroke_action):
             tools.addAction(action)
         self.brush_action.setChecked(True)
         self.brush.tool_changed.connect(self._show_tool)
@@ -211,7 +214,8 @@ class MainWindow(QMainWindow):
         edit.addAction(self.undo_action)
         edit.addAction(self.redo_action)
         mask = bar.addMenu("&Mask")
-        for action in (self.brush_action, self.eraser_action, self.select_action, self.bigger_action,
+        for action in (self.brush_action, self.eraser_action, self.select_action, self.select_stroke_action,
+                       self.bigger_action,
                        self.smaller_action, None, self.find_damage_action, self.clear_mask_action,
                        self.invert_mask_action, self.grow_mask_action, self.shrink_mask_action, None,
                        self.show_mask_action):
@@ -236,6 +240,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self.brush_action)
         bar.addAction(self.eraser_action)
         bar.addAction(self.select_action)
+        bar.addAction(self.select_stroke_action)
         bar.addWidget(QLabel(" Size "))
         self.size_slider = QLabeledSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(MIN_SIZE, MAX_SIZE)
@@ -400,7 +405,8 @@ class MainWindow(QMainWindow):
     # The toolbar follows the brush settings, whoever changed them (signals blocked: no echo back).
 
     def _show_tool(self, tool: str) -> None:
-        actions = {"brush": self.brush_action, "eraser": self.eraser_action, "select": self.select_action}
+        actions = {"brush": self.brush_action, "eraser": self.eraser_action, "select": self.select_action,
+                   "select-stroke": self.select_stroke_action}
         actions[tool].setChecked(True)
 
     def _show_brush_size(self, size: int) -> None:

@@ -125,3 +125,20 @@ def test_a_box_drawn_while_one_is_selecting_is_refused_visibly(disc_window, qtbo
     assert not changed_early
     assert (window.document.mask.mask & disc).sum() / disc.sum() > 0.95
     assert len(window.document.history.applied) == 1
+
+
+def test_a_rough_stroke_on_an_object_adds_all_of_it_to_the_mask(disc_window, qtbot):
+    window, disc = disc_window
+    window.select_stroke_action.trigger()
+    assert window.brush.tool == "select-stroke" and window.select_stroke_action.isChecked()
+    window.brush.size = 3
+    canvas = window.canvas
+    points = [(45, 38), (50, 42), (55, 39)]  # a short scribble inside the disc (centre 50, 40; radius 20)
+    send_mouse(canvas, "press", canvas.image_to_widget(*points[0]))
+    send_mouse(canvas, "move", canvas.image_to_widget(*points[1]))
+    with qtbot.waitSignal(window.smart_select.finished, timeout=10_000):
+        send_mouse(canvas, "release", canvas.image_to_widget(*points[2]))
+    mask = window.document.mask.coverage > 0
+    assert (mask & disc).sum() / disc.sum() > 0.9 and (mask & ~disc).sum() < 0.1 * disc.sum()
+    window.undo()
+    assert not window.document.mask.coverage.any()  # one undo step
