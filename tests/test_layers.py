@@ -67,3 +67,18 @@ def test_every_package_is_declared_in_pyproject():
             rel = init.parent.relative_to(ROOT / top).parts
             found.add(".".join((prefix, *rel)))
     assert found - declared == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+
+
+def test_no_import_cycles():
+    # grimp sees every import statement, those inside functions too: a cycle there still ties two
+    # modules together (and can fail at run time, depending on which is imported first).
+    import graphlib
+
+    import grimp
+
+    graph = grimp.build_graph("restorer", "restorer_plugins")
+    sorter = graphlib.TopologicalSorter({m: graph.find_modules_directly_imported_by(m) for m in graph.modules})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        raise AssertionError("import cycle: " + " -> ".join(exc.args[1])) from None
