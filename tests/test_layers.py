@@ -82,3 +82,21 @@ def test_no_import_cycles():
         sorter.prepare()
     except graphlib.CycleError as exc:
         raise AssertionError("import cycle: " + " -> ".join(exc.args[1])) from None
+
+
+#: The longest a module of restorer/ or plugins/ may be (lines): past it, it has two jobs to split.
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_the_size_limit():
+    long = {str(path.relative_to(ROOT)): n for top in ("restorer", "plugins") for path in (ROOT / top).rglob("*.py")
+            if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert long == {}, "split these along a seam"
+
+
+def test_the_gui_package_holds_only_qt_code():
+    # Qt-free code (a model, arithmetic, rules) belongs below the GUI, where tests need no widget.
+    qt = re.compile(r"^\s*(from|import) (PySide6|superqt|pyqtgraph)\b", re.M)
+    qt_free = [str(path.relative_to(ROOT)) for path in (ROOT / "restorer" / "gui").rglob("*.py")
+               if path.name != "__init__.py" and not qt.search(path.read_text())]
+    assert qt_free == []

@@ -77,6 +77,10 @@ class BrushSettings:
         """Whether a stroke unpaints (the eraser)."""
         return self._tool == "eraser"
 
+    def set_tool(self, tool: str) -> None:
+        """Pick the tool (the same as setting :attr:`tool`; a method, for a menu command to call)."""
+        self.tool = tool
+
     def step_size(self, direction: int) -> None:
         """``]`` (``+1``) and ``[`` (``-1``): about :data:`SIZE_STEP` bigger or smaller, at least one pixel."""
         self.size = self._size + direction * max(1, round(self._size * SIZE_STEP))

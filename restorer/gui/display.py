@@ -11,7 +11,8 @@ costs the same with them as without. Also the pixel formats it draws: the photo 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QRect, QRectF
+from PySide6.QtGui import QImage, QPainter, QPixmap
 
 from restorer.geometry import Box
 
@@ -127,3 +128,69 @@ def rgb32(rgb: np.ndarray, alpha: np.ndarray | None = None, top: int = 0, left: 
     out[..., 2] = rgb[..., 0]
     out[..., 3] = 255
     return out
+
+
+class DocumentImages:
+    """The display images of one document: the photo (``RGB32``), its mask overlay (premultiplied
+    ``ARGB32``, coloured from the mask's coverage by :func:`overlay_table`) and, made on first use,
+    the photo as it was opened. :meth:`mask_changed` and :meth:`photo_changed` refresh a rectangle."""
+
+    def __init__(self, document):
+        self.document = document
+        # The overlay table as one 32-bit pixel per coverage value: indexing with it is one lookup a pixel.
+        self._table = overlay_table().view(np.uint32).reshape(256)
+        self.photo = DisplayImage(rgb32(document.rgb, document.alpha), QImage.Format.Format_RGB32)
+        self._overlay_pixels = self._table[document.mask.coverage]  # the overlay buffer, one uint32 a pixel
+        self.overlay = DisplayImage(self._overlay_pixels.view(np.uint8).reshape(self._overlay_pixels.shape + (4,)),
+                                    QImage.Format.Format_ARGB32_Premultiplied)
+        self._original: DisplayImage | None = None
+
+    @property
+    def has_original(self) -> bool:
+        """Whether the photo as opened has been made (by :meth:`original`)."""
+        return self._original is not None
+
+    def original(self) -> DisplayImage:
+        """The photo as it was opened (made on the first call)."""
+        if self._original is None:
+            self._original = DisplayImage(rgb32(self.document.original_rgb, self.document.alpha),
+                                          QImage.Format.Format_RGB32)
+        return self._original
+
+    def draw(self, painter: QPainter, view, exposed: QRect, *, original: bool = False, mask: bool = True,
+             original_left_of: float | None = None) -> None:
+        """Draw the part of the photo under ``exposed`` (widget pixels) where ``view`` (a
+        :class:`restorer.editing.viewport.Viewport`) puts it: the photo as opened if ``original``,
+        else as it is now with the mask overlay if ``mask``, and the photo as opened left of
+        ``original_left_of`` (the split view's divider, widget x)."""
+        shown = view.image_box(exposed.left(), exposed.top(), exposed.right(), exposed.bottom())
+        if shown is None:
+            return
+        painter.setClipRect(exposed)
+        target = QRectF(*view.view_rect(shown))
+        # Zoomed out, draw from a level averaged down (no moiré); the same rectangle, in its pixels.
+        factor = level_for(view.zoom)
+        source = QRectF(shown.left / factor, shown.top / factor, (shown.right - shown.left) / factor,
+                        (shown.bottom - shown.top) / factor)
+        # Smooth when shrinking; show real pixels when enlarging, as photo editors do.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, view.zoom * factor < 1)
+        painter.drawImage(target, (self.original() if original else self.photo).image(factor), source)
+        if mask:
+            painter.drawImage(target, self.overlay.image(factor), source)
+        if original_left_of is not None:
+            painter.save()
+            painter.setClipRect(QRectF(exposed).intersected(QRectF(0, 0, original_left_of, exposed.bottom() + 1)))
+            painter.drawImage(target, self.original().image(factor), source)
+            painter.restore()
+
+    def mask_changed(self, box: Box) -> None:
+        """The mask changed inside ``box``: recolour that part of the overlay."""
+        self._overlay_pixels[box.slices] = self._table[self.document.mask.coverage[box.slices]]
+        self.overlay.changed(box)
+
+    def photo_changed(self, box: Box) -> None:
+        """The photo changed inside ``box`` (a repair, an undo): convert that part again."""
+        alpha = self.document.alpha
+        self.photo.buffer[box.slices] = rgb32(self.document.rgb[box.slices],
+                                              None if alpha is None else alpha[box.slices], box.top, box.left)
+        self.photo.changed(box)

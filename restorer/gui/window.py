@@ -5,19 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
                                QPushButton, QToolBar, QWidget)
-from superqt import QLabeledSlider
 from superqt.utils import signals_blocked
 
 from restorer.editing.document import Document
-from restorer.editing.brush import MAX_SIZE, MIN_SIZE, BrushSettings
+from restorer.editing.brush import BrushSettings
 from restorer.errors import RestorerError
-from restorer.gui import dialogs
+from restorer.gui import actions, dialogs
+from restorer.gui.brush_bar import BrushBar
 from restorer.gui.canvas import Canvas
 from restorer.gui.files import PhotoFiles, wait_cursor
 from restorer.gui.find_damage import FindDamage
+from restorer.gui.mask_commands import MaskCommands
 from restorer.gui.panel import ModelPanel
 from restorer.gui.run_control import RunControl
 from restorer.gui.runner import ModelRun
@@ -26,7 +26,6 @@ from restorer.images import PHOTO_SUFFIXES, Photo, load_mask
 from restorer.registry import Registry
 
 OPEN_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{s}" for s in PHOTO_SUFFIXES))
-MASK_FILTER = "PNG mask (*.png);;All files (*)"
 
 #: Windows opened from another window (a generated image): kept alive until closed.
 _windows: list["MainWindow"] = []
@@ -61,6 +60,10 @@ class MainWindow(QMainWindow):
         self.files.openRequested.connect(self.open_path)
         self.files.status.connect(self.statusBar().showMessage)
         self.files.failed.connect(self.show_error)
+
+        self.mask_commands = MaskCommands(self.settings, self.files.last_folder, self)
+        self.mask_commands.status.connect(self.statusBar().showMessage)
+        self.mask_commands.failed.connect(self.show_error)
 
         #: The tool, size and hardness the canvas paints with and the toolbar shows.
         self.brush = BrushSettings()
@@ -127,147 +130,26 @@ class MainWindow(QMainWindow):
 
     # -- building ---------------------------------------------------------------------------
 
-    def _action(self, text: str, slot, shortcut=None, *, checkable: bool = False, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        action.setCheckable(checkable)
-        if shortcut is not None and action.shortcuts():
-            plain = text.replace("&", "").rstrip("…")
-            key = action.shortcuts()[0].toString(QKeySequence.SequenceFormat.NativeText)
-            action.setToolTip(f"{plain} ({key})")
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work even with the menu bar hidden
-        return action
-
     def _make_actions(self) -> None:
-        a = self._action
-        self.open_action = a("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self.save_action = a("&Save", self.files.save, QKeySequence.StandardKey.Save)
-        self.save_as_action = a("Save &As…", self.files.save_as, "Ctrl+Shift+S")
-        self.import_mask_action = a("&Import Mask…", self.import_mask_dialog)
-        self.export_mask_action = a("&Export Mask…", self.export_mask_dialog)
-        self.close_action = a("&Close Window", self.close, QKeySequence.StandardKey.Close)
-        self.quit_action = a("&Quit", QApplication.closeAllWindows, QKeySequence.StandardKey.Quit)
-        self.undo_action = a("&Undo", self.undo, "Ctrl+Z")
-        self.redo_action = a("&Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
-        self.brush_action = a("&Brush", lambda: self.set_tool("brush"), "B", checkable=True,
-                              tip="Paint the area to repair (B)")
-        self.eraser_action = a("&Eraser", lambda: self.set_tool("eraser"), "E", checkable=True,
-                               tip="Unpaint (E)")
-        self.select_action = a("Smart &Select", lambda: self.set_tool("select"), "W", checkable=True,
-                               tip="Drag a box around an object to add it to the mask; Alt-drag takes it out (W)")
-        self.select_stroke_action = a("Smart Select (S&troke)", lambda: self.set_tool("select-stroke"), "Shift+W",
-                                      checkable=True, tip="Paint a rough stroke on an object to add all of it to "
-                                      "the mask; Alt takes it out (Shift+W)")
-        tools = QActionGroup(self)
-        for action in (self.brush_action, self.eraser_action, self.select_action, self.select_stroke_action):
-            tools.addAction(action)
-        self.brush_action.setChecked(True)
-        self.brush.tool_changed.connect(self._show_tool)
-        self.bigger_action = a("Bigger Brush", lambda: self.step_brush_size(+1), "]")
-        self.smaller_action = a("Smaller Brush", lambda: self.step_brush_size(-1), "[")
-        self.find_damage_action = a("&Find Damage", self.find_damage.start, "Ctrl+D",
-                                    tip="Propose a mask of the scratches, dust and spots, to review (Ctrl+D)")
-        self.find_damage_action.setIconText("Find damage")
-        self.clear_mask_action = a("&Clear Mask", self.clear_mask, ["Delete", "Ctrl+Shift+A"])
-        self.invert_mask_action = a("&Invert Mask", self.invert_mask, "Ctrl+I")
-        self.grow_mask_action = a("&Grow Mask…", lambda: self.morph_mask(grow=True))
-        self.grow_mask_action.setIconText("Grow")
-        self.shrink_mask_action = a("S&hrink Mask…", lambda: self.morph_mask(grow=False))
-        self.shrink_mask_action.setIconText("Shrink")
-        self.clear_mask_action.setIconText("Clear")
-        self.invert_mask_action.setIconText("Invert")
-        self.show_mask_action = a("&Show Mask", self.canvas.set_mask_visible, "Ctrl+H", checkable=True)
-        self.show_mask_action.setChecked(True)
-        self.zoom_in_action = a("Zoom &In", lambda: self.canvas.zoom_in(), ["+", "=", "Ctrl++", "Ctrl+="])
-        self.zoom_out_action = a("Zoom &Out", lambda: self.canvas.zoom_out(), ["-", "Ctrl+-"])
-        self.fit_action = a("&Fit in Window", self.canvas.fit, "Ctrl+0")
-        self.fit_action.setIconText("Fit")
-        self.actual_size_action = a("&Actual Pixels (100%)", lambda: self.canvas.set_zoom(1.0), "Ctrl+1")
-        self.actual_size_action.setIconText("100%")
-        self.split_action = a("&Split View (Original | Now)", self.set_split_view, "Y", checkable=True,
-                              tip="The photo as opened on the left, as it is now on the right; drag the divider")
-        self.run_action = a("&Run Model", self.run_control.run_model, ["Ctrl+Return", "Ctrl+Enter"])
-        self.cancel_action = a("&Cancel Run", self.run_control.cancel_run, "Esc")
-        self.cancel_action.triggered.connect(self.find_damage.cancel)
-        self.cancel_action.triggered.connect(self.smart_select.cancel)
+        # The table of restorer.gui.actions: each row becomes ``self.<id>_action``.
+        self.actions = actions.make_actions(self)
 
     def _make_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addAction(self.save_action)
-        file_menu.addAction(self.save_as_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.import_mask_action)
-        file_menu.addAction(self.export_mask_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.close_action)
-        file_menu.addAction(self.quit_action)
-        edit = bar.addMenu("&Edit")
-        edit.addAction(self.undo_action)
-        edit.addAction(self.redo_action)
-        mask = bar.addMenu("&Mask")
-        for action in (self.brush_action, self.eraser_action, self.select_action, self.select_stroke_action,
-                       self.bigger_action,
-                       self.smaller_action, None, self.find_damage_action, self.clear_mask_action,
-                       self.invert_mask_action, self.grow_mask_action, self.shrink_mask_action, None,
-                       self.show_mask_action):
-            mask.addSeparator() if action is None else mask.addAction(action)
-        view = bar.addMenu("&View")
-        for action in (self.zoom_in_action, self.zoom_out_action, self.fit_action, self.actual_size_action):
-            view.addAction(action)
-        view.addSeparator()
-        view.addAction(self.split_action)
-        model = bar.addMenu("M&odel")
-        model.addAction(self.run_action)
-        model.addAction(self.cancel_action)
+        submenus = actions.fill_menus(self.menuBar(), self.actions)
+        self.recent_menu = submenus["recent"]
+        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
 
     def _make_toolbar(self) -> None:
-        bar = QToolBar("Tools", self)
-        bar.setObjectName("tools")
-        bar.setMovable(False)
-        self.addToolBar(bar)
-        bar.addAction(self.open_action)
-        bar.addAction(self.save_as_action)
-        bar.addSeparator()
-        bar.addAction(self.brush_action)
-        bar.addAction(self.eraser_action)
-        bar.addAction(self.select_action)
-        bar.addAction(self.select_stroke_action)
-        bar.addWidget(QLabel(" Size "))
-        self.size_slider = QLabeledSlider(Qt.Orientation.Horizontal)
-        self.size_slider.setRange(MIN_SIZE, MAX_SIZE)
-        brush = self.brush  # the lambdas hold the brush, not the window
-        self.size_slider.setValue(brush.size)
-        self.size_slider.setFixedWidth(170)
-        self.size_slider.setToolTip("Brush diameter in photo pixels ([ and ])")
-        self.size_slider.valueChanged.connect(lambda size: setattr(brush, "size", size))
-        brush.size_changed.connect(self._show_brush_size)
-        bar.addWidget(self.size_slider)
-        bar.addWidget(QLabel("  Hardness "))
-        self.hardness_slider = QLabeledSlider(Qt.Orientation.Horizontal)
-        self.hardness_slider.setRange(0, 100)
-        self.hardness_slider.setValue(round(brush.hardness * 100))
-        self.hardness_slider.setFixedWidth(130)
-        self.hardness_slider.setToolTip("100: crisp edge. Lower: the repair fades out at the edge")
-        self.hardness_slider.valueChanged.connect(lambda value: setattr(brush, "hardness", value / 100))
-        brush.hardness_changed.connect(self._show_hardness)
-        bar.addWidget(self.hardness_slider)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Mask: "))
-        for action in (self.find_damage_action, self.clear_mask_action, self.invert_mask_action,
-                       self.grow_mask_action, self.shrink_mask_action):
-            bar.addAction(action)
-        bar.addSeparator()
-        bar.addAction(self.fit_action)
-        bar.addAction(self.actual_size_action)
+        tools = {row.args[0]: self.actions[row.id] for row in map(actions.spec, actions.TOOLS)}
+        self.brush_bar = BrushBar(self.brush, tools, self)
+        for index, (name, entries) in enumerate(actions.TOOLBARS):
+            bar = QToolBar(name.title(), self)
+            bar.setObjectName(name)
+            bar.setMovable(False)
+            actions.fill_toolbar(bar, self.actions, entries)
+            self.addToolBar(bar)
+            if index == 0:
+                self.addToolBar(self.brush_bar)
 
     def _make_status_bar(self) -> None:
         status = self.statusBar()
@@ -286,7 +168,7 @@ class MainWindow(QMainWindow):
         """Show ``document`` in this window."""
         if self.document is not None:
             self.document.history.changed.disconnect(self._history_changed)
-        self.document = self.files.document = self.run_control.document = document
+        self.document = self.files.document = self.mask_commands.document = self.run_control.document = document
         if document is not None:
             document.history.changed.connect(self._history_changed)
         self.canvas.set_document(document)
@@ -345,26 +227,7 @@ class MainWindow(QMainWindow):
         window.show()
         return window
 
-    # -- saving and closing (the work is in files.PhotoFiles) -------------------------------
-
-    def save(self) -> bool:
-        """Save over the photo's file (asking once before overwriting the original); Save As if it has none."""
-        return self.files.save()
-
-    def save_as(self) -> bool:
-        """Ask for a file name and format (and quality for JPEG and WebP), then save."""
-        return self.files.save_as()
-
-    def save_to(self, path: str | Path, *, quality: int = 95) -> bool:
-        """Save the current photo to ``path`` (alpha kept where the format can)."""
-        return self.files.save_to(path, quality=quality)
-
-    def recent_files(self) -> list[str]:
-        """Recently opened or saved photos, newest first."""
-        return self.files.recent_files()
-
-    def _fill_recent_menu(self) -> None:
-        self.files.fill_recent_menu(self.recent_menu)
+    # -- closing (saving is files.PhotoFiles's) ---------------------------------------------
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if not self.files.may_discard():
@@ -392,30 +255,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
-    # -- mask -------------------------------------------------------------------------------
-
-    def set_tool(self, tool: str) -> None:
-        """Brush, eraser or smart selection (``"brush"``, ``"eraser"``, ``"select"``)."""
-        self.brush.tool = tool
-
-    def step_brush_size(self, direction: int) -> None:
-        """``]`` and ``[``: about 15 % bigger or smaller (at least one pixel)."""
-        self.brush.step_size(direction)
-
-    # The toolbar follows the brush settings, whoever changed them (signals blocked: no echo back).
-
-    def _show_tool(self, tool: str) -> None:
-        actions = {"brush": self.brush_action, "eraser": self.eraser_action, "select": self.select_action,
-                   "select-stroke": self.select_stroke_action}
-        actions[tool].setChecked(True)
-
-    def _show_brush_size(self, size: int) -> None:
-        with signals_blocked(self.size_slider):
-            self.size_slider.setValue(size)
-
-    def _show_hardness(self, hardness: float) -> None:
-        with signals_blocked(self.hardness_slider):
-            self.hardness_slider.setValue(round(hardness * 100))
+    # -- view, commands --------------------------------------------------------------------
 
     def set_split_view(self, on: bool) -> None:
         """Show the photo as opened and as it is now side by side, split by a draggable divider."""
@@ -425,67 +265,16 @@ class MainWindow(QMainWindow):
             with signals_blocked(control):
                 control.setChecked(on)
 
-    def clear_mask(self) -> None:
-        """Unpaint everything."""
-        if self.document is not None:
-            self.document.mask.clear()
+    def cancel_all(self) -> None:
+        """Esc: cancel the model run, Find damage and Smart Select, whichever is going."""
+        self.run_control.cancel_run()
+        self.find_damage.cancel()
+        self.smart_select.cancel()
 
-    def invert_mask(self) -> None:
-        """Swap painted and unpainted."""
-        if self.document is not None:
-            self.document.mask.invert()
-
-    def morph_mask(self, *, grow: bool) -> None:
-        """Grow or shrink the mask by a number of pixels the person picks."""
-        if self.document is None:
-            return
-        key = "grow_pixels" if grow else "shrink_pixels"
-        pixels = dialogs.ask_int(self, "Grow Mask" if grow else "Shrink Mask", "By how many pixels:",
-                                 int(self.settings.value(key, 8)), 1, 500)
-        if pixels is None:
-            return
-        self.settings.setValue(key, pixels)
-        if grow:
-            self.document.mask.grow(pixels)
-        else:
-            self.document.mask.shrink(pixels)
-
-    def import_mask_dialog(self) -> None:
-        """Ask for a mask image and load it (it must be the photo's size)."""
-        if self.document is None:
-            return
-        path = dialogs.ask_open_path(self, "Import Mask", self.files.last_folder(), MASK_FILTER)
-        if path:
-            self.import_mask(path)
-
-    def import_mask(self, path: str | Path) -> bool:
-        """Replace the mask by a mask file; one undo step."""
-        try:
-            self.document.import_mask(path)
-        except RestorerError as exc:
-            self.show_error("Cannot import the mask", str(exc))
-            return False
-        return True
-
-    def export_mask_dialog(self) -> None:
-        """Ask where to save the mask as PNG."""
-        if self.document is None:
-            return
-        stem = self.document.path.stem if self.document.path else Path(self.document.title).stem
-        suggestion = str(Path(self.files.last_folder()) / f"{stem}_mask.png")
-        path, _ = dialogs.ask_save_path(self, "Export Mask", suggestion, MASK_FILTER)
-        if path:
-            self.export_mask(path)
-
-    def export_mask(self, path: str | Path) -> bool:
-        """Save the mask as a black-and-white PNG."""
-        try:
-            self.document.export_mask(Path(path).with_suffix(".png"))
-        except RestorerError as exc:
-            self.show_error("Cannot export the mask", str(exc))
-            return False
-        self.statusBar().showMessage(f"Mask saved to {Path(path).with_suffix('.png').name}", 4000)
-        return True
+    @staticmethod
+    def quit_all() -> None:
+        """Close every window (each asks about unsaved changes first)."""
+        QApplication.closeAllWindows()
 
     # -- undo -------------------------------------------------------------------------------
 
@@ -513,19 +302,13 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         document = self.document
         history = document.history if document else None
-        self.undo_action.setEnabled(bool(history and history.can_undo))
-        self.redo_action.setEnabled(bool(history and history.can_redo))
+        has_document = document is not None
+        actions.update_enabled(self.actions, {"document": has_document, "can_undo": bool(history and history.can_undo),
+                                              "can_redo": bool(history and history.can_redo)})
         self.undo_action.setText(f"&Undo {history.undo_description}" if history and history.can_undo else "&Undo")
         self.redo_action.setText(f"&Redo {history.redo_description}" if history and history.can_redo else "&Redo")
-        has_document = document is not None
-        for action in (self.save_action, self.save_as_action, self.import_mask_action, self.export_mask_action,
-                       self.find_damage_action, self.clear_mask_action, self.invert_mask_action, self.grow_mask_action,
-                       self.shrink_mask_action, self.fit_action, self.actual_size_action,
-                       self.zoom_in_action, self.zoom_out_action):
-            action.setEnabled(has_document)
         self.compare_button.setEnabled(has_document)
         self.split_button.setEnabled(has_document)
-        self.split_action.setEnabled(has_document)
         applied = history.applied if history else ()
         self.undo_result_button.setEnabled(bool(applied) and applied[-1] is self.run_control.last_result)
 

@@ -26,7 +26,7 @@ def overlaid(rgb, channel: int) -> float:
 
 def test_a_mouse_stroke_paints_the_mask_under_it_only(window):
     canvas = window.canvas
-    window.size_slider.setValue(5)
+    window.brush_bar.size_slider.setValue(5)
     paint_image_points(canvas, [(20.5, 30.5), (40.5, 30.5), (60.5, 30.5)])
     mask = window.document.mask.mask
     rows, cols = np.nonzero(mask)
@@ -39,7 +39,7 @@ def test_a_mouse_stroke_paints_the_mask_under_it_only(window):
 
 def test_eraser_tool_and_undo_redo_actions(window):
     canvas = window.canvas
-    window.size_slider.setValue(9)
+    window.brush_bar.size_slider.setValue(9)
     paint_image_points(canvas, [(10.5, 45.5), (100.5, 45.5)])
     painted = window.document.mask.coverage.copy()
     window.eraser_action.trigger()
@@ -69,7 +69,7 @@ def test_zoom_and_pan_keep_the_mask_aligned(window):
     canvas = window.canvas
     canvas.set_zoom(3.0)
     canvas.pan(-40, 25)
-    window.size_slider.setValue(3)
+    window.brush_bar.size_slider.setValue(3)
     paint_image_points(canvas, [(50.5, 40.5)])
     mask = window.document.mask.mask
     assert mask[40, 50] and mask.sum() == 9  # a 3-pixel brush: the 3x3 block around (50, 40)
@@ -128,13 +128,13 @@ def test_middle_drag_and_space_drag_pan_without_painting(window, qtbot):
 
 
 def test_brush_size_keys_and_status_bar(window, qtbot):
-    window.size_slider.setValue(40)
+    window.brush_bar.size_slider.setValue(40)
     window.bigger_action.trigger()
-    assert window.size_slider.value() == 46 and window.canvas.brush.size == 46
+    assert window.brush_bar.size_slider.value() == 46 and window.canvas.brush.size == 46
     window.smaller_action.trigger()
     window.smaller_action.trigger()
-    assert window.size_slider.value() < 46
-    window.size_slider.setValue(1)
+    assert window.brush_bar.size_slider.value() < 46
+    window.brush_bar.size_slider.setValue(1)
     window.smaller_action.trigger()
     assert window.canvas.brush.size == 1
     assert window.size_label.text().startswith("120 × 90")
@@ -146,17 +146,17 @@ def test_brush_size_keys_and_status_bar(window, qtbot):
 def test_the_canvas_and_the_toolbar_show_one_brush(window, qtbot):
     brush = window.brush
     assert window.canvas.brush is brush
-    window.size_slider.setValue(77)  # the toolbar sets the brush...
-    window.hardness_slider.setValue(30)
+    window.brush_bar.size_slider.setValue(77)  # the toolbar sets the brush...
+    window.brush_bar.hardness_slider.setValue(30)
     assert (brush.size, brush.hardness) == (77, 0.3)
     brush.size, brush.hardness, brush.tool = 12, 0.55, "eraser"  # ...and follows it, whoever changed it
-    assert window.size_slider.value() == 12 and window.hardness_slider.value() == 55
+    assert window.brush_bar.size_slider.value() == 12 and window.brush_bar.hardness_slider.value() == 55
     assert window.eraser_action.isChecked() and not window.brush_action.isChecked()
     brush.tool = "select"
     assert window.select_action.isChecked()
     window.brush_action.trigger()
     assert brush.tool == "brush"
-    window.set_tool("eraser")
+    window.brush.tool = "eraser"
     paint_image_points(window.canvas, [(30.5, 30.5)])  # the canvas paints with the brush it shares
     assert not window.document.mask.any()
     brush.tool = "brush"
@@ -217,7 +217,7 @@ def test_a_stroke_repaints_only_the_rectangle_it_touched_on_a_large_photo(qtbot,
     qtbot.waitExposed(window)
     canvas = window.canvas
     canvas.set_zoom(1.0)
-    window.size_slider.setValue(20)
+    window.brush_bar.size_slider.setValue(20)
     QApplication.processEvents()
 
     painted = []
@@ -266,7 +266,7 @@ def test_zoomed_out_the_photo_is_averaged_not_sampled(qtbot, registry, settings)
     greys = [image.pixelColor(centre.x() + dx, centre.y()).red() for dx in range(-20, 20)]
     assert all(100 <= g <= 155 for g in greys), greys
     # Painting at that zoom still shows the mask where it is, through the averaged overlay.
-    window.size_slider.setValue(200)
+    window.brush_bar.size_slider.setValue(200)
     paint_image_points(canvas, [(800.5, 600.5)])
     image = canvas.grab().toImage()
     assert image.pixelColor(centre).blue() > 200 and image.pixelColor(centre).red() < 100
@@ -294,7 +294,7 @@ def test_transparent_pixels_show_a_checkerboard_and_keep_their_colour_when_saved
     dark = shown_color(canvas, CHECKER + 2.5, 2.5)
     assert light.red() == light.green() == light.blue() == 204
     assert dark.red() == dark.green() == dark.blue() == 153
-    window.save_to(tmp_path / "again.png")
+    window.files.save_to(tmp_path / "again.png")
     with Image.open(tmp_path / "again.png") as saved:
         assert np.array_equal(np.asarray(saved), rgba)
 

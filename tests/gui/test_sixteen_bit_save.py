@@ -24,7 +24,7 @@ def test_window_keeps_sixteen_bits_outside_the_repair(window, tmp_path):
     result = window.document.rgb.copy()
     result[hole] = 90
     window.document.apply_result(result, np.where(hole, 255, 0).astype(np.uint8), "Repair")
-    assert window.save_to(tmp_path / "saved.png")
+    assert window.files.save_to(tmp_path / "saved.png")
     saved = cv2.imread(str(tmp_path / "saved.png"), cv2.IMREAD_UNCHANGED)[..., ::-1]
     assert saved.dtype == np.uint16
     assert np.array_equal(saved[~hole], original[~hole])
@@ -36,6 +36,6 @@ def test_saving_sixteen_bits_as_jpeg_says_what_is_lost(window, tmp_path):
     source = tmp_path / "deep.png"
     write_48_bit(source)
     assert window.open_path(source)
-    assert window.save_to(tmp_path / "small.jpg")
+    assert window.files.save_to(tmp_path / "small.jpg")
     message = window.statusBar().currentMessage()
     assert message.startswith("Saved small.jpg") and "8 bits" in message, message

@@ -24,7 +24,7 @@ def run_and_wait(window, qtbot, timeout=10_000):
 
 def test_opencv_telea_in_the_worker_changes_only_masked_pixels(window, qtbot, photo_rgb):
     window.panel.select("opencv-telea")
-    window.size_slider.setValue(7)
+    window.brush_bar.size_slider.setValue(7)
     paint_image_points(window.canvas, [(30.5, 40.5), (80.5, 50.5)])
     mask = window.document.mask.mask.copy()
     assert 200 < mask.sum() < 2000
@@ -187,16 +187,16 @@ def test_save_as_and_reopen_leaves_the_source_untouched(window, qtbot, tmp_path,
     target = tmp_path / "family_fixed"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a: (str(target), "JPEG (*.jpg *.jpeg)"))
     monkeypatch.setattr(dialogs, "ask_int", lambda *a: 97)
-    assert window.save_as()
+    assert window.files.save_as()
     saved = tmp_path / "family_fixed.jpg"
     assert saved.exists() and not window.isWindowModified()
     assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
     assert np.abs(load_photo(saved).rgb.astype(int) - repaired).mean() < 3  # quality 97
     assert window.open_path(saved)
     assert window.document.path == saved
-    assert window.recent_files()[0] == str(saved.resolve())
+    assert window.files.recent_files()[0] == str(saved.resolve())
     png = tmp_path / "exact.png"
-    assert window.save_to(png)
+    assert window.files.save_to(png)
     assert np.array_equal(load_photo(png).rgb, window.document.rgb)
 
 
@@ -207,11 +207,11 @@ def test_ctrl_s_asks_before_overwriting_the_original(window, qtbot, tmp_path, no
     digest = write_photo(source)
     window.open_path(source)
     window.document.apply_result(np.zeros_like(window.document.rgb), None, "Stylize")
-    assert not window.save()  # the fixture answers "cancel"
+    assert not window.files.save()  # the fixture answers "cancel"
     assert ("overwrite", "old.png") in no_blocking_dialogs
     assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
     monkeypatch.setattr(dialogs, "ask_overwrite_original", lambda parent, name: "overwrite")
-    assert window.save()
+    assert window.files.save()
     assert (load_photo(source).rgb == 0).all()
     assert not window.document.modified
 
@@ -246,14 +246,14 @@ def test_closing_without_changes_does_not_prompt(window, tmp_path, no_blocking_d
 
 
 def test_mask_export_import_round_trip(window, tmp_path):
-    window.size_slider.setValue(11)
+    window.brush_bar.size_slider.setValue(11)
     paint_image_points(window.canvas, [(20.5, 20.5), (90.5, 60.5)])
     painted = window.document.mask.mask.copy()
-    assert window.export_mask(tmp_path / "mask.png")
+    assert window.mask_commands.export_path(tmp_path / "mask.png")
     with Image.open(tmp_path / "mask.png") as image:
         assert image.mode == "L" and np.array_equal(np.asarray(image) > 127, painted)
     window.clear_mask_action.trigger()
-    assert window.import_mask(tmp_path / "mask.png")
+    assert window.mask_commands.import_path(tmp_path / "mask.png")
     assert np.array_equal(window.document.mask.mask, painted)
     window.undo_action.trigger()
     assert not window.document.mask.any()
@@ -261,7 +261,7 @@ def test_mask_export_import_round_trip(window, tmp_path):
 
 def test_a_mask_of_the_wrong_size_is_refused_with_a_message(window, tmp_path):
     Image.new("L", (10, 10), 255).save(tmp_path / "small.png")
-    assert not window.import_mask(tmp_path / "small.png")
+    assert not window.mask_commands.import_path(tmp_path / "small.png")
     assert "same size" in window.last_error.text()
     assert not window.document.mask.any()
 
@@ -299,7 +299,7 @@ def test_the_busy_cursor_shows_while_a_photo_is_read_or_written_then_goes(window
     monkeypatch.setattr(Document, "save", lambda self, *a, **k: (seen.append(cursor()), real_save(self, *a, **k))[1])
     source = tmp_path / "photo.png"
     write_photo(source, textured(40, 50, seed=3))
-    assert window.open_path(source) and window.save_to(tmp_path / "copy.png")
+    assert window.open_path(source) and window.files.save_to(tmp_path / "copy.png")
     (tmp_path / "broken.jpg").write_bytes(b"not a jpeg")
     assert not window.open_path(tmp_path / "broken.jpg")
     assert seen == [Qt.CursorShape.WaitCursor] * 3
@@ -466,7 +466,7 @@ def test_a_run_starts_at_once_while_long_work_holds_every_pool_thread(window, qt
 
 def test_a_repair_with_the_whole_photo_painted_is_refused_before_it_runs(window, qtbot, photo_rgb):
     window.panel.select("opencv-telea")
-    window.invert_mask()  # the whole photo painted: nothing is left to fill from
+    window.mask_commands.invert()  # the whole photo painted: nothing is left to fill from
     assert window.document.mask.mask.all()
     window.run_action.trigger()
     assert window.run is None or not window.run.running
