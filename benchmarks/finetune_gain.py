@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"fine-tuned on {len(tuning)} photos for {args.steps} steps in {minutes:.1f} min", flush=True)
 
-    from restorer.training.quality import Method, compare, kind_table, markdown_table
+    from restorer.evaluation import Method, compare, kind_table, markdown_table
 
     methods = [Method("opencv-telea", "opencv-telea"),
                Method("starter", "inpaint-gan", {"weights": reference}),

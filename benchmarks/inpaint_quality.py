@@ -31,7 +31,7 @@ from restorer.images import load_photo
 from restorer.registry import get_registry
 from restorer.resources import starter_weights_path
 from restorer.training.holdout import reduced
-from restorer.training.quality import bench_methods, by_kind, run_benchmark, starter_differences
+from restorer.evaluation import bench_methods, by_kind, run_benchmark, starter_differences
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

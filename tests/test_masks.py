@@ -48,7 +48,7 @@ def test_a_single_pixel_has_no_room_for_a_hole():
 
 def test_bench_shape_two_by_five_with_boxes():
     # `restorer bench` on a 5x2 photo draws one mask of each kind at this shape
-    from restorer.training.quality import benchmark_masks
+    from restorer.evaluation import benchmark_masks
 
     masks = benchmark_masks("tiny", (2, 5))
     assert set(masks) == set(MASK_KINDS)

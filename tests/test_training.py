@@ -351,7 +351,7 @@ def test_comparison_scores_the_new_weights_and_the_starter_on_the_held_out_photo
     from restorer.images import load_photo
     from restorer.registry import get_model
     from restorer.training import TrainOptions, compare_holdout, train_model
-    from restorer.training.quality import Method, compare
+    from restorer.evaluation import Method, compare
     from restorer.weights import load_weights, save_weights
 
     monkeypatch.setenv("RESTORER_DATA_DIR", str(tmp_path / "data"))

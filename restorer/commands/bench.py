@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the comparison and print the table."""
     from restorer.errors import InputError
     from restorer.registry import get_registry
-    from restorer.training.quality import bench_methods, photos_from_folder, run_benchmark, starter_differences
+    from restorer.evaluation import bench_methods, photos_from_folder, run_benchmark, starter_differences
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -9,7 +9,7 @@ keeps exactly those photos out even if the folder has gained photos since.
 
 When the run has finished, :func:`compare_holdout` repairs the held-out photos
 (reduced to a 512-pixel shorter side, to stay fast) under the quality benchmark's
-fixed masks (:func:`restorer.training.quality.compare`) with the new weights and
+fixed masks (:func:`restorer.evaluation.compare`) with the new weights and
 with the weights the run started from (the starter when it started from scratch),
 and :meth:`HoldoutScore.line` says the result in one line, as the CLI and the
 Train tab show it.
@@ -34,8 +34,15 @@ if TYPE_CHECKING:
 MIN_TRAINING_PHOTOS = 3
 #: Held-out photos are measured at most this large (shorter side, pixels).
 MEASURE_SHORT_SIDE = 512
-#: Only models of this task get a comparison (the benchmark's masks and scores are for hole filling).
-TASK = "inpaint"
+
+
+def _compared(model) -> bool:
+    """Whether runs of ``model`` get a comparison: the benchmark's masks and scores are for models whose
+    task fills holes (:attr:`restorer.tasks.TaskSpec.fills_holes`)."""
+    from restorer.tasks import TASK_TABLE
+
+    spec = TASK_TABLE.get(getattr(model, "task", None))
+    return spec is not None and spec.fills_holes
 
 
 def held_out_photos(folder: "PhotoFolder", count: int) -> tuple[str, ...]:
@@ -105,11 +112,11 @@ def holdout_photos(metadata: dict[str, Any]) -> list[tuple[str, np.ndarray]]:
     """The held-out photos named in a weights file's metadata, reduced for measuring, as ``(name, rgb)``.
 
     Photos that have since disappeared or become unreadable, or are too small to measure
-    (:func:`restorer.training.quality.too_small`), are left out.
+    (:func:`restorer.evaluation.too_small`), are left out.
     """
     from restorer.errors import RestorerError
     from restorer.images import load_photo
-    from restorer.training.quality import too_small
+    from restorer.evaluation import too_small
 
     data = metadata.get("data") or []
     if not data:
@@ -129,16 +136,16 @@ def holdout_photos(metadata: dict[str, Any]) -> list[tuple[str, np.ndarray]]:
 def compare_holdout(model, name: str, *, device: str = "cpu", job: Job | None = None) -> HoldoutScore | None:
     """Score the weights ``name`` of ``model`` against the run's reference weights on its held-out photos.
 
-    ``model`` is the registered model (:func:`~restorer.training.quality.compare` looks models up by
+    ``model`` is the registered model (:func:`~restorer.evaluation.compare` looks models up by
     name) whose ``weights`` parameter chooses the weights. ``None`` when the model is not an
     inpainting model, or the run kept no photo out (or none of them can be read any more).
     ``job`` reports each repair and can cancel (:class:`~restorer.errors.Cancelled`). Raises
     :class:`~restorer.errors.ModelError` when the weights (or the reference weights) are missing.
     """
-    from restorer.training.quality import Method, compare
+    from restorer.evaluation import Method, compare
     from restorer.weights import find_weights
 
-    if getattr(model, "task", None) != TASK:
+    if not _compared(model):
         return None
     metadata = find_weights(model.name, name).metadata
     photos = holdout_photos(metadata)
@@ -161,7 +168,7 @@ def holdout_line(model, name: str, score: HoldoutScore | None) -> str | None:
     asked for no photos left out (or the model gets no comparison)."""
     if score is not None:
         return score.line()
-    if getattr(model, "task", None) != TASK:
+    if not _compared(model):
         return None
     from restorer.weights import find_weights
 
