@@ -94,6 +94,23 @@ def test_the_shipped_starters_load_through_their_family_loader(family):
     from_weights(tensors, metadata, "starter")
 
 
+@pytest.mark.parametrize("family", ["damage-detector", "inpaint-gan"])
+def test_loaded_convolution_networks_are_channels_last_and_compute_the_same(family):
+    trainer, from_weights = FAMILIES[family]()
+    tensors, metadata = trainer.export()
+    net = from_weights(tensors, metadata, "x")
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(c.weight.is_contiguous(memory_format=torch.channels_last) for c in convs)
+    assert not net.training
+    plain = type(net)(net.config)
+    plain.load_state_dict(tensors)
+    plain.eval()
+    photo = torch.rand(1, 3, 48, 64)
+    inputs = (photo,) if family == "damage-detector" else (photo, (torch.rand(1, 1, 48, 64) > 0.7).float())
+    with torch.no_grad():
+        assert torch.allclose(net(*inputs), plain(*inputs), atol=1e-5)
+
+
 # -- one loaded copy per family -----------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from restorer.weights import architecture, load_state
+from restorer.weights import architecture, for_inference, load_state
 from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
 
 NAME = "inpaint-gan"
@@ -28,6 +28,6 @@ def generator_config(metadata: dict[str, Any], source: str) -> GeneratorConfig:
 def generator_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
                            source: str) -> RefineGenerator:
     """The :class:`RefineGenerator` stored by :meth:`~restorer_plugins.inpaint_gan.trainer.InpaintTrainer.export`,
-    in eval mode."""
+    ready for inference (:func:`~restorer.weights.for_inference`)."""
     net = RefineGenerator(generator_config(metadata, source))
-    return load_state(net, tensors, source, "the inpaint-gan network").eval()
+    return for_inference(load_state(net, tensors, source, "the inpaint-gan network"))
