@@ -10,6 +10,11 @@ run resumes exactly with ``--resume``. Fixed seed; one CPU thread by default.
     make corpus
     nice -n 10 .venv/bin/python scripts/train_starter_detector.py --steps 10000           # the shipped starter
     nice -n 10 .venv/bin/python scripts/train_starter_detector.py --steps 12000 --resume  # continue
+    nice -n 10 .venv/bin/python scripts/train_starter_detector.py --from-weights resources/weights/damage-detector.safetensors \
+        --lr 2e-4 --steps 4000 --workdir build/detector-low-lr --out build/detector-low-lr/candidate.safetensors
+                                                                   # a new phase from exported weights, at a lower rate
+
+A phase started ``--from-weights`` records those weights' provenance under ``started_from``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="ordinary photos are drawn this many times as often as textures")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--out", type=Path, default=starter_weights_path(FAMILY))
+    parser.add_argument("--from-weights", type=Path,
+                        help="start a new run from these exported weights (their architecture) instead of from scratch")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the trainer draws its damage from torch's global generator
@@ -59,7 +66,17 @@ def main(argv: list[str] | None = None) -> int:
     folder = PhotoFolder.scan(reduced_split_folder("train", corpus, args.workdir / "photos", short_side=SHORT_SIDE,
                                                    photo_weight=args.photo_weight))
     data = DataConfig(crop=args.crop, batch_size=args.batch_size, scale_range=(0.5, 1.0))
-    trainer = DetectorTrainer(DetectorConfig(width=args.width, levels=args.levels), DetectorTrainConfig(lr=args.lr))
+    network, initial, started_from = DetectorConfig(width=args.width, levels=args.levels), None, None
+    if args.from_weights is not None:
+        from safetensors.torch import load_file
+
+        from restorer.weights import read_metadata
+        from restorer_plugins.damage.load import config_from_metadata
+
+        metadata = read_metadata(args.from_weights)
+        network, initial = config_from_metadata(metadata, str(args.from_weights)), load_file(str(args.from_weights))
+        started_from = {"weights": str(args.from_weights), "provenance": metadata.get("provenance")}
+    trainer = DetectorTrainer(network, DetectorTrainConfig(lr=args.lr), initial=initial)
     log: list[dict] = []
     started = time.time()
 
@@ -81,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"photos {args.photo_weight}x), {data.crop}-px crops, batch {data.batch_size}, synthetic damage "
                 f"(restorer_plugins.damage.synthetic)",
         "corpus_manifest": manifest_hash(read_manifest(corpus)), "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "final_losses": result.losses,
+        "final_losses": result.losses, "lr": args.lr, "started_from": started_from,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_weights(FAMILY, STARTER, tensors, {**metadata, "provenance": provenance}, overwrite=True, path=args.out)
