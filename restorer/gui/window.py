@@ -131,22 +131,22 @@ class MainWindow(QMainWindow):
     # -- building ---------------------------------------------------------------------------
 
     def _make_actions(self) -> None:
-        # The table of restorer.gui.actions: each row becomes ``self.<id>_action``.
-        self.actions = actions.make_actions(self)
+        # Each row of restorer.gui.actions' table becomes self.<id>_action (self.actions is QWidget.actions()).
+        self.commands = actions.make_actions(self)
 
     def _make_menus(self) -> None:
-        submenus = actions.fill_menus(self.menuBar(), self.actions)
+        submenus = actions.fill_menus(self.menuBar(), self.commands)
         self.recent_menu = submenus["recent"]
         self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
 
     def _make_toolbar(self) -> None:
-        tools = {row.args[0]: self.actions[row.id] for row in map(actions.spec, actions.TOOLS)}
+        tools = {row.args[0]: self.commands[row.id] for row in map(actions.spec, actions.TOOLS)}
         self.brush_bar = BrushBar(self.brush, tools, self)
         for index, (name, entries) in enumerate(actions.TOOLBARS):
             bar = QToolBar(name.title(), self)
             bar.setObjectName(name)
             bar.setMovable(False)
-            actions.fill_toolbar(bar, self.actions, entries)
+            actions.fill_toolbar(bar, self.commands, entries)
             self.addToolBar(bar)
             if index == 0:
                 self.addToolBar(self.brush_bar)
@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         document = self.document
         history = document.history if document else None
         has_document = document is not None
-        actions.update_enabled(self.actions, {"document": has_document, "can_undo": bool(history and history.can_undo),
+        actions.update_enabled(self.commands, {"document": has_document, "can_undo": bool(history and history.can_undo),
                                               "can_redo": bool(history and history.can_redo)})
         self.undo_action.setText(f"&Undo {history.undo_description}" if history and history.can_undo else "&Undo")
         self.redo_action.setText(f"&Redo {history.redo_description}" if history and history.can_redo else "&Redo")
