@@ -73,20 +73,16 @@ PHASES = {
     # at step 3000, the learning rate decays from 1e-4 to 1e-5 over 2500 steps.
     "corpus-192-decay": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=1e-4,
                                       lr_decay=(0, 2500)),
-    # Then squared error in the hole (PSNR scores the mean, which L2 predicts; L1 predicts the median),
-    # from corpus-192-decay's export, at a low rate decaying to a tenth.
-    "corpus-192-l2": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=3e-5,
-                                   pixel_loss="l2", lr_decay=(0, 2000)),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
 #: Phases whose crops differ from :data:`DATA`.
 CROPS_192 = DataConfig(crop=192, batch_size=4, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
-PHASE_DATA = {"corpus-192": CROPS_192, "corpus-192-decay": CROPS_192, "corpus-192-l2": CROPS_192}
+PHASE_DATA = {"corpus-192": CROPS_192, "corpus-192-decay": CROPS_192}
 #: Phases that train on the corpus's train split.
-CORPUS_PHASES = ("corpus", "corpus-192", "corpus-192-decay", "corpus-192-l2")
+CORPUS_PHASES = ("corpus", "corpus-192", "corpus-192-decay")
 #: The phase each phase starts from (or ``--from-weights``).
 BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural", "corpus": "telea-ns", "corpus-192": "corpus",
-        "corpus-192-decay": "corpus-192", "corpus-192-l2": "corpus-192-decay"}
+        "corpus-192-decay": "corpus-192"}
 #: Corpus phase: pictures are reduced to this shorter side once (the benchmark's photos are ~512 px),
 #: and an ordinary photo is drawn this many times as often as a texture.
 CORPUS_SHORT_SIDE = 640
