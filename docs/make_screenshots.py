@@ -5,6 +5,11 @@
 It opens the bundled damaged sample with its mask, paints one more stroke with
 real mouse events, repairs with the default inpainting model in the worker
 thread, shows the split view (original | now), and generates a sample image.
+Then it scratches a copy of the bundled original with the damage benchmark's own
+generator (``benchmarks/damage_detection.py``, not the detector's training
+damage), runs Find damage, keeps the proposal and repairs with one click:
+``find-damage.png`` (the proposal under review) and ``find-damage-repaired.png``
+(the split view, scratched | repaired).
 """
 
 from __future__ import annotations
@@ -74,7 +79,7 @@ def main() -> int:
     wait(0.5)
 
     # One more stroke with real mouse events, across the photo's sky.
-    window.size_slider.setValue(18)
+    window.brush_bar.size_slider.setValue(18)
 
     def mouse(kind, x, y, buttons):
         point = canvas.image_to_widget(x, y)
@@ -124,9 +129,43 @@ def main() -> int:
             shot(new, "5-generated.png")
             new.set_document(None)
             new.close()
+    find_damage_shots(window, until, shot)
     window.set_document(None)
     window.close()
     return 0
+
+
+def find_damage_shots(window, until, shot) -> None:
+    """Find damage on a scratched photo, keep the proposal, repair it in one click; a shot of each."""
+    import numpy as np
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from restorer.editing.document import Document
+    from restorer.images import load_photo, photo_from_array
+    from restorer.resources import RESOURCES
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from damage_detection import benchmark_damage
+
+    clean = load_photo(RESOURCES / "samples" / "original.png").rgb
+    damaged, _truth = benchmark_damage(clean, seed=7)
+    window.set_document(Document(photo_from_array(np.ascontiguousarray(damaged)), title="scratched.png"))
+    window.panel.select("inpaint-gan")
+    window.find_damage_action.trigger()
+    until(lambda: window.find_damage.live)
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))  # no brush outline in the picture
+    print(f"proposed {window.document.mask.mask.mean():.1%} of the photo")
+    shot(window, "find-damage.png")
+    window.find_damage.keep()
+    window.panel.clear_mask.setChecked(True)
+    window.run_control.run_model()
+    until(lambda: not window.run.running)
+    window.split_action.trigger()
+    window.canvas.set_split(0.5)
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))
+    shot(window, "find-damage-repaired.png")
+    window.split_action.trigger()
 
 
 if __name__ == "__main__":

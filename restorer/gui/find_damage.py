@@ -27,8 +27,8 @@ from restorer.gui.runner import JobRun, WindowTool, resolve_device
 from restorer.jobs import Progress
 from restorer.models import Model
 
-#: Where the slider starts the first time: threshold 0.95, damage-detector's default (chosen on the validation split).
-DEFAULT_SENSITIVITY = 5
+#: Where the slider starts the first time: threshold 0.75, damage-detector's default (chosen on the validation split).
+DEFAULT_SENSITIVITY = 25
 #: The slider's range: sensitivity s in percent means the threshold 1 - s / 100 (the detect params' range).
 MIN_SENSITIVITY, MAX_SENSITIVITY = 1, 99
 DESCRIPTION = "Find damage"

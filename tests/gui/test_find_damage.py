@@ -233,3 +233,11 @@ def test_without_a_detector_find_damage_says_so(window, qtbot):
     window.find_damage_action.trigger()  # the shared test registry has no detect model
     assert window.find_damage.run is None
     assert "No damage finder" in window.statusBar().currentMessage()
+
+
+def test_the_slider_starts_at_the_shipped_detectors_default_threshold():
+    from restorer.gui.find_damage import DEFAULT_SENSITIVITY
+    from restorer.registry import get_model
+
+    default = next(p.default for p in get_model("damage-detector").params if p.name == "threshold")
+    assert 1 - DEFAULT_SENSITIVITY / 100 == pytest.approx(default)
