@@ -73,7 +73,7 @@ def main() -> int:
     window.resize(1360, 860)
     window.show()
     window.open_path(sample_photo_path(), sample_mask_path(), remember=False)
-    window.start_background_loading()
+    window.run_control.start_background_loading()
     until(lambda: window.registry is not None and window.device is not None)
     canvas = window.canvas
     wait(0.5)

@@ -61,7 +61,7 @@ def open_window(photo: str | None = None, mask: str | None = None) -> MainWindow
         elif sample_photo_path().exists():
             sample_mask = sample_mask_path() if sample_mask_path().exists() else None
             window.open_path(sample_photo_path(), mask or sample_mask, remember=False)
-        window.start_background_loading()
+        window.run_control.start_background_loading()
 
     QTimer.singleShot(0, fill)
     return window

@@ -27,6 +27,8 @@ from restorer.registry import Registry
 
 OPEN_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{s}" for s in PHOTO_SUFFIXES))
 
+#: Bumped when the toolbars or docks change (3: File | Brush | Mask bars), so an older saved layout is dropped.
+LAYOUT_VERSION = 3
 #: Windows opened from another window (a generated image): kept alive until closed.
 _windows: list["MainWindow"] = []
 
@@ -242,7 +244,7 @@ class MainWindow(QMainWindow):
         self.smart_select.cancel()
         if self._wants_training:  # the main window: remember where it was
             self.settings.setValue("window/geometry", self.saveGeometry())
-            self.settings.setValue("window/state", self.saveState())
+            self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         QApplication.instance().removeEventFilter(self)
         event.accept()
 
@@ -253,7 +255,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
-            self.restoreState(state)
+            self.restoreState(state, LAYOUT_VERSION)  # a layout saved with other toolbars is not restored
 
     # -- view, commands --------------------------------------------------------------------
 
@@ -318,10 +320,6 @@ class MainWindow(QMainWindow):
     def run(self) -> ModelRun | None:
         """The model run started last in this window (``None`` before the first)."""
         return self.run_control.run
-
-    def start_background_loading(self) -> None:
-        """Load the plugins (and with them torch) and find the device, off the GUI thread."""
-        self.run_control.start_background_loading()
 
     def set_registry(self, registry: Registry) -> None:
         """Offer the models of ``registry``."""

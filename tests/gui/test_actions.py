@@ -103,3 +103,39 @@ def test_mask_commands_work_on_the_document_they_are_given(qtbot, tmp_path, phot
     assert not commands.import_path(tmp_path / "no-such.png") and failed == ["Cannot import the mask"]
     document.history.undo()
     assert not document.mask.mask.any()
+
+
+def test_a_layout_saved_with_other_toolbars_is_not_restored(qtbot, registry, settings):
+    from PySide6.QtWidgets import QToolBar
+
+    from restorer.gui.window import LAYOUT_VERSION, MainWindow
+
+    def toolbar_order(win):
+        bars = win.findChildren(QToolBar)
+        return [b.objectName() for b in sorted(bars, key=lambda b: b.geometry().x())]
+
+    window = MainWindow(registry=registry, device="cpu", settings=settings, training=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert toolbar_order(window) == ["file", "brush", "mask"]
+    # A layout saved by an older version (other toolbars) with the brush bar moved first:
+    window.removeToolBar(window.brush_bar)
+    window.insertToolBar(window.findChild(QToolBar, "file"), window.brush_bar)
+    window.brush_bar.show()
+    old = window.saveState(LAYOUT_VERSION - 1)
+    settings.setValue("window/state", old)
+    fresh = MainWindow(registry=registry, device="cpu", settings=settings, training=False)
+    qtbot.addWidget(fresh)
+    fresh.restore_layout()
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    assert toolbar_order(fresh) == ["file", "brush", "mask"]
+    # ... while a layout of this version is
+    settings.setValue("window/state", window.saveState(LAYOUT_VERSION))
+    again = MainWindow(registry=registry, device="cpu", settings=settings, training=False)
+    qtbot.addWidget(again)
+    again.restore_layout()
+    again.show()
+    qtbot.waitExposed(again)
+    assert toolbar_order(again) == ["brush", "file", "mask"]

@@ -389,10 +389,10 @@ def test_sampling_works_without_an_open_photo(qtbot, registry, settings):
 
 def test_start_up_opens_the_bundled_sample_with_its_mask_or_the_given_photo(qtbot, monkeypatch, tmp_path, settings):
     from restorer.gui import app as app_module
-    from restorer.gui.window import MainWindow
+    from restorer.gui.run_control import RunControl
     from restorer.resources import sample_mask_path, sample_photo_path
 
-    monkeypatch.setattr(MainWindow, "start_background_loading", lambda self: None)  # no plugins, no torch here
+    monkeypatch.setattr(RunControl, "start_background_loading", lambda self: None)  # no plugins, no torch here
     window = app_module.open_window()
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.document is not None, timeout=5000)
