@@ -57,11 +57,6 @@ class Viewport:
         if self.fit_mode:
             self.fit()
 
-    def set_image(self, image_size: tuple[int, int] | None) -> None:
-        """A new image (or none), fitted."""
-        self.image_size = image_size
-        self.fit()
-
     def set_zoom(self, zoom: float, anchor: tuple[float, float] | None = None) -> None:
         """Zoom to ``zoom`` (clamped) keeping the image point under ``anchor`` (default: the view's
         centre) where it is; leaves fit mode."""

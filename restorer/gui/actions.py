@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QMenuBar, QToolBar, QWidget
 
 Key = str | QKeySequence.StandardKey
 
@@ -152,8 +152,7 @@ def _call(slot: Callable, args: tuple, *_checked) -> None:
     slot(*args)
 
 
-def fill_menus(bar: QMenuBar, actions: Mapping[str, QAction], submenus: Mapping[str, QMenu] | None = None,
-               ) -> dict[str, QMenu]:
+def fill_menus(bar: QMenuBar, actions: Mapping[str, QAction]) -> dict[str, QMenu]:
     """The menus of :data:`MENUS` on ``bar``; ``"@name"`` entries become empty submenus, returned by name."""
     made: dict[str, QMenu] = {}
     for title, entries in MENUS:
@@ -174,8 +173,6 @@ _SUBMENUS = {"recent": "Open &Recent"}
 
 def fill_toolbar(bar: QToolBar, actions: Mapping[str, QAction], entries: tuple[str | None, ...]) -> None:
     """``entries`` (action ids, ``None`` separators, ``"label:TEXT"`` captions) on ``bar``."""
-    from PySide6.QtWidgets import QLabel
-
     for entry in entries:
         if entry is None:
             bar.addSeparator()

@@ -114,28 +114,23 @@ def test_a_layout_saved_with_other_toolbars_is_not_restored(qtbot, registry, set
         bars = win.findChildren(QToolBar)
         return [b.objectName() for b in sorted(bars, key=lambda b: b.geometry().x())]
 
-    window = MainWindow(registry=registry, device="cpu", settings=settings, training=False)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    def shown_window(restore: bool) -> MainWindow:
+        win = MainWindow(registry=registry, device="cpu", settings=settings, training=False)
+        qtbot.addWidget(win)
+        if restore:
+            win.restore_layout()
+        win.show()
+        qtbot.waitExposed(win)
+        return win
+
+    window = shown_window(restore=False)
     assert toolbar_order(window) == ["file", "brush", "mask"]
     # A layout saved by an older version (other toolbars) with the brush bar moved first:
     window.removeToolBar(window.brush_bar)
     window.insertToolBar(window.findChild(QToolBar, "file"), window.brush_bar)
     window.brush_bar.show()
-    old = window.saveState(LAYOUT_VERSION - 1)
-    settings.setValue("window/state", old)
-    fresh = MainWindow(registry=registry, device="cpu", settings=settings, training=False)
-    qtbot.addWidget(fresh)
-    fresh.restore_layout()
-    fresh.show()
-    qtbot.waitExposed(fresh)
-    assert toolbar_order(fresh) == ["file", "brush", "mask"]
+    settings.setValue("window/state", window.saveState(LAYOUT_VERSION - 1))
+    assert toolbar_order(shown_window(restore=True)) == ["file", "brush", "mask"]
     # ... while a layout of this version is
     settings.setValue("window/state", window.saveState(LAYOUT_VERSION))
-    again = MainWindow(registry=registry, device="cpu", settings=settings, training=False)
-    qtbot.addWidget(again)
-    again.restore_layout()
-    again.show()
-    qtbot.waitExposed(again)
-    assert toolbar_order(again) == ["brush", "file", "mask"]
+    assert toolbar_order(shown_window(restore=True)) == ["brush", "file", "mask"]
