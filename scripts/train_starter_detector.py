@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photo-weight", type=int, default=2,
                         help="ordinary photos are drawn this many times as often as textures")
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--hard-weight", type=float, default=0.0,
+                        help="weight of the hard-negative term (the highest-scoring clean pixels; 0: off)")
+    parser.add_argument("--hard-share", type=float, default=DetectorTrainConfig.hard_share,
+                        help="share of the clean pixels that term averages over")
     parser.add_argument("--out", type=Path, default=starter_weights_path(FAMILY))
     parser.add_argument("--from-weights", type=Path,
                         help="start a new run from these exported weights (their architecture) instead of from scratch")
@@ -76,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         metadata = read_metadata(args.from_weights)
         network, initial = config_from_metadata(metadata, str(args.from_weights)), load_file(str(args.from_weights))
         started_from = {"weights": str(args.from_weights), "provenance": metadata.get("provenance")}
-    trainer = DetectorTrainer(network, DetectorTrainConfig(lr=args.lr), initial=initial)
+    trainer = DetectorTrainer(network, DetectorTrainConfig(lr=args.lr, hard_weight=args.hard_weight,
+                                                              hard_share=args.hard_share), initial=initial)
     log: list[dict] = []
     started = time.time()
 
@@ -98,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"photos {args.photo_weight}x), {data.crop}-px crops, batch {data.batch_size}, synthetic damage "
                 f"(restorer_plugins.damage.synthetic)",
         "corpus_manifest": manifest_hash(read_manifest(corpus)), "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "final_losses": result.losses, "lr": args.lr, "started_from": started_from,
+        "final_losses": result.losses, "lr": args.lr, "hard_weight": args.hard_weight,
+        "hard_share": args.hard_share, "started_from": started_from,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_weights(FAMILY, STARTER, tensors, {**metadata, "provenance": provenance}, overwrite=True, path=args.out)

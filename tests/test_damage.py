@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -15,7 +17,7 @@ from restorer_plugins.damage.infer import damage_probability
 from restorer_plugins.damage.network import DamageNet, DetectorConfig
 from restorer_plugins.damage.synthetic import add_damage
 from restorer_plugins.damage.load import detector_from_weights
-from restorer_plugins.damage.training import DetectorTrainer
+from restorer_plugins.damage.training import HARD_MARGIN, DetectorTrainConfig, DetectorTrainer, hard_negative_bce
 
 
 def _photo(height: int = 96, width: int = 128, seed: int = 0) -> np.ndarray:
@@ -110,6 +112,32 @@ def test_training_steps_lower_the_loss_and_export_round_trips():
     photo = _photo(64, 64)
     trainer.net.eval()
     assert np.allclose(damage_probability(net, photo), damage_probability(trainer.net, photo), atol=1e-6)
+
+
+def test_hard_negatives_are_the_highest_scoring_clean_pixels_away_from_damage():
+    masks = torch.zeros(1, 1, 20, 20)
+    masks[0, 0, 10, 10] = 1
+    logits = torch.full((1, 1, 20, 20), -5.0)
+    logits[0, 0, 10, 10 + HARD_MARGIN] = 9.0  # beside the damage: not a hard negative
+    logits[0, 0, 2, 3] = 4.0  # a false find far from it
+    count = int((20 * 20 - (2 * HARD_MARGIN + 1) ** 2) * 0.01)
+    expected = (torch.nn.functional.softplus(torch.tensor(4.0)) + (count - 1) * torch.nn.functional.softplus(
+        torch.tensor(-5.0))) / count
+    assert hard_negative_bce(logits, masks, 0.01).item() == pytest.approx(expected.item(), rel=1e-5)
+    assert hard_negative_bce(logits, torch.ones_like(masks), 0.01).item() == 0.0  # no clean pixel at all
+
+
+def test_hard_negative_term_trains_and_old_runs_still_resume():
+    torch.manual_seed(0)
+    trainer = DetectorTrainer(DetectorConfig(width=4, dilations=(1, 2)),
+                              DetectorTrainConfig(hard_weight=1.0, hard_share=0.02))
+    crops = torch.from_numpy(np.stack([_photo(64, 64, s) for s in range(2)]).astype(np.float32) / 255)
+    metrics = trainer.train_step(Batch(crops.permute(0, 3, 1, 2).contiguous(), None, None), 0)
+    assert np.isfinite(metrics["hard"]) and metrics["hard"] > 0
+    plain = DetectorTrainer(DetectorConfig(width=4, dilations=(1, 2)))
+    old = json.loads(json.dumps(plain.config()))  # as a checkpoint stores it
+    old["train"] = {k: v for k, v in old["train"].items() if not k.startswith("hard_")}  # written before the term
+    assert plain.accepts(old) and not trainer.accepts(old)
 
 
 def _near(a: np.ndarray, b: np.ndarray, tolerance: int = 3) -> float:

@@ -2,7 +2,10 @@
 
 Any photo folder serves; nothing needs labelling. Loss: binary cross-entropy
 (damage weighted up, it is a few percent of the pixels) plus a soft Dice term
-(the overlap that F1 measures). :meth:`DetectorTrainer.export` writes what
+(the overlap that F1 measures), and optionally an extra term on the hardest clean
+pixels (``hard_weight``: online hard-negative mining, the highest-scoring pixels
+further than :data:`HARD_MARGIN` from any damage), so that thin real structure --
+a cable, a window frame -- is taught apart from a scratch. :meth:`DetectorTrainer.export` writes what
 :mod:`restorer_plugins.damage.load` reads back: the network, with ``config`` (the
 architecture) and ``train`` in the metadata.
 """
@@ -30,6 +33,13 @@ class DetectorTrainConfig:
     lr: float = 1e-3
     pos_weight: float = 4.0
     dice_weight: float = 0.5
+    #: Weight of the hard-negative term (0: off) and the share of clean pixels it averages over.
+    hard_weight: float = 0.0
+    hard_share: float = 0.01
+
+
+#: Clean pixels within this many pixels of damage are not hard negatives (the benchmark's tolerance).
+HARD_MARGIN = 3
 
 
 def damaged_batch(photos: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,7 +58,23 @@ def detector_loss(logits: torch.Tensor, masks: torch.Tensor, settings: DetectorT
     prob = torch.sigmoid(logits)
     dice = 1 - (2 * (prob * masks).sum() + 1) / (prob.sum() + masks.sum() + 1)
     loss = bce + settings.dice_weight * dice
-    return loss, {"bce": bce.item(), "dice": dice.item(), "loss": loss.item()}
+    parts = {"bce": bce.item(), "dice": dice.item()}
+    if settings.hard_weight > 0:
+        hard = hard_negative_bce(logits, masks, settings.hard_share)
+        loss = loss + settings.hard_weight * hard
+        parts["hard"] = hard.item()
+    return loss, {**parts, "loss": loss.item()}
+
+
+def hard_negative_bce(logits: torch.Tensor, masks: torch.Tensor, share: float) -> torch.Tensor:
+    """Mean cross-entropy of the ``share`` of clean pixels the network scores highest, leaving out
+    those within :data:`HARD_MARGIN` of damage (their label is a matter of a pixel)."""
+    near = F.max_pool2d(masks, 2 * HARD_MARGIN + 1, stride=1, padding=HARD_MARGIN) > 0
+    clean = logits[~near]
+    if clean.numel() == 0:
+        return logits.sum() * 0.0
+    count = max(1, int(clean.numel() * share))
+    return F.binary_cross_entropy_with_logits(clean.topk(count).values, torch.zeros(count, device=logits.device))
 
 
 class DetectorTrainer(Trainer):
@@ -68,6 +94,14 @@ class DetectorTrainer(Trainer):
     def config(self) -> dict[str, Any]:
         """Architecture and training settings (a checkpoint resumes only into the same)."""
         return {"model": FAMILY, "detector": self.settings.to_json(), "train": asdict(self.train_config)}
+
+    def accepts(self, stored: dict[str, Any]) -> bool:
+        """The same config, once training fields added since ``stored`` was written (the hard-negative
+        term) take their defaults, which train as before."""
+        train = stored.get("train")
+        if isinstance(train, dict):
+            stored = {**stored, "train": {**asdict(DetectorTrainConfig(hard_weight=0.0)), **train}}
+        return super().accepts(stored)
 
     def _rng(self) -> np.random.Generator:
         # From torch's global RNG, which the loop checkpoints: a resumed run draws the same damage.
