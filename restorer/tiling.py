@@ -88,9 +88,9 @@ def tiled_apply(fn: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor,
     for top in rows:
         for left in cols:
             bottom, right = min(top + tile, full_h), min(left + tile, full_w)
-            piece = fn(padded[..., top:bottom, left:right])
+            piece = fn(padded[..., top:bottom, left:right]).float()  # blended in float32 (fn may autocast)
             if out is None:
-                out = torch.zeros(1, piece.shape[1], full_h, full_w, device=image.device, dtype=piece.dtype)
+                out = torch.zeros(1, piece.shape[1], full_h, full_w, device=image.device)
             wy = _ramp(bottom - top, overlap, top > 0, bottom < full_h)
             wx = _ramp(right - left, overlap, left > 0, right < full_w)
             weight = (wy[:, None] * wx[None, :]).to(image.device)

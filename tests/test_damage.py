@@ -63,6 +63,19 @@ def test_probability_map_has_the_photo_size_for_any_shape(shape, levels):
     assert prob.shape == shape and prob.dtype == np.float32 and ((0 <= prob) & (prob <= 1)).all()
 
 
+def test_bfloat16_probabilities_are_the_float32_ones(monkeypatch):
+    from restorer.devices import CPU_BF16_ENV
+
+    torch.manual_seed(0)
+    net = DamageNet(DetectorConfig(width=4, levels=4)).eval()
+    photo = _photo(600, 540)  # two tiles each way: the blend is float32 too
+    maps = {}
+    for choice in ("0", "1"):
+        monkeypatch.setenv(CPU_BF16_ENV, choice)
+        maps[choice] = damage_probability(net, photo)
+    assert maps["1"].dtype == np.float32 and np.abs(maps["1"] - maps["0"]).max() < 0.02
+
+
 def test_config_bounds_are_checked():
     with pytest.raises(ValueError):
         DetectorConfig(width=100000)

@@ -33,3 +33,18 @@ def test_unknown_device_is_a_user_error():
 
 def test_describe_cpu():
     assert describe_device("cpu").startswith("CPU")
+
+
+@pytest.mark.parametrize("choice, expected", [("0", False), ("1", True), ("", None), ("yes", None)])
+def test_cpu_inference_runs_in_bfloat16_where_native_unless_told(monkeypatch, choice, expected):
+    from restorer.devices import CPU_BF16_ENV, cpu_has_native_bf16, inference_autocast
+
+    monkeypatch.setenv(CPU_BF16_ENV, choice)
+    with inference_autocast("cpu"):
+        enabled = torch.is_autocast_enabled("cpu")
+        dtype = torch.get_autocast_dtype("cpu")
+    assert enabled == (cpu_has_native_bf16() if expected is None else expected)
+    if enabled:
+        assert dtype == torch.bfloat16
+    with inference_autocast("cuda"):  # no CPU autocast for another device
+        assert not torch.is_autocast_enabled("cpu")

@@ -67,6 +67,21 @@ def test_generator_is_deterministic():
     assert not torch.equal(_tiny_net(3)(telea, hole), _tiny_net(4)(telea, hole))
 
 
+def test_bfloat16_repair_is_the_float32_repair_to_a_level(monkeypatch):
+    from restorer.devices import CPU_BF16_ENV
+
+    net, photo = _tiny_net(), _photo(64, 80)
+    hole = np.zeros((64, 80), bool)
+    hole[12:40, 20:60] = True
+    outputs = {}
+    for choice in ("0", "1"):  # "1": bfloat16 even where the CPU emulates it; the Fourier unit stays float32
+        monkeypatch.setenv(CPU_BF16_ENV, choice)
+        outputs[choice] = repair(net, photo, hole).astype(int)
+    difference = np.abs(outputs["1"] - outputs["0"])
+    assert difference.max() <= 3 and difference[hole].mean() < 0.5
+    assert (outputs["1"][hole] != photo[hole]).any()
+
+
 def test_fresh_generator_returns_the_classical_fill():
     net = RefineGenerator(TINY)
     telea, hole = torch.rand(1, 3, 24, 24), (torch.rand(1, 1, 24, 24) > 0.5).float()

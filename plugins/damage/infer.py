@@ -6,6 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from restorer.devices import inference_autocast
 from restorer.jobs import Job
 from restorer.tiling import tiled_apply
 
@@ -31,5 +32,7 @@ def damage_probability(net, photo: np.ndarray, device: str = "cpu", job: Job | N
             job.update(done, total, "finding damage")
 
     multiple = net.multiple
-    logits = tiled_apply(net, image, tile=TILE, overlap=OVERLAP * multiple // 4, multiple=multiple, progress=progress)
-    return torch.sigmoid(logits[0, 0, :height, :width]).cpu().numpy().astype(np.float32)
+    with inference_autocast(device):
+        logits = tiled_apply(net, image, tile=TILE, overlap=OVERLAP * multiple // 4, multiple=multiple,
+                             progress=progress)
+    return torch.sigmoid(logits[0, 0, :height, :width].float()).cpu().numpy().astype(np.float32)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from restorer.devices import inference_autocast
 from restorer_plugins.inpaint_gan.fills import coarse_fill
 
 
@@ -22,5 +23,7 @@ def repair(net, photo: np.ndarray, mask: np.ndarray, *, radius: int = 5, device:
     """``photo`` (``uint8`` RGB) with ``mask`` (``bool``) repaired by ``net`` on top of its classical fill."""
     filled = coarse_fill(photo, mask, radius, net.config.coarse)
     hole = torch.from_numpy(mask.astype(np.float32))[None, None].to(device)
-    out = net(_to_tensor(filled, device), hole)[0].clamp(0, 1)
+    with inference_autocast(device):
+        out = net(_to_tensor(filled, device), hole)
+    out = out[0].float().clamp(0, 1)
     return (out.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)

@@ -76,11 +76,12 @@ class FourierUnit(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         height, width = x.shape[-2:]
-        spectrum = torch.fft.rfft2(x.float(), norm="ortho")  # (B, C, H, W//2+1) complex
-        stacked = torch.cat([spectrum.real, spectrum.imag], 1)
-        stacked = F.leaky_relu(self.spectral(stacked), 0.2)
-        real, imag = stacked.chunk(2, 1)
-        back = torch.fft.irfft2(torch.complex(real, imag), s=(height, width), norm="ortho")
+        with torch.autocast(x.device.type, enabled=False):  # FFTs take float32 only (and need its range)
+            spectrum = torch.fft.rfft2(x.float(), norm="ortho")  # (B, C, H, W//2+1) complex
+            stacked = torch.cat([spectrum.real, spectrum.imag], 1)
+            stacked = F.leaky_relu(self.spectral(stacked), 0.2)
+            real, imag = stacked.chunk(2, 1)
+            back = torch.fft.irfft2(torch.complex(real, imag), s=(height, width), norm="ortho")
         return x + self.mix(back.to(x.dtype))
 
 
