@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", type=int, default=8, help="photos to fine-tune on (the rest are measured)")
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--lr", type=float, help="learning rate (default: restorer train's)")
+    parser.add_argument("--crop", type=int, help="training crop side (default: restorer train's)")
+    parser.add_argument("--batch-size", type=int, help="photos per step (default: restorer train's)")
     parser.add_argument("--general", type=int, default=0, help="also measure the first N test-split photos")
     parser.add_argument("--base", type=Path, metavar="WEIGHTS.safetensors",
                         help="fine-tune these inpaint-gan weights instead of the starter (e.g. a training snapshot)")
@@ -87,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "restorer", "train", "inpaint-gan", "--data", str(folder), "--name", "tuned",
                "--steps", str(args.steps), "--device", "cpu", "--from", reference]
     command += ["--lr", str(args.lr)] if args.lr else []
+    command += ["--crop", str(args.crop)] if args.crop else []
+    command += ["--batch-size", str(args.batch_size)] if args.batch_size else []
     started = time.time()
     done = subprocess.run(command, env={**os.environ, "OMP_NUM_THREADS": str(args.threads)},
                           capture_output=True, text=True)
@@ -110,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
               f"`restorer train inpaint-gan` from the starter"
               f"{f' (here {args.base.name}, called starter below)' if args.base else ''} on {len(tuning)} photos "
               f"({', '.join(n for n, _ in tuning)}; 512-px shorter side), {args.steps} steps"
-              f"{f', lr {args.lr}' if args.lr else ' (its default learning rate)'}: {minutes:.1f} min on "
+              f"{f', lr {args.lr}' if args.lr else ' (its default learning rate)'}"
+              f"{f', {args.crop}-px crops' if args.crop else ''}"
+              f"{f', batch {args.batch_size}' if args.batch_size else ''}: {minutes:.1f} min on "
               f"{platform.machine()} with {args.threads} threads, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
               "\n"]
     for label, chosen in sets:
@@ -131,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"{stem}.md").write_text("".join(report))
     (args.out / f"{stem}.json").write_text(json.dumps({
         "theme": args.theme, "split": split, "train_photos": [n for n, _ in tuning], "steps": args.steps,
-        "lr": args.lr, "base": str(args.base) if args.base else "starter", "minutes": round(minutes, 2),
+        "lr": args.lr, "crop": args.crop, "batch_size": args.batch_size, "base": str(args.base) if args.base else "starter", "minutes": round(minutes, 2),
         "threads": args.threads, "machine": platform.machine(),
         "results": results}, indent=1) + "\n")
     print("".join(report))

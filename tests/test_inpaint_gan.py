@@ -82,6 +82,24 @@ def test_bfloat16_repair_is_the_float32_repair_to_a_level(monkeypatch):
     assert (outputs["1"][hole] != photo[hole]).any()
 
 
+def test_mirrored_repair_is_the_mean_of_a_pass_and_its_mirror_image():
+    class Leaning(torch.nn.Module):  # darkens the hole more towards the right, wherever it is
+        config = TINY
+
+        def forward(self, telea, hole):
+            ramp = torch.linspace(0, 0.4, telea.shape[-1])
+            return telea - hole * ramp
+
+    photo = np.full((40, 60, 3), 200, np.uint8)
+    hole = np.zeros((40, 60), bool)
+    hole[10:30, 5:25] = True
+    one, both = repair(Leaning(), photo, hole).astype(int), repair(Leaning(), photo, hole, mirror=True).astype(int)
+    ramp, fill = np.linspace(0, 0.4, 60), coarse_fill(photo, hole, 5, TINY.coarse)[..., 0].astype(float)
+    assert np.abs(one[..., 0] - (fill - 255 * ramp[None, :]))[hole].max() <= 1
+    assert np.abs(both[..., 0] - (fill - 255 * (ramp + ramp[::-1])[None, :] / 2))[hole].max() <= 1
+    assert np.array_equal(both[~hole], photo[~hole])
+
+
 def test_fresh_generator_returns_the_classical_fill():
     net = RefineGenerator(TINY)
     telea, hole = torch.rand(1, 3, 24, 24), (torch.rand(1, 1, 24, 24) > 0.5).float()
@@ -212,8 +230,11 @@ def test_model_repairs_through_the_pipeline_with_named_weights(tiny_weights):
     out = run_model(model, photo, mask, {"weights": "tiny", "texture": 0.0})
     assert out.dtype == np.uint8 and out.shape == photo.shape
     assert np.array_equal(out[~mask], photo[~mask])
-    expected = repair(tiny_weights, photo, mask)
+    expected = repair(tiny_weights, photo, mask, mirror=True)  # default: the mirrored pass averaged in
     assert np.array_equal(out[mask], expected[mask])
+    single = run_model(model, photo, mask, {"weights": "tiny", "texture": 0.0, "mirror": False})
+    assert np.array_equal(single[mask], repair(tiny_weights, photo, mask)[mask])
+    assert not np.array_equal(single, out)
     textured = run_model(model, photo, mask, {"weights": "tiny"})  # default: texture copied in
     assert np.array_equal(textured[~mask], photo[~mask])
     assert np.array_equal(textured[mask], add_texture(expected, mask, model.param("texture").default)[mask])
