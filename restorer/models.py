@@ -31,7 +31,8 @@ from restorer.trainable import check_trainable, is_trainable
 
 ParamKind = Literal["int", "float", "bool", "choice", "str"]
 #: Model methods that run plugin code: each subclass's own are run through :func:`~restorer.errors.plugin_call`.
-PLUGIN_METHODS = ("run", "weights_status", "refresh_weights", "make_trainer", "check_params", "restore_detail")
+PLUGIN_METHODS = ("run", "weights_status", "refresh_weights", "make_trainer", "check_params", "restore_detail",
+                  "fills_scratches_quickly", "fill_scratches")
 
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")  # always fullmatch: "$" lets "name\n" through
 _TRUE = {"1", "true", "yes", "on"}
@@ -242,6 +243,18 @@ class Model:
         from :attr:`working_size`) with detail put back inside ``mask``. Called on bounded tiles; the
         default keeps the enlarged fill as it is."""
         return image
+
+    def fills_scratches_quickly(self, params: Mapping[str, Any]) -> bool:
+        """Whether the thin holes (scratches) of a region larger than :attr:`working_size` are filled by
+        :meth:`fill_scratches` rather than by :meth:`run` in small tiles: a learned model may offer a
+        classical fill there, since a network over a scratched 24-megapixel photo runs over most of
+        it. The default: no, :meth:`run` fills them."""
+        return False
+
+    def fill_scratches(self, image: np.ndarray, mask: np.ndarray, params: Mapping[str, Any]) -> np.ndarray:
+        """The quick fill of thin holes ``mask`` in ``image`` (``uint8`` RGB), called on bounded tiles when
+        :meth:`fills_scratches_quickly` says so."""
+        raise NotImplementedError
 
     def check_params(self, values: Mapping[str, Any]) -> None:
         """Raise :class:`ModelError` when resolved ``values`` (each already valid) contradict each other.

@@ -142,8 +142,9 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
 
     A crop within the model's ``working_size`` is filled at full size. In a larger one, wide holes
     are filled reduced to it, enlarged, and given their detail back in tiles; thin holes (scratches),
-    which need only nearby context and would be lost at a reduced size, are filled at full size in
-    tiles of :data:`SCRATCH_WINDOW` pixels (at most the working size).
+    which need only nearby context and would be lost at a reduced size, are filled at full size:
+    by the model's quick fill where it offers one (:meth:`~restorer.models.Model.fill_scratches`), in
+    large tiles, or by the model itself in tiles of :data:`SCRATCH_WINDOW` pixels (at most the working size).
     """
     size = reduced_size(hole.shape, model.working_size)
     if size is None:
@@ -163,6 +164,12 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
         out = in_tiles(detail, composite(region, fill, wide), wide)
     if thin.any():
         job.update(2, 3, "repairing scratches")
+        if model.fills_scratches_quickly(values):
+            def quick(image: np.ndarray, where: np.ndarray) -> np.ndarray:
+                job.check()
+                return _check_output(model, model.fill_scratches(image, where, values))
+
+            return in_tiles(quick, out, thin, margin=SCRATCH_MARGIN, workers=1)
         # Small tiles: a scratch needs only nearby context, and tiles it does not cross are skipped.
         window = min(model.working_size, SCRATCH_WINDOW)
         margin = min(SCRATCH_MARGIN, window // 4)

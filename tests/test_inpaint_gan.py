@@ -241,6 +241,23 @@ def test_model_repairs_through_the_pipeline_with_named_weights(tiny_weights):
     assert not np.array_equal(textured, out)
 
 
+def test_scratches_of_a_large_photo_get_the_classical_fill_unless_asked(tiny_weights, monkeypatch):
+    import restorer_plugins.inpaint_gan.infer as infer
+
+    model = InpaintGAN()
+    monkeypatch.setattr(model, "working_size", 64)  # the photo counts as large
+    photo, mask = _photo(96, 200), np.zeros((96, 200), bool)
+    mask[40:42, 5:195] = True  # one long scratch across the region
+    calls = []
+    network = infer.repair
+    monkeypatch.setattr(infer, "repair", lambda *a, **k: calls.append(1) or network(*a, **k))
+    quick = run_model(model, photo, mask, {"weights": "tiny"})
+    assert not calls and np.array_equal(quick[~mask], photo[~mask])
+    assert np.array_equal(quick[mask], coarse_fill(photo, mask, 5, TINY.coarse)[mask])  # one tile holds it
+    thorough = run_model(model, photo, mask, {"weights": "tiny", "network_scratches": True})
+    assert calls and not np.array_equal(thorough[mask], quick[mask])
+
+
 def test_weights_trained_after_loading_appear_on_refresh(tiny_weights):
     model = InpaintGAN()
     save_weights("inpaint-gan", "later", tiny_weights.state_dict(), {"generator": TINY.to_json()})

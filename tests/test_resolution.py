@@ -121,6 +121,36 @@ def test_a_region_larger_than_the_working_size_never_reaches_the_model_at_full_s
     assert (out[thin] == 7).all() and (out[wide] == 255).all()
 
 
+class _QuickScratches(_Fill):
+    """Offers a quick fill of scratches (3s) unless its parameter says no."""
+
+    def __init__(self, quick=True):
+        super().__init__()
+        self.quick, self.scratch_calls = quick, []
+
+    def fills_scratches_quickly(self, params):
+        return self.quick
+
+    def fill_scratches(self, image, mask, params):
+        self.scratch_calls.append(image.shape[:2])
+        out = image.copy()
+        out[mask] = 3
+        return out
+
+
+def test_scratches_of_a_large_region_take_the_models_quick_fill_when_it_offers_one():
+    photo, mask = _large_case()
+    wide, thin = split_by_width(mask)
+    model = _QuickScratches()
+    out = run_model(model, photo, mask)
+    assert (out[thin] == 3).all() and (out[wide] == 255).all()
+    assert np.array_equal(out[~mask], photo[~mask])
+    assert model.scratch_calls and all(max(shape) <= 1024 + 2 * 64 for shape in model.scratch_calls)
+    assert all(max(shape) <= model.working_size for shape in model.runs)  # the network only on the reduced fill
+    slow = _QuickScratches(quick=False)
+    assert (run_model(slow, photo, mask)[thin] == 7).all() and not slow.scratch_calls
+
+
 def test_a_small_photo_runs_at_full_size_as_before():
     photo, mask = _large_case()
     model = _Fill()

@@ -47,6 +47,9 @@ class InpaintGAN(WeightsModel):
         bool_param("mirror", True,
                    help="also repair the mirrored photo and average the two fills: a little closer to the "
                         "truth, for twice the network's time"),
+        bool_param("network_scratches", False,
+                   help="in photos larger than the working size, run the network on thin scratches too "
+                        "instead of its classical fill (about 1 dB closer on them, several times slower)"),
     )
     bench_variants = ({"texture": 0.0},)  # restorer bench also measures the learned fill alone
 
@@ -81,6 +84,17 @@ class InpaintGAN(WeightsModel):
         from restorer_plugins.inpaint_gan.texture import add_texture
 
         return add_texture(image, mask, params["texture"])
+
+    def fills_scratches_quickly(self, params) -> bool:
+        """Scratches of a large photo get the classical fill the network refines, unless asked otherwise:
+        on a 24-megapixel photo the network would run over most of the frame for about 1 dB."""
+        return not params["network_scratches"]
+
+    def fill_scratches(self, image: np.ndarray, mask: np.ndarray, params) -> np.ndarray:
+        """The classical first stage alone (the weights' coarse fill: Telea's, or its mean with Navier-Stokes')."""
+        from restorer_plugins.inpaint_gan.fills import coarse_fill
+
+        return coarse_fill(image, mask, params["radius"], self.generator(params["weights"]).config.coarse)
 
     def make_trainer(self, options, device: str):
         """A trainer for ``restorer train``: starts from ``options.base`` weights (or from scratch)."""
