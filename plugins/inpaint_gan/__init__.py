@@ -44,10 +44,10 @@ class InpaintGAN(WeightsModel):
         float_param("texture", 1.0, 0.0, 1.0,
                     help="fine detail (grain, fur, foliage) copied into the repair from this photo's "
                          "undamaged parts; 0 = the smooth learned fill"),
-        bool_param("mirror", True,
+        bool_param("mirror", True, title="Average with the mirrored photo",
                    help="also repair the mirrored photo and average the two fills: a little closer to the "
                         "truth, for twice the network's time"),
-        bool_param("network_scratches", False,
+        bool_param("network_scratches", False, title="Network on scratches of large photos",
                    help="in photos larger than the working size, run the network on thin scratches too "
                         "instead of its classical fill (about 1 dB closer on them, several times slower)"),
     )
