@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="a damage-detector parameter other than its default (choosing defaults: validation)")
     parser.add_argument("--sweep", action="store_true",
-                        help="only print damage-detector's F1 and false alarm for thresholds 0.5-0.95 and grow 0-2")
+                        help="only print damage-detector's F1 and false alarm for thresholds 0.2-0.95 and grow 0-2")
     parser.add_argument("--sweep-repair", action="store_true",
                         help="with --sweep: also the PSNR of detect + repair at each setting (slow: a repair each)")
     args = parser.parse_args(argv)
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         model = registry.get("damage-detector")
         repairer = registry.get("inpaint-gan") if args.sweep_repair else None
         grows = (0, 1, 2, 3) if args.sweep_repair else (0, 1, 2)
-        rows = sweep(photos, model, model.resolve_params(chosen), [round(0.5 + 0.05 * i, 2) for i in range(10)],
+        rows = sweep(photos, model, model.resolve_params(chosen), [round(0.2 + 0.05 * i, 2) for i in range(16)],
                      grows, repairer)
         print(f"{args.split} split, {len(photos)} photos, {chosen or 'defaults'}")
         print("threshold grow precision recall    F1  false alarm  PSNR repaired")
