@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"{stem}.md").write_text("".join(report))
     (args.out / f"{stem}.json").write_text(json.dumps({
         "theme": args.theme, "split": split, "train_photos": [n for n, _ in tuning], "steps": args.steps,
-        "lr": args.lr, "crop": args.crop, "batch_size": args.batch_size, "base": str(args.base) if args.base else "starter", "minutes": round(minutes, 2),
+        "lr": args.lr, "crop": args.crop, "batch_size": args.batch_size,
+        "base": str(args.base) if args.base else "starter", "minutes": round(minutes, 2),
         "threads": args.threads, "machine": platform.machine(),
         "results": results}, indent=1) + "\n")
     print("".join(report))

@@ -31,8 +31,6 @@ def repair(net, photo: np.ndarray, mask: np.ndarray, *, radius: int = 5, device:
     image, hole = _to_tensor(filled, device), torch.from_numpy(mask.astype(np.float32))[None, None].to(device)
     with inference_autocast(device):
         out = net(image, hole)[0].float()
-    if mirror:
-        with inference_autocast(device):
-            mirrored = net(image.flip(-1), hole.flip(-1))[0].float().flip(-1)
-        out = (out + mirrored) / 2
+        if mirror:
+            out = (out + net(image.flip(-1), hole.flip(-1))[0].float().flip(-1)) / 2
     return (out.clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)
