@@ -251,10 +251,17 @@ def test_scratches_of_a_large_photo_get_the_classical_fill_unless_asked(tiny_wei
     calls = []
     network = infer.repair
     monkeypatch.setattr(infer, "repair", lambda *a, **k: calls.append(1) or network(*a, **k))
-    quick = run_model(model, photo, mask, {"weights": "tiny"})
-    assert not calls and np.array_equal(quick[~mask], photo[~mask])
-    assert np.array_equal(quick[mask], coarse_fill(photo, mask, 5, TINY.coarse)[mask])  # one tile holds it
-    thorough = run_model(model, photo, mask, {"weights": "tiny", "network_scratches": True})
+    mixed = GeneratorConfig(**{**TINY.to_json(), "coarse": "telea+ns"})
+    save_weights("inpaint-gan", "mixed", _tiny_net().state_dict(), {"generator": mixed.to_json()})
+    model.refresh_weights()
+    built = []
+    generator = model.generator
+    monkeypatch.setattr(model, "generator", lambda *a, **k: built.append(a) or generator(*a, **k))
+    quick = run_model(model, photo, mask, {"weights": "mixed"})
+    # the weights' metadata names their coarse fill: no network is loaded (nor a second copy on the CPU)
+    assert not calls and not built and np.array_equal(quick[~mask], photo[~mask])
+    assert np.array_equal(quick[mask], coarse_fill(photo, mask, 5, "telea+ns")[mask])  # one tile holds it
+    thorough = run_model(model, photo, mask, {"weights": "mixed", "network_scratches": True})
     assert calls and not np.array_equal(thorough[mask], quick[mask])
 
 

@@ -93,8 +93,9 @@ class InpaintGAN(WeightsModel):
     def fill_scratches(self, image: np.ndarray, mask: np.ndarray, params) -> np.ndarray:
         """The classical first stage alone (the weights' coarse fill: Telea's, or its mean with Navier-Stokes')."""
         from restorer_plugins.inpaint_gan.fills import coarse_fill
+        from restorer_plugins.inpaint_gan.load import coarse_of_weights
 
-        return coarse_fill(image, mask, params["radius"], self.generator(params["weights"]).config.coarse)
+        return coarse_fill(image, mask, params["radius"], coarse_of_weights(params["weights"]))
 
     def make_trainer(self, options, device: str):
         """A trainer for ``restorer train``: starts from ``options.base`` weights (or from scratch)."""

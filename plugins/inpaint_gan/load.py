@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from restorer.weights import architecture, for_inference, load_state
+from restorer.weights import architecture, find_weights, for_inference, load_state, read_metadata
 from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
 
 NAME = "inpaint-gan"
@@ -31,3 +31,10 @@ def generator_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str,
     ready for inference (:func:`~restorer.weights.for_inference`)."""
     net = RefineGenerator(generator_config(metadata, source))
     return for_inference(load_state(net, tensors, source, "the inpaint-gan network"))
+
+
+def coarse_of_weights(name: str) -> str:
+    """The classical fill the generator of weights ``name`` refines, read from the file's metadata alone
+    (no tensors loaded, so the networks cached for the device a repair runs on stay where they are)."""
+    path = find_weights(NAME, name).path
+    return generator_config(read_metadata(path), str(path)).coarse
