@@ -76,6 +76,24 @@ def test_bfloat16_probabilities_are_the_float32_ones(monkeypatch):
     assert maps["1"].dtype == np.float32 and np.abs(maps["1"] - maps["0"]).max() < 0.02
 
 
+def test_views_average_the_flipped_photos_maps_flipped_back(monkeypatch):
+    from restorer.devices import CPU_BF16_ENV
+
+    monkeypatch.setenv(CPU_BF16_ENV, "0")  # float32: the flips' sums compare to 1e-6
+    torch.manual_seed(0)
+    net = DamageNet(DetectorConfig(width=4, dilations=(1, 2), levels=4)).eval()
+    for weight in net.parameters():
+        torch.nn.init.normal_(weight, std=0.3)  # a map that varies (a fresh network's is almost flat)
+    photo = _photo(70, 90)  # padded to the network's multiple: the flips must land back on the photo
+    flips = (lambda a: a, lambda a: a[:, ::-1], lambda a: a[::-1], lambda a: a[::-1, ::-1])  # each its own inverse
+    views = [flip(damage_probability(net, flip(photo).copy())) for flip in flips]
+    assert not np.allclose(views[0], views[1], atol=1e-3)  # the network is not symmetric: views differ
+    for count in (2, 4):
+        assert np.allclose(damage_probability(net, photo, views=count), np.mean(views[:count], 0), atol=1e-6)
+    with pytest.raises(ValueError, match="views"):
+        damage_probability(net, photo, views=5)
+
+
 def test_config_bounds_are_checked():
     with pytest.raises(ValueError):
         DetectorConfig(width=100000)

@@ -70,14 +70,17 @@ class DamageDetector(WeightsModel):
     #: the starter after its low-rate phase; PSNR: detect + repair by inpaint-gan, the damaged photos 28.29 dB):
     #: threshold 0.6 / grow 1: F1 0.802, false alarm 0.64 %, 32.72 dB; 0.75 / 1: 0.805, 0.48 %, 32.61 dB (the
     #: best F1); 0.85 / 1: 0.804, 0.36 %, 32.48 dB; 0.75 / 0: 0.803, 0.30 %, 32.28 dB.
-    own_params = detect_params(threshold=0.75, grow=1)
+    own_params = (*detect_params(threshold=0.75, grow=1),
+                  int_param("views", 1, 1, 4, title="Views averaged",
+                            help="look at the photo as it is, mirrored, upside down and both, and average: "
+                                 "fewer false finds, for that many times the network's time"))
 
     def run(self, request: RunRequest, job: Job) -> np.ndarray:
         """The damage probability of every pixel, in tiles on large photos."""
         from restorer_plugins.damage.infer import damage_probability
 
         net = self.load_networks(request.params["weights"], request.device, _build(request.device))
-        return damage_probability(net, request.photo, request.device, job)
+        return damage_probability(net, request.photo, request.device, job, views=request.params["views"])
 
     def make_trainer(self, options, device: str):
         """A trainer for ``restorer train``: from ``options.base`` weights, or from scratch."""
