@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from restorer.weights import architecture, find_weights, for_inference, load_state, read_metadata
+from restorer.weights import architecture, find_weights, for_inference, load_state
 from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
 
 NAME = "inpaint-gan"
@@ -36,5 +36,5 @@ def generator_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str,
 def coarse_of_weights(name: str) -> str:
     """The classical fill the generator of weights ``name`` refines, read from the file's metadata alone
     (no tensors loaded, so the networks cached for the device a repair runs on stay where they are)."""
-    path = find_weights(NAME, name).path
-    return generator_config(read_metadata(path), str(path)).coarse
+    info = find_weights(NAME, name)  # it has read the metadata already
+    return generator_config(info.metadata, str(info.path)).coarse
