@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 import warnings
 
 from restorer import __version__
@@ -80,30 +81,26 @@ def main(argv: list[str] | None = None) -> int:
         print("restorer: interrupted", file=sys.stderr)
         return EXIT_CANCELLED
     except EnvironmentProblem as exc:
-        if debug:
-            raise
-        print(f"restorer: error: {exc}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        return _failed(debug, f"error: {exc}", EXIT_ENVIRONMENT)
     except RestorerError as exc:
-        if debug:
-            raise
-        print(f"restorer: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _failed(debug, f"error: {exc}", EXIT_USAGE)
     except BrokenPipeError:  # `restorer models | head`
         sys.stderr.close()
         return EXIT_OK
     except OSError as exc:  # the disk, a folder or a permission, not the person's input
-        if debug:
-            raise
-        print(f"restorer: error: {EnvironmentProblem.from_os_error(exc)}", file=sys.stderr)
-        return EXIT_ENVIRONMENT
+        return _failed(debug, f"error: {EnvironmentProblem.from_os_error(exc)}", EXIT_ENVIRONMENT)
     except Exception as exc:  # a bug, not the user's doing: still one line unless --debug
-        if debug:
-            raise
-        print(f"restorer: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        return _failed(debug, f"internal error: {type(exc).__name__}: {exc}"
+                              + ("" if debug else " (run with --debug for the traceback)"), EXIT_INTERNAL)
 
+
+def _failed(debug: bool, line: str, code: int) -> int:
+    """Say what went wrong in one line (after the traceback with ``--debug``) and return the exit code:
+    ``--debug`` shows more, it does not change the code a script sees."""
+    if debug:
+        traceback.print_exc()
+    print(f"restorer: {line}", file=sys.stderr)
+    return code
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -185,9 +185,10 @@ def test_user_errors_are_one_line_exit_2_and_write_nothing(tmp_path, case):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == before
 
 
-def test_debug_shows_the_traceback(tmp_path):
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(tmp_path):
     result = restorer("--debug", "inpaint", tmp_path / "nope.png", "--mask", tmp_path / "m.png", "-o", tmp_path / "o.png")
-    assert result.returncode != 0 and "Traceback" in result.stderr
+    assert result.returncode == 2 and "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("restorer: error: ")
 
 
 def test_options_before_the_command_belong_to_the_command(tmp_path):

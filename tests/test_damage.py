@@ -231,8 +231,57 @@ def test_detect_and_repair_commands(tmp_path, capsys):
     assert "no damage found" in capsys.readouterr().err
     assert main(["repair", str(tmp_path / "old.png"), "-o", str(tmp_path / "x.png"),
                  "--detect-set", "threshold=nan"]) == 2
-    assert main(["repair", str(tmp_path / "old.png"), "-o", str(tmp_path / "y.png"), "--mask",
-                 str(tmp_path / "m.png")]) == 2
+    with pytest.raises(SystemExit) as refused:  # repair finds its own mask: it offers no --mask
+        main(["repair", str(tmp_path / "old.png"), "-o", str(tmp_path / "y.png"), "--mask", str(tmp_path / "m.png")])
+    assert refused.value.code == 2 and not (tmp_path / "y.png").exists()
+
+
+def _files(folder) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", ["mask on the photo", "mask on the photo, overwrite", "mask on the result",
+                                  "masks share a name", "mask exists", "mask on a folder's photo"])
+def test_repair_refuses_saved_masks_that_would_replace_a_file_before_any_work(tmp_path, capsys, case):
+    damaged, _ = _scratched()
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(damaged).save(photos / "a.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = {"mask on the photo": [photos / "a.png", "-o", out / "a.png", "--save-masks", photos],
+            "mask on the photo, overwrite": [photos / "a.png", "-o", out / "a.png", "--save-masks", photos,
+                                             "--overwrite"],
+            "mask on the result": [photos / "a.png", "-o", out / "a.png", "--save-masks", out, "--overwrite"],
+            "masks share a name": [photos, "-o", out, "--save-masks", tmp_path / "masks"],
+            "mask exists": [photos / "a.png", "-o", out / "a.png", "--save-masks", tmp_path],
+            "mask on a folder's photo": [photos, "-o", out, "--save-masks", photos, "--overwrite"]}[case]
+    if case == "masks share a name":
+        Image.fromarray(damaged).save(photos / "a.jpg")  # both would save their mask as masks/a.png
+    if case == "mask exists":
+        (tmp_path / "a.png").write_bytes(b"an earlier file")
+    before = _files(tmp_path)
+    capsys.readouterr()
+    assert main(["repair", *map(str, args), "--model", "opencv-telea"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert _files(tmp_path) == before and not (tmp_path / "masks").exists()  # nothing written, nothing replaced
+
+
+def test_detect_refuses_photos_whose_masks_share_a_name_and_a_mask_on_its_photo(tmp_path, capsys):
+    damaged, _ = _scratched()
+    Image.fromarray(damaged).save(tmp_path / "a.png")
+    Image.fromarray(damaged).save(tmp_path / "a.jpg")
+    before = _files(tmp_path)
+    for args in (["-o", str(tmp_path / "masks")], ["-o", str(tmp_path / "masks"), "--overwrite"],
+                 ["-o", str(tmp_path)]):
+        capsys.readouterr()
+        assert main(["detect", str(tmp_path), *args]) == 2
+        err = capsys.readouterr().err
+        assert "--in-place" not in err and len(err.strip().splitlines()) == 1, err
+    assert main(["detect", str(tmp_path / "a.png"), "-o", str(tmp_path / "a.png"), "--overwrite"]) == 2
+    assert "--in-place" not in capsys.readouterr().err  # detect has none: a mask never replaces its photo
+    assert _files(tmp_path) == before
 
 
 def test_restorer_train_fine_tunes_the_detector_on_a_folder(tmp_path, monkeypatch):

@@ -34,14 +34,17 @@ from restorer.tasks import task_spec
 MASK_SUFFIX = "_mask"
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, *, mask_required: bool) -> None:
-    """Arguments every photo-to-photo command takes."""
+def add_common_arguments(parser: argparse.ArgumentParser, *, mask_required: bool, mask: bool = True) -> None:
+    """Arguments every photo-to-photo command takes (``mask=False``: a command that finds its own mask
+    offers no ``--mask``)."""
     parser.add_argument("input", metavar="INPUT", help="a photo, or a folder of photos")
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT",
                         help="output file (for one photo) or folder (created if missing)")
-    parser.add_argument("--mask", required=mask_required, metavar="MASK",
-                        help=f"mask file (white = {'repair' if mask_required else 'change'}), or a folder of masks matched by file stem"
-                        + ("" if mask_required else "; limits the change to the masked area"))
+    if mask:
+        parser.add_argument("--mask", required=mask_required, metavar="MASK",
+                            help=f"mask file (white = {'repair' if mask_required else 'change'}), or a folder of "
+                                 "masks matched by file stem"
+                                 + ("" if mask_required else "; limits the change to the masked area"))
     parser.add_argument("--model", help="model name (see `restorer models`)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="set a model parameter (repeatable); `restorer models` lists each model's parameters")
@@ -113,14 +116,18 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
     """Work out (pairs, failures found up front, folder mode) from the arguments, or raise InputError.
 
     Refused here, before any work: an output that is the input without ``--in-place``, an output that
-    would replace a mask, an existing output file for one photo without ``--overwrite``, and one mask
-    file (for one photo or a whole folder) with nothing white in it. ``output_suffix`` (e.g. ``.png``
-    for masks) names each output of a folder ``STEM + output_suffix`` instead of the photo's name.
+    would replace a mask, two photos of a folder whose outputs would have the same name, an existing
+    output file for one photo without ``--overwrite``, and one mask file (for one photo or a whole
+    folder) with nothing white in it. ``output_suffix`` (e.g. ``.png`` for masks) names each output
+    of a folder ``STEM + output_suffix`` instead of the photo's name. ``args.in_place`` None: the
+    command has no ``--in-place`` (its outputs are not photos), so an output on an input is refused.
     """
     source = Path(args.input)
     output = Path(args.output)
     mask_arg = Path(args.mask) if args.mask else None
+    offers_in_place = getattr(args, "in_place", False) is not None
     in_place = bool(getattr(args, "in_place", False))
+    instead = "use --in-place to replace the original" if offers_in_place else "choose another OUTPUT"
     if not source.exists():
         raise InputError(f"{source}: no such file or folder")
     if mask_arg is not None and not mask_arg.exists():
@@ -140,8 +147,7 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
             raise InputError(f"{target}: is the mask; the result would replace it, choose another OUTPUT")
         if target.exists() and _same(target, source):
             if not in_place:
-                raise InputError(f"{target}: is the input photo, the result would replace it; "
-                                 "use --in-place to replace the original")
+                raise InputError(f"{target}: is the input photo, the result would replace it; {instead}")
         else:
             refuse_existing(target, args.overwrite)
         if mask_arg is not None:
@@ -152,7 +158,8 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
         raise InputError(f"{output}: INPUT is a folder, so OUTPUT must be a folder too")
     if output.exists() and _same(output, source) and not in_place:
         raise InputError(f"{output}: is the input folder, the results would replace the photos; "
-                         "use --in-place to replace the originals")
+                         + ("use --in-place to replace the originals" if offers_in_place
+                            else "choose another OUTPUT folder"))
     photos = list_photos(source)
     same_folder = mask_arg is not None and mask_arg.is_dir() and _same(mask_arg, source)
     if same_folder:  # masks beside the photos: name.png + name_mask.png
@@ -161,6 +168,7 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
         raise InputError(f"{source}: no photos found ({', '.join(PHOTO_SUFFIXES)})")
     pairs: list[Pair] = []
     failures: list[tuple[Path, str]] = []
+    refuse_shared_names(photos, lambda photo: _output_name(photo, output_suffix), output)
     for photo in photos:
         mask = mask_arg
         if mask_arg is not None and mask_arg.is_dir():
@@ -181,6 +189,19 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
 
 def _output_name(photo: Path, suffix: str | None) -> str:
     return photo.name if suffix is None else photo.stem + suffix
+
+
+def refuse_shared_names(photos: list[Path], name: Callable[[Path], str], folder: Path, what: str = "results") -> None:
+    """An :class:`InputError` when two photos' files in ``folder`` would have the same name (``a.png``
+    and ``a.jpg`` both write the mask ``a.png``): the second would replace the first, or be skipped as
+    if it were an old file. Case is ignored (a Windows or macOS disk ignores it)."""
+    seen: dict[str, Path] = {}
+    for photo in photos:
+        key = name(photo).lower()
+        if key in seen:
+            raise InputError(f"{seen[key].name} and {photo.name} would both be written as {folder / name(photo)}; "
+                             f"rename one of them (their {what} would replace each other)")
+        seen[key] = photo
 
 
 class Bar:
@@ -223,12 +244,13 @@ Work = Callable[[Pair, Model, dict, str, argparse.Namespace, bool], None]
 
 
 def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: bool, work: Work | None = None,
-            output_suffix: str | None = None) -> int:
+            output_suffix: str | None = None, check: Callable[[list[Pair]], None] | None = None) -> int:
     """Run the photo-to-photo command described by ``args``; return the exit code.
 
     ``work`` does one photo (default: run the model and save the photo) and ``output_suffix`` names
-    the outputs of a folder (see :func:`plan`); the summary says what was done in the words of the
-    first task's row (:mod:`restorer.tasks`).
+    the outputs of a folder (see :func:`plan`); ``check(pairs)`` refuses, before any work, what only
+    the command knows is wrong (it raises InputError); the summary says what was done in the words of
+    the first task's row (:mod:`restorer.tasks`).
     """
     work = work or _process_one
     model = pick_model(args.model, tasks)
@@ -236,6 +258,8 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
     model.check_params(model.resolve_params(params))  # one usage error up front, not one per photo
     pairs, failures, folder_mode = plan(args, mask_required=mask_required, task=model.task,
                                         output_suffix=output_suffix)
+    if check is not None:
+        check(pairs)
     if getattr(args, "in_place", False) and all(_same(p.photo, p.output) for p in pairs):
         args.overwrite = True  # every output is its own original: replacing it is what --in-place asks
     # Torch takes ~2 s to import: a classical model's run does without (a bad --device is still refused).

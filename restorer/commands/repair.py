@@ -17,7 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from restorer.commands._photos import Pair, add_common_arguments, pick_model, process, run_and_save
+from restorer.commands._photos import (Pair, add_common_arguments, pick_model, process, refuse_existing,
+                                      refuse_shared_names, run_and_save)
 from restorer.commands.detect import find
 from restorer.errors import InputError
 from restorer.images import load_photo, save_mask, save_photo
@@ -28,7 +29,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Declare ``repair``."""
     parser = subparsers.add_parser("repair", help="find damage in photos and repair it", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common_arguments(parser, mask_required=False)
+    add_common_arguments(parser, mask_required=False, mask=False)
     parser.add_argument("--detect", dest="detect_model", metavar="NAME",
                         help="damage detector (default: the best installed; see `restorer models`)")
     parser.add_argument("--detect-set", dest="detect_settings", action="append", default=[], metavar="KEY=VALUE",
@@ -39,15 +40,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Detect, then inpaint, each photo."""
-    if args.mask is not None:
-        raise InputError("repair finds the mask itself; to repair with your own mask use `restorer inpaint`")
+    args.mask = None  # repair finds the mask itself; `restorer inpaint --mask` repairs with your own
     detector = pick_model(args.detect_model, ("detect",))
     detect_params = detector.parse_settings(args.detect_settings)
     detector.check_params(detector.resolve_params(detect_params))
     if args.save_masks is not None:
         if args.save_masks.exists() and not args.save_masks.is_dir():
             raise InputError(f"{args.save_masks}: --save-masks must be a folder")
-        args.save_masks.mkdir(parents=True, exist_ok=True)
 
     def work(pair: Pair, model: Model, params: dict, device: str, args: argparse.Namespace, show: bool) -> None:
         photo = load_photo(pair.photo)  # once, for the detector and the repair
@@ -60,5 +59,29 @@ def run(args: argparse.Namespace) -> int:
             return
         run_and_save(pair, photo, mask, model, params, device, args, show)
 
+    def check(pairs: list[Pair]) -> None:
+        if args.save_masks is not None:
+            check_saved_masks(pairs, args.save_masks, args.overwrite)
+            args.save_masks.mkdir(parents=True, exist_ok=True)  # only once nothing is refused
+
     args.uses_torch = detector.uses_torch  # the device serves both models
-    return process(args, ("inpaint",), mask_required=False, work=work)
+    return process(args, ("inpaint",), mask_required=False, work=work, check=check)
+
+
+def check_saved_masks(pairs: list[Pair], folder: Path, overwrite: bool) -> None:
+    """Refuse, before any work, ``--save-masks`` files that would replace a photo being repaired, a
+    repaired photo, each other, or (without ``--overwrite``) a file already there for a photo that
+    will be repaired now."""
+    refuse_shared_names([pair.photo for pair in pairs], lambda photo: f"{photo.stem}.png", folder, "masks")
+    inputs = {pair.photo.resolve() for pair in pairs}
+    outputs = {pair.output.resolve() for pair in pairs}
+    for pair in pairs:
+        mask = folder / f"{pair.photo.stem}.png"
+        if mask.resolve() in inputs:
+            raise InputError(f"{mask}: is a photo being repaired; the found mask would replace it, "
+                             "choose another --save-masks folder")
+        if mask.resolve() in outputs:
+            raise InputError(f"{mask}: is where a repaired photo goes; the found mask would collide with it, "
+                             "choose another --save-masks folder")
+        if overwrite or not pair.output.exists():  # a photo whose result exists is skipped, its mask kept
+            refuse_existing(mask, overwrite)
