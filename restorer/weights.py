@@ -60,12 +60,19 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("restorer", appauthor=False))
 
 
+#: What ``restorer train --from`` takes for "no weights": a new network's random ones.
+SCRATCH = "scratch"
+
+
 def check_name(name: str) -> str:
-    """Validate a user-chosen weights name (letters, digits, '.', '_', '-'; not ``starter``)."""
+    """Validate a user-chosen weights name (letters, digits, '.', '_', '-'; not ``starter`` or ``scratch``)."""
     if not _NAME_RE.fullmatch(name or "") or name.endswith(".safetensors"):
         raise InputError(f"invalid weights name {name!r}: use letters, digits, '.', '_' or '-' (up to 64)")
     if name == STARTER:
         raise InputError(f"the name {STARTER!r} is reserved for the shipped weights; choose another name")
+    if name == SCRATCH:
+        raise InputError(f"the name {SCRATCH!r} is reserved (training --from {SCRATCH} starts from random weights); "
+                         "choose another name")
     return name
 
 

@@ -124,3 +124,33 @@ def test_holdout_is_refused_for_models_that_do_not_inpaint(tmp_path, capsys, mon
     code, err, _out = _main(["train", "dcgan", "--data", photos, "--name", "faces", "--holdout", "2"], capsys,
                             monkeypatch, tmp_path)
     assert code == 2 and err == ["restorer: error: --holdout measures inpainting models; dcgan is a sample model"]
+
+
+@pytest.mark.parametrize("case", ["holdout too big", "no interrupted run", "bad --from", "no photos", "scratch"])
+def test_refused_runs_leave_no_run_folder(tmp_path, capsys, monkeypatch, case):
+    photos = _photos(tmp_path / "photos", count=4)
+    (tmp_path / "empty").mkdir()
+    args = {"holdout too big": [*_common(photos, "h"), "--holdout", "2"],  # 2 + 3 photos needed, 4 there
+            "no interrupted run": [*_common(photos, "never"), "--resume"],
+            "bad --from": ["train", "inpaint-gan", "--data", str(photos), "--name", "b", "--from", "nothing-like-it",
+                           "--crop", "32"],
+            "no photos": [*_common(tmp_path / "empty", "e")],
+            "scratch": ["train", "inpaint-gan", "--data", str(photos), "--name", "scratch", "--crop", "32"]}[case]
+    says = {"holdout too big": "--holdout 2 needs at least 5 photos", "no interrupted run":
+            "no interrupted run named 'never'", "bad --from": "nothing-like-it", "no photos": "empty",
+            "scratch": "reserved"}[case]
+    code, err, out = _main([*args, "--steps", "2"], capsys, monkeypatch, tmp_path)
+    assert code == 2 and len(err) == 1 and says in err[0] and out == "", err
+    assert not (tmp_path / "data" / "runs").exists()  # refused before anything was made
+
+
+def test_existing_weights_without_a_run_are_not_offered_a_resume(tmp_path, capsys, monkeypatch):
+    weights = tmp_path / "data" / "weights" / "inpaint-gan" / "done.safetensors"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"finished earlier")
+    code, err, _ = _main([*_common(_photos(tmp_path / "photos"), "done"), "--steps", "2"], capsys, monkeypatch,
+                         tmp_path)
+    assert code == 2 and "--overwrite" in err[0] and "--resume" not in err[0], err
+    code, err, _ = _main([*_common(_photos(tmp_path / "photos"), "done"), "--steps", "2", "--resume"], capsys,
+                         monkeypatch, tmp_path)
+    assert code == 2 and "nothing to continue" in err[0], err

@@ -25,7 +25,7 @@ from restorer.jobs import Job, Progress
 from restorer.registry import get_model
 from restorer.tasks import task_spec
 from restorer.trainable import is_trainable
-from restorer.weights import STARTER
+from restorer.weights import SCRATCH, STARTER
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -99,11 +99,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{model.name} trains on {model.folders} photo folder(s), one --data each; "
                          f"{len(args.data)} given")
     options = TrainOptions(steps=args.steps, batch_size=args.batch_size, crop=args.crop, lr=args.lr,
-                           seed=args.seed, base=None if args.base == "scratch" else args.base,
+                           seed=args.seed, base=None if args.base == SCRATCH else args.base,
                            checkpoint_every=args.checkpoint_every, holdout=args.holdout)
     options.check()  # before anything slow: a mistyped value is one line at once
     if options.holdout and not task_spec(model.task).fills_holes:
         raise InputError(f"--holdout measures inpainting models; {model.name} is a {model.task} model")
+    if options.holdout and not args.resume:
+        _check_holdout_fits(args.data[0], options.holdout)
     from restorer.training.distributed import is_main_process
 
     device = resolve_device(args.device)
@@ -131,6 +133,18 @@ def run(args: argparse.Namespace) -> int:
     if options.holdout:
         return _compare(model, args.name, device)
     return 0
+
+
+def _check_holdout_fits(folder: str, count: int) -> None:
+    """Refuse ``--holdout`` on a folder too small to keep that many photos out and still train, before
+    the run (the window's Train tab instead trains on all of them and says why)."""
+    from restorer.training import PhotoFolder
+    from restorer.training.holdout import MIN_TRAINING_PHOTOS
+
+    there = len(PhotoFolder.scan(folder))
+    if there < count + MIN_TRAINING_PHOTOS:
+        raise InputError(f"--holdout {count} needs at least {count + MIN_TRAINING_PHOTOS} photos in {folder} "
+                         f"({there} there): {MIN_TRAINING_PHOTOS} or more must be left to train on")
 
 
 def _compare(model, name: str, device: str) -> int:

@@ -43,28 +43,35 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         raise ModelError(f"model {model.name} cannot be trained")
     target = weights_path(model.name, name)
     checkpoint = run_dir(model.name, name) / CHECKPOINT_FILE
-    if not resume and not overwrite and (target.exists() or checkpoint.exists()):
-        raise InputError(f"weights named {name!r} for {model.name} already exist; "
-                         "use --resume to continue that run, or choose another --name")
+    if not resume and not overwrite and checkpoint.exists():
+        raise InputError(f"an interrupted run named {name!r} of {model.name} exists; use --resume to continue it, "
+                         "--overwrite to start it again, or choose another --name")
+    if not resume and not overwrite and target.exists():
+        raise InputError(f"weights named {name!r} for {model.name} already exist; use --overwrite to replace them, "
+                         "or choose another --name")
     session = init_from_env(device)  # None unless started by torchrun as one of several ranks
-    if session is None or session.is_main:
-        _prepare_run_folder(checkpoint.parent, target)  # the system's refusal now, not after the first step
+    if resume and not checkpoint.exists() and (session is None or session.is_main):
+        finished = " (its weights are finished: nothing to continue)" if target.exists() else ""
+        raise InputError(f"no interrupted run named {name!r} of {model.name} to resume{finished}")
     if session is not None:
         device = session.device  # cuda:LOCAL_RANK, or cpu
         if resume:
             session.share_file(checkpoint)  # machines without shared storage get rank 0's checkpoint
+    # Everything the person gave is checked before the run's folder is made: a refused run leaves nothing.
     folders = [PhotoFolder.scan(folder) for folder in data]
     held_out = _held_out(model.name, name, folders[0], options, resume)
     if held_out:
         folders[0] = folders[0].without(held_out)
-    job = job or Job()
-    if not resume and (session is None or session.is_main):
-        _record_after_first_step(job, model.name, name, folders, options, held_out)
     import torch
 
     torch.manual_seed(options.seed)  # networks built from scratch start from the seed too
     trainer = model.make_trainer(options, device)
     check_memory(trainer, options, device)
+    if session is None or session.is_main:
+        _prepare_run_folder(checkpoint.parent, target)  # the system's refusal now, not after the first step
+    job = job or Job()
+    if not resume and (session is None or session.is_main):
+        _record_after_first_step(job, model.name, name, folders, options, held_out)
     config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
                         preview_every=options.preview_every,
                         data=DataConfig(crop=options.crop, batch_size=options.batch_size))
