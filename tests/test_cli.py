@@ -213,3 +213,26 @@ def test_set_help_is_a_whole_sentence(command, capsys):
         build_parser().parse_args([command, "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "`restorer models` lists each model's parameters" in text, text
+
+
+def test_gui_checks_its_paths_and_the_display_before_qt(tmp_path, monkeypatch, capsys):
+    from restorer.cli import main
+    from restorer.commands.gui import check_display
+    from restorer.errors import EnvironmentProblem
+
+    assert main(["gui", str(tmp_path / "nope.png")]) == 2
+    assert main(["gui", str(SAMPLE / "damaged.png"), "--mask", str(tmp_path / "nope.png")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"restorer: error: {tmp_path / 'nope.png'}: no such photo file",
+                   f"restorer: error: {tmp_path / 'nope.png'}: no such mask file"]
+    with pytest.raises(EnvironmentProblem, match="no display"):
+        check_display({}, "linux")
+    check_display({"DISPLAY": ":0"}, "linux")
+    check_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    check_display({"QT_QPA_PLATFORM": "offscreen"}, "linux")
+    check_display({}, "darwin")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    if sys.platform.startswith("linux"):
+        assert main([]) == 3  # `restorer` alone over ssh: one line, not Qt's abort
+        assert "no display" in capsys.readouterr().err
