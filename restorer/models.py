@@ -93,8 +93,11 @@ class Param:
             if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
                 if self.min is None or self.max is None:
                     limit = f"at least {self.min:g}" if self.max is None else f"at most {self.max:g}"
-                    raise ModelError(f"{self.name} must be {limit}, got {value:g}")
-                raise ModelError(f"{self.name} must be between {self.min:g} and {self.max:g}, got {value:g}")
+                got = value if self.kind == "int" else f"{value:g}"  # 100000000, not 1e+08
+                if self.min is None or self.max is None:
+                    limit = f"at least {self.min:g}" if self.max is None else f"at most {self.max:g}"
+                    raise ModelError(f"{self.name} must be {limit}, got {got}")
+                raise ModelError(f"{self.name} must be between {self.min:g} and {self.max:g}, got {got}")
             return value
         if self.kind == "choice":
             if value not in self.choices:

@@ -27,6 +27,11 @@ def test_float_range():
         p.parse("lots")
 
 
+def test_an_out_of_range_whole_number_is_shown_as_typed():
+    with pytest.raises(ModelError, match=r"^n must be between 1 and 256, got 100000000$"):
+        int_param("n", 16, 1, 256).parse("100000000")
+
+
 def test_choice():
     p = choice_param("direction", "AtoB", ("AtoB", "BtoA"))
     assert p.parse("BtoA") == "BtoA"

@@ -114,6 +114,10 @@ def test_bench_refuses_an_out_that_is_a_file_before_any_work(tmp_path):
     assert refused.stderr.strip().splitlines() == [f"restorer: error: {out}: is a file; give --out a folder for "
                                                    "the results"]
     assert out.read_text() == "an earlier report"
+    for out in (photos, tmp_path):  # the photos' own folder, or one above it
+        refused = run_restorer("bench", "--data", str(photos), "--out", str(out), env=env)
+        assert refused.returncode == 2 and "is the --data folder or holds it" in refused.stderr, refused.stderr
+    assert sorted(p.name for p in photos.iterdir()) == ["broken.jpg", "p0.png"]
 
 
 def test_photos_too_small_to_measure_are_not_held_out_measures(tmp_path):

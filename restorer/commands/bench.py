@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from restorer.commands._options import positive_int
@@ -51,12 +52,17 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: is a file; give --out a folder for the results")
+    data = Path(args.data)
+    if out.resolve() == data.resolve() or out.resolve() in data.resolve().parents:
+        raise InputError(f"{out}: is the --data folder or holds it; give --out a folder of its own for the results")
     # an unknown model, weights name or setting: one line now, before any photo is read
     methods = bench_methods(get_registry(), args.models, weights=args.weights, with_starter=True,
                             settings=args.settings)
     photos = photos_from_folder(args.data, args.limit, exclude=out,
                                 on_skip=lambda path, why: print(f"skipped {path}: {why}", file=sys.stderr))
     out.mkdir(parents=True, exist_ok=True)  # a folder the system refuses: exit 3 now, not after the benchmark
+    with tempfile.TemporaryFile(dir=out):  # a read-only one too (mkdir of an existing folder checks nothing)
+        pass
     report, _ = run_benchmark(photos, methods, out, differences=starter_differences(methods),
                               source=str(args.data), device=resolve_device(args.device),
                               on_score=lambda s: print(f"{s.method} on {s.photo} ({s.kind}): PSNR {s.psnr:.2f}",
