@@ -299,3 +299,22 @@ def test_restorer_train_fine_tunes_the_detector_on_a_folder(tmp_path, monkeypatc
     assert main(["detect", str(tmp_path / "old.png"), "-o", str(tmp_path / "m.png"), "--set", "weights=mine"]) == 0
     monkeypatch.undo()  # back to the real data folder, and the other tests' list of weights
     get_registry().get("damage-detector").refresh_weights()
+
+
+def test_a_saved_mask_the_disk_refuses_is_named_in_the_error(tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    damaged, _ = _scratched()
+    Image.fromarray(damaged).save(tmp_path / "a.png")
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("restorer.files.os.fsync", disk_full)
+    capsys.readouterr()
+    assert main(["repair", str(tmp_path / "a.png"), "-o", str(tmp_path / "b.png"), "--detect", "classical-damage",
+                 "--model", "opencv-telea", "--save-masks", str(tmp_path / "masks")]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(tmp_path / "masks" / "a.png") in err[0] and "saving the found mask" in err[0], err
+    assert ".part" not in err[0] and list((tmp_path / "masks").iterdir()) == []

@@ -230,13 +230,13 @@ class Bar:
             self.bar.close()
 
 
-def saving_problem(exc: OSError, output: Path) -> EnvironmentProblem:
+def saving_problem(exc: OSError, output: Path, doing: str = "saving the result") -> EnvironmentProblem:
     """The system's refusal while a result was made and saved, naming ``output`` rather than the
     temporary file it is written through (or nothing, as a failed write says)."""
     written = exc.filename is not None and Path(str(exc.filename)).name.startswith(f".{output.name}.")
     if exc.filename is None or written:
         exc = OSError(exc.errno, exc.strerror or str(exc), str(output))
-    return EnvironmentProblem.from_os_error(exc, "saving the result")
+    return EnvironmentProblem.from_os_error(exc, doing)
 
 
 #: ``work(pair, model, params, device, args, show_steps)``: one photo's job (default :func:`_process_one`).

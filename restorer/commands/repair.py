@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from restorer.commands._photos import (Pair, add_common_arguments, pick_model, process, refuse_existing,
-                                      refuse_shared_names, run_and_save)
+                                      refuse_shared_names, run_and_save, saving_problem)
 from restorer.commands.detect import find
 from restorer.errors import InputError
 from restorer.images import load_photo, save_mask, save_photo
@@ -52,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
         photo = load_photo(pair.photo)  # once, for the detector and the repair
         mask = find(photo.rgb, pair.photo.name, detector, detect_params, device, show)
         if args.save_masks is not None:
-            save_mask(mask, args.save_masks / f"{pair.photo.stem}.png", overwrite=args.overwrite)
+            saved = args.save_masks / f"{pair.photo.stem}.png"
+            try:
+                save_mask(mask, saved, overwrite=args.overwrite)
+            except OSError as exc:  # the mask's file named, not the repaired photo's
+                raise saving_problem(exc, saved, "saving the found mask") from None
         if not mask.any():
             print(f"{pair.photo}: no damage found; written unchanged", file=sys.stderr)
             save_photo(photo, pair.output, overwrite=args.overwrite, quality=args.quality)
