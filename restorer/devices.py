@@ -18,8 +18,8 @@ CPU_BF16_ENV = "RESTORER_CPU_BF16"
 def _checked(name: str) -> tuple[str, str]:
     """``(name, base)`` of a device choice, normalised (``"CUDA:1 "`` -> ``("cuda:1", "cuda")``), or an InputError."""
     name = (name or "auto").strip().lower()
-    base = name.split(":", 1)[0]
-    if base not in DEVICE_CHOICES:
+    base, colon, index = name.partition(":")
+    if base not in DEVICE_CHOICES or (colon and not (base == "cuda" and index.isdigit())):
         raise InputError(f"unknown device {name!r}; use one of {', '.join(DEVICE_CHOICES)} (or cuda:N)")
     return name, base
 
@@ -45,6 +45,9 @@ def resolve_device(name: str = "auto") -> str:
     if base == "cuda" and not torch.cuda.is_available():
         warnings.warn("CUDA was asked for but is not available; running on the CPU", RuntimeWarning, stacklevel=2)
         return "cpu"
+    if base == "cuda" and ":" in name and int(name.split(":")[1]) >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise InputError(f"no device {name}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}")
     if base == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         warnings.warn("MPS was asked for but is not available; running on the CPU", RuntimeWarning, stacklevel=2)
         return "cpu"

@@ -31,6 +31,20 @@ def test_unknown_device_is_a_user_error():
         resolve_device("tpu")
 
 
+@pytest.mark.parametrize("name", ["cuda:x", "cuda:", "cpu:0", "mps:1", "cuda:-1"])
+def test_a_malformed_device_index_is_a_user_error(name):
+    with pytest.raises(InputError, match="unknown device"):
+        resolve_device(name)
+
+
+def test_a_cuda_index_the_machine_lacks_is_a_user_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert resolve_device("cuda:1") == "cuda:1"
+    with pytest.raises(InputError, match=r"^no device cuda:2: this machine has 2 CUDA device\(s\), cuda:0 to cuda:1$"):
+        resolve_device("cuda:2")
+
+
 def test_describe_cpu():
     assert describe_device("cpu").startswith("CPU")
 
