@@ -395,6 +395,17 @@ class WeightsModel(Model):
         self._weights = weights_param(self.weights_family)
         return True
 
+    def parse_settings(self, settings: list[str]) -> dict[str, Any]:
+        """As :meth:`Model.parse_settings`; ``weights=NAME`` whose file is there but unusable says why
+        (a damaged or foreign file), not only which names there are."""
+        for item in settings:
+            key, _, name = item.partition("=")
+            if key.strip() == "weights" and name not in self._weights.choices:
+                for path, reason in unreadable_weights(self.weights_family):
+                    if path.stem == name:
+                        raise ModelError(f"weights {name!r} of {self.name} cannot be used: {reason}")
+        return super().parse_settings(settings)
+
     def weights_status(self) -> str:
         """``starter`` plus the names of the person's trained weights, or how to rebuild the missing starter."""
         return weights_summary(self.weights_family, self.starter_script)

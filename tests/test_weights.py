@@ -100,6 +100,18 @@ def test_metadata_that_is_not_json_leaves_inpaint_gan_registered(data_dir):
     assert registry.get("inpaint-gan").param("weights").choices == ("starter",)
 
 
+def test_settings_naming_an_unusable_weights_file_say_why(data_dir):
+    from restorer.registry import load_registry
+
+    _raw_weights(data_dir / "weights" / "inpaint-gan" / "bad.safetensors", "{not json")
+    model = load_registry().get("inpaint-gan")
+    with pytest.raises(ModelError, match=r"^weights 'bad' of inpaint-gan cannot be used: "):
+        model.parse_settings(["weights=bad"])
+    with pytest.raises(ModelError, match="must be one of starter"):
+        model.parse_settings(["weights=nothing-like-it"])
+    assert model.parse_settings(["weights=starter"]) == {"weights": "starter"}
+
+
 def _special_files(folder):
     """Weights-named things that must never be opened: a FIFO, a folder, /dev/zero, an empty and a huge file."""
     folder.mkdir(parents=True, exist_ok=True)
