@@ -205,6 +205,19 @@ def test_existing_outputs_in_a_folder_are_still_skipped_and_counted(tmp_path, ca
     assert (tmp_path / "out" / "a.png").read_bytes() == b"keep me"
 
 
+def test_a_folder_of_photos_to_an_output_named_like_a_file_is_refused(tmp_path, capsys, monkeypatch):
+    photo_file(tmp_path / "in" / "a.png")
+    mask = mask_file(tmp_path / "m.png")
+    code, err, _ = run_cli(["inpaint", tmp_path / "in", "--mask", mask, "-o", tmp_path / "fixed.png", "--model",
+                            "opencv-telea"], capsys, monkeypatch, tmp_path)
+    one_line(code, err, EXIT_USAGE, "names a file")
+    assert not (tmp_path / "fixed.png").exists()
+    (tmp_path / "fixed.png").mkdir()  # a folder of that name, made on purpose, is used
+    code, err, _ = run_cli(["inpaint", tmp_path / "in", "--mask", mask, "-o", tmp_path / "fixed.png", "--model",
+                            "opencv-telea"], capsys, monkeypatch, tmp_path)
+    assert code == EXIT_OK and listing(tmp_path / "fixed.png") == ["a.png"], err
+
+
 # -- 9. writing over the originals -------------------------------------------------------------
 
 

@@ -156,6 +156,9 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
 
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: INPUT is a folder, so OUTPUT must be a folder too")
+    if not output.exists() and output.suffix.lower() in PHOTO_SUFFIXES:  # `-o fixed.png` for a folder of photos
+        raise InputError(f"{output}: INPUT is a folder, so OUTPUT must be a folder too, and this names a file "
+                         "(to use a folder of that name, create it first)")
     if output.exists() and _same(output, source) and not in_place:
         raise InputError(f"{output}: is the input folder, the results would replace the photos; "
                          + ("use --in-place to replace the originals" if offers_in_place
