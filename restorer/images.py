@@ -299,6 +299,9 @@ def encode_photo(photo: Photo, fmt: str, *, quality: int = 95) -> bytes:
                       "(save as PNG or TIFF to keep 16 bits)", stacklevel=3)
     img = photo.to_pil()
     if fmt in ("JPEG",) and img.mode in ("RGBA", "LA"):
+        if photo.alpha is not None and (photo.alpha < 255).any():
+            warnings.warn("JPEG has no transparency: the photo's transparent parts are saved opaque "
+                          "(save as PNG, WebP or TIFF to keep them)", stacklevel=3)
         img = img.convert("RGB" if img.mode == "RGBA" else "L")
     if fmt == "BMP" and img.mode == "LA":
         img = img.convert("RGBA")

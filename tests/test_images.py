@@ -80,6 +80,20 @@ def test_alpha_round_trip(tmp_path):
     assert np.array_equal(np.asarray(back), np.asarray(src))
 
 
+def test_transparency_dropped_by_jpeg_is_said(tmp_path):
+    import warnings
+
+    src = _image_in_mode("RGBA")
+    assert (np.asarray(src)[..., 3] < 255).any()
+    src.save(tmp_path / "a.png")
+    with pytest.warns(UserWarning, match="JPEG has no transparency"):
+        save_photo(load_photo(tmp_path / "a.png"), tmp_path / "b.jpg")
+    Image.new("RGBA", (8, 8), (10, 20, 30, 255)).save(tmp_path / "opaque.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is lost: no warning
+        save_photo(load_photo(tmp_path / "opaque.png"), tmp_path / "opaque.jpg")
+
+
 def test_grayscale_stays_grayscale(tmp_path):
     _image_in_mode("L").save(tmp_path / "g.png")
     save_photo(load_photo(tmp_path / "g.png"), tmp_path / "out.png")
