@@ -294,7 +294,10 @@ def test_held_out_photos_are_never_drawn_and_stay_out_when_the_run_resumes(tmp_p
             break
     else:
         pytest.fail("no added photo changed the fresh choice")
-    _path, result = train_model(model, [folder], options, "held", resume=True)
+    with pytest.raises(InputError, match=r"^run 'held' was started with --crop 32, --from scratch; resume it with "
+                                         r"the same options \(given --crop 48, --from starter\)$"):
+        train_model(model, [folder], replace(options, crop=48, base="starter"), "held", resume=True)
+    _path, result = train_model(model, [folder], replace(options, steps=60), "held", resume=True)
     assert result.step == 60
     _tensors, meta = load_weights("colours", "held")
     assert tuple(meta["holdout"]) == held and meta["photos"] == [len(colours) - 2]

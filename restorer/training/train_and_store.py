@@ -53,6 +53,8 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     if resume and not checkpoint.exists() and (session is None or session.is_main):
         finished = " (its weights are finished: nothing to continue)" if target.exists() else ""
         raise InputError(f"no interrupted run named {name!r} of {model.name} to resume{finished}")
+    if resume and (session is None or session.is_main):
+        _check_same_options(model.name, name, options)
     if session is not None:
         device = session.device  # cuda:LOCAL_RANK, or cpu
         if resume:
@@ -116,6 +118,30 @@ def _prepare_run_folder(folder: Path, target: Path) -> None:
         raise EnvironmentProblem.from_os_error(exc, "creating the training run's folder") from exc
     remove_stale_parts(folder, (CHECKPOINT_FILE, RUN_FILE))
     remove_stale_parts(target.parent, (target.name,))
+
+
+#: Options a resumed run must share with its start (``steps`` may grow: a run is continued for longer),
+#: by their command-line spelling.
+_SAME_ON_RESUME = {"crop": "--crop", "batch_size": "--batch-size", "lr": "--lr", "seed": "--seed", "base": "--from"}
+
+
+def _check_same_options(model: str, name: str, options: TrainOptions) -> None:
+    """Refuse to resume run ``name`` with other options than it was started with (its ``run.json``):
+    the checkpoint would go on under settings its record, and its weights' metadata, do not state."""
+    try:
+        started = RunRecord.load(run_dir(model, name) / RUN_FILE).options
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no record (a run from before records): nothing to compare with
+
+    def shown(key: str, value) -> str:
+        return "scratch" if key == "base" and value is None else ("the model's" if value is None else str(value))
+
+    differ = [(flag, shown(key, getattr(started, key)), shown(key, getattr(options, key)))
+              for key, flag in _SAME_ON_RESUME.items() if getattr(started, key) != getattr(options, key)]
+    if differ:
+        was = ", ".join(f"{flag} {old}" for flag, old, _ in differ)
+        now = ", ".join(f"{flag} {new}" for flag, _, new in differ)
+        raise InputError(f"run {name!r} was started with {was}; resume it with the same options (given {now})")
 
 
 def _held_out(model: str, name: str, folder: PhotoFolder, options: TrainOptions, resume: bool) -> tuple[str, ...]:
