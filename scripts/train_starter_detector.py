@@ -14,6 +14,9 @@ run resumes exactly with ``--resume``. Fixed seed; one CPU thread by default.
         --lr 2e-4 --steps 4000 --workdir build/detector-low-lr --out build/detector-low-lr/candidate.safetensors
                                                                    # a new phase from exported weights, at a lower rate
 
+The shipped starter: 10000 steps at lr 1e-3 from scratch, then two such phases, each from the
+export before: 3000 steps at lr 2e-4, then 4000 at lr 1e-4 (its provenance JSON nests the three).
+
 A phase started ``--from-weights`` records those weights' provenance under ``started_from``.
 """
 
