@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from restorer.weights import architecture, load_state
+from restorer.networks import architecture, load_state
 from restorer_plugins.cyclegan.networks import CycleGANConfig, ResnetGenerator
 
 FAMILY = "cyclegan"

@@ -25,7 +25,7 @@ from typing import Iterator, Literal
 import torch
 from torch import nn
 
-from restorer.weights import check_bounds
+from restorer.networks import check_bounds
 
 Upsample = Literal["transpose", "resize"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from restorer.weights import architecture, for_inference, load_state
+from restorer.networks import architecture, for_inference, load_state
 from restorer_plugins.damage.network import DamageNet, DetectorConfig
 
 FAMILY = "damage-detector"
@@ -27,6 +27,6 @@ def config_from_metadata(metadata: dict[str, Any], source: str) -> DetectorConfi
 
 def detector_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], source: str) -> DamageNet:
     """Rebuild the network stored by :meth:`~restorer_plugins.damage.training.DetectorTrainer.export`, ready for
-    inference (:func:`~restorer.weights.for_inference`)."""
+    inference (:func:`~restorer.networks.for_inference`)."""
     net = DamageNet(config_from_metadata(metadata, source))
     return for_inference(load_state(net, tensors, source, "the damage detector's network"))

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from restorer.tiling import mirror_pad
-from restorer.weights import check_bounds
+from restorer.networks import check_bounds
 
 
 @dataclass(frozen=True)

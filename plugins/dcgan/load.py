@@ -14,7 +14,8 @@ from typing import Any
 import torch
 
 from restorer.errors import ModelError
-from restorer.weights import NetworkCache, architecture, load_state
+from restorer.weights import NetworkCache
+from restorer.networks import architecture, load_state
 from restorer_plugins.dcgan.networks import DCGANConfig, Discriminator, Generator, build_dcgan
 
 FAMILY = "dcgan"

@@ -20,7 +20,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from restorer.weights import check_bounds
+from restorer.networks import check_bounds
 
 Upsample = Literal["transpose", "resize"]
 Loss = Literal["bce", "hinge"]

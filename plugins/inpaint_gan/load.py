@@ -12,7 +12,8 @@ from typing import Any
 
 import torch
 
-from restorer.weights import architecture, find_weights, for_inference, load_state
+from restorer.weights import find_weights
+from restorer.networks import architecture, for_inference, load_state
 from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator
 
 NAME = "inpaint-gan"
@@ -28,7 +29,7 @@ def generator_config(metadata: dict[str, Any], source: str) -> GeneratorConfig:
 def generator_from_weights(tensors: dict[str, torch.Tensor], metadata: dict[str, Any],
                            source: str) -> RefineGenerator:
     """The :class:`RefineGenerator` stored by :meth:`~restorer_plugins.inpaint_gan.trainer.InpaintTrainer.export`,
-    ready for inference (:func:`~restorer.weights.for_inference`)."""
+    ready for inference (:func:`~restorer.networks.for_inference`)."""
     net = RefineGenerator(generator_config(metadata, source))
     return for_inference(load_state(net, tensors, source, "the inpaint-gan network"))
 

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from restorer.tiling import mirror_pad
-from restorer.weights import check_bounds
+from restorer.networks import check_bounds
 from restorer_plugins.inpaint_gan.fills import COARSE_FILLS
 
 # -- helpers --------------------------------------------------------------------------------

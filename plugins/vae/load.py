@@ -15,7 +15,8 @@ from typing import Any
 import torch
 
 from restorer.errors import ModelError
-from restorer.weights import NetworkCache, architecture, load_state
+from restorer.weights import NetworkCache
+from restorer.networks import architecture, load_state
 from restorer_plugins.vae.networks import VAE, VAEConfig, build_vae
 from restorer_plugins.vae.prior import PREFIX as PRIOR_PREFIX
 from restorer_plugins.vae.prior import LatentPrior

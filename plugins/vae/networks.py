@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from restorer.weights import check_bounds
+from restorer.networks import check_bounds
 
 
 @dataclass(frozen=True)
