@@ -142,6 +142,7 @@ class Document:
     def export_mask(self, path: str | os.PathLike) -> None:
         """Save the mask as a black-and-white PNG (white = the pixels a model repairs)."""
         save_mask(self.mask.mask, path, overwrite=True)
+        self.mask.keep()
 
     def _swap(self, box: Box, pixels: np.ndarray) -> np.ndarray:
         previous = self.rgb[box.slices].copy()

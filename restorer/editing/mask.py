@@ -63,6 +63,8 @@ class MaskLayer:
         self._committed = self.coverage.copy()
         self.history = history if history is not None else History()
         self._stroke: _Stroke | None = None
+        # The coverage as opened with the photo or last exported (None: nothing was): painting since is unsaved.
+        self._kept: np.ndarray | None = None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -79,6 +81,18 @@ class MaskLayer:
     def any(self) -> bool:
         """Whether anything is painted."""
         return bool(self.coverage.any())
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether the mask holds painting that is neither the mask it was opened with nor one saved
+        since (:meth:`keep`): work that closing the photo would lose."""
+        if not self.any():
+            return False
+        return self._kept is None or not np.array_equal(self._kept, self.coverage)
+
+    def keep(self) -> None:
+        """Note the mask as it is now as saved (exported to a file)."""
+        self._kept = self.coverage.copy()
 
     @property
     def stroking(self) -> bool:
@@ -236,6 +250,7 @@ class MaskLayer:
         self._stroke = None
         self.coverage[:] = np.where(mask, 255, 0)
         self._committed[:] = self.coverage
+        self.keep()  # the mask a photo was opened with is on disk already
         height, width = self.coverage.shape
         self.changed.emit(Box(0, 0, height, width))
 

@@ -128,10 +128,18 @@ class PhotoFiles(QObject):
     def may_discard(self) -> bool:
         """Ask about unsaved changes; ``True`` when it is fine to drop the current document."""
         document = self.document
+        if document is not None and not document.modified and document.mask.unsaved:
+            answer = QMessageBox.question(
+                self._dialog_parent(), "Unsaved mask",
+                f"Discard the mask painted on {document.title}? (File > Export Mask saves it.)",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            return answer == QMessageBox.StandardButton.Discard
         if document is None or not document.modified:
             return True
         answer = QMessageBox.question(
-            self._dialog_parent(), "Unsaved changes", f"Save the changes to {document.title}?",
+            self._dialog_parent(), "Unsaved changes", f"Save the changes to {document.title}?"
+            + (" (The painted mask is not saved with the photo: File > Export Mask.)" if document.mask.unsaved else ""),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:

@@ -240,9 +240,23 @@ def test_closing_without_changes_does_not_prompt(window, tmp_path, no_blocking_d
     window.open_path(source)  # replacing the never-saved test photo asks once
     assert [a[0] for a in no_blocking_dialogs] == ["question"]
     no_blocking_dialogs.clear()
-    paint_image_points(window.canvas, [(50.5, 50.5)])  # a mask alone is not an unsaved photo
     assert window.close()
     assert not [a for a in no_blocking_dialogs if a[0] == "question"]
+
+
+def test_a_painted_mask_is_not_dropped_without_asking(window, tmp_path, monkeypatch, no_blocking_dialogs):
+    source = tmp_path / "clean.png"
+    write_photo(source)
+    window.open_path(source)
+    paint_image_points(window.canvas, [(50.5, 50.5)])  # an unsaved mask, on an unchanged photo
+    no_blocking_dialogs.clear()
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda parent, title, text, *a, **k: no_blocking_dialogs.append(title) or QMessageBox.StandardButton.Cancel))
+    assert not window.open_path(source) and not window.close()
+    assert no_blocking_dialogs == ["Unsaved mask", "Unsaved mask"] and window.document.mask.any()
+    window.document.export_mask(tmp_path / "mask.png")  # saved: nothing is lost now
+    no_blocking_dialogs.clear()
+    assert window.close() and no_blocking_dialogs == []
 
 
 def test_mask_export_import_round_trip(window, tmp_path):
