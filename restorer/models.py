@@ -32,7 +32,7 @@ from restorer.trainable import check_trainable, is_trainable
 ParamKind = Literal["int", "float", "bool", "choice", "str"]
 #: Model methods that run plugin code: each subclass's own are run through :func:`~restorer.errors.plugin_call`.
 PLUGIN_METHODS = ("run", "weights_status", "refresh_weights", "make_trainer", "check_params", "restore_detail",
-                  "fills_scratches_quickly", "fill_scratches")
+                  "fills_scratches_quickly", "fill_scratches", "stroke_params")
 
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")  # always fullmatch: "$" lets "name\n" through
 _TRUE = {"1", "true", "yes", "on"}
@@ -258,6 +258,12 @@ class Model:
         """The quick fill of thin holes ``mask`` in ``image`` (``uint8`` RGB), called on bounded tiles when
         :meth:`fills_scratches_quickly` says so."""
         raise NotImplementedError
+
+    def stroke_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The parameter values :meth:`run` gets on the brush strokes of a region larger than
+        :attr:`working_size`, which it fills at full size in many small tiles: a model may trade a
+        costly refinement there for time. The default: ``params`` as they are."""
+        return params
 
     def check_params(self, values: Mapping[str, Any]) -> None:
         """Raise :class:`ModelError` when resolved ``values`` (each already valid) contradict each other.

@@ -24,6 +24,11 @@ from restorer.tasks import task_spec
 MIN_MARGIN = 128
 #: Thin holes in a region larger than the model's working size: tiles of this side, with this context.
 SCRATCH_WINDOW, SCRATCH_MARGIN = 512, 64
+#: Holes at most this deep (pixels from the nearest undamaged one: brush strokes up to about twice as
+#: wide) in a region larger than the working size are filled by the model at full size, in tiles of this
+#: side (at most the working size) with this much context, not reduced: a stroke needs only its
+#: surroundings, and a reduced fill enlarged is a smear that the copied texture cannot hide. 0: reduce them too.
+STROKE_RADIUS, STROKE_WINDOW, STROKE_MARGIN = 48, 512, 64
 #: Above this fraction of the photo, the crops are merged into one full-frame run.
 FULL_FRAME_FRACTION = 0.6
 
@@ -141,7 +146,9 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
     """The model's fill of one crop, at bounded memory (:mod:`restorer.resolution`).
 
     A crop within the model's ``working_size`` is filled at full size. In a larger one, wide holes
-    are filled reduced to it, enlarged, and given their detail back in tiles; thin holes (scratches),
+    are filled reduced to it, enlarged, and given their detail back in tiles; brush strokes (holes
+    at most :data:`STROKE_RADIUS` deep) by the model at full size in tiles of :data:`STROKE_WINDOW`,
+    with its :meth:`~restorer.models.Model.stroke_params`; thin holes (scratches),
     which need only nearby context and would be lost at a reduced size, are filled at full size:
     by the model's quick fill where it offers one (:meth:`~restorer.models.Model.fill_scratches`), in
     large tiles, or by the model itself in tiles of :data:`SCRATCH_WINDOW` pixels (at most the working size).
@@ -150,6 +157,10 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
     if size is None:
         return _run(model, region, hole, values, device, job)
     wide, thin = split_by_width(hole)
+    strokes = np.zeros_like(wide)
+    if STROKE_RADIUS and wide.any():
+        wide, narrower = split_by_width(hole, STROKE_RADIUS)
+        strokes, thin = narrower & ~thin, thin & ~wide
     out = region
     if wide.any():
         # Every damaged pixel, thin ones too, is masked for the reduced run: none leaks into the context.
@@ -161,7 +172,14 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
             return _check_output(model, model.restore_detail(image, where, values))
 
         job.update(1, 3, "restoring detail")
-        out = in_tiles(detail, composite(region, fill, wide), wide)
+        out = in_tiles(detail, composite(region, fill, wide), wide, hole=hole)  # strokes, scratches unfilled
+    if strokes.any():
+        job.update(1, 3, "repairing strokes")
+        window = min(model.working_size, STROKE_WINDOW)
+        margin = min(STROKE_MARGIN, window // 4)
+        tiled = _check_stroke_params(model, values)
+        out = in_tiles(lambda image, where: _run(model, image, where, tiled, device, job), out, strokes,
+                       tile=window - 2 * margin, margin=margin, workers=1, hole=strokes | thin)
     if thin.any():
         job.update(2, 3, "repairing scratches")
         if model.fills_scratches_quickly(values):
@@ -176,6 +194,14 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
         out = in_tiles(lambda image, where: _run(model, image, where, values, device, job), out, thin,
                        tile=window - 2 * margin, margin=margin, workers=1)
     return out
+
+
+def _check_stroke_params(model: Model, values: dict) -> dict:
+    """The model's :meth:`~restorer.models.Model.stroke_params`, checked as its declared parameters."""
+    tiled = dict(model.stroke_params(values))
+    if tiled.keys() != values.keys():
+        raise ModelError(f"model {model.name}: stroke_params must keep the parameters it was given")
+    return model.resolve_params(tiled)
 
 
 def _run(model: Model, photo: np.ndarray, hole: np.ndarray, values: dict, device: str, job: Job) -> np.ndarray:

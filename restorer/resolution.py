@@ -79,13 +79,17 @@ def _spans(length: int, tile: int) -> list[tuple[int, int]]:
 
 
 def in_tiles(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], image: np.ndarray, mask: np.ndarray, *,
-             tile: int = DETAIL_TILE, margin: int = DETAIL_MARGIN, workers: int = 2) -> np.ndarray:
+             tile: int = DETAIL_TILE, margin: int = DETAIL_MARGIN, workers: int = 2,
+             hole: np.ndarray | None = None) -> np.ndarray:
     """``fn(window, window_mask)`` applied tile by tile to the tiles of ``image`` that hold masked pixels.
 
     Each tile's core (at most ``tile`` pixels a side) is computed from a window
     ``margin`` pixels larger on each side, so ``fn`` sees the context around it;
-    only the core's masked pixels are taken. Memory is bounded by ``workers`` windows.
+    only the core's masked pixels are taken. ``hole`` (a superset of ``mask``: every pixel not
+    filled yet) is what ``fn`` is told to fill, so no damaged pixel outside ``mask`` is taken for
+    context. Memory is bounded by ``workers`` windows.
     """
+    hole = mask if hole is None else hole
     height, width = mask.shape
     out = image.copy()
     cores = [(top, bottom, left, right) for top, bottom in _spans(height, tile) for left, right in _spans(width, tile)
@@ -95,7 +99,7 @@ def in_tiles(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], image: np.ndarr
         top, bottom, left, right = core
         wt, wl = max(0, top - margin), max(0, left - margin)
         wb, wr = min(height, bottom + margin), min(width, right + margin)
-        result = fn(image[wt:wb, wl:wr], mask[wt:wb, wl:wr])
+        result = fn(image[wt:wb, wl:wr], hole[wt:wb, wl:wr])
         inner = result[top - wt:bottom - wt, left - wl:right - wl]
         where = mask[top:bottom, left:right, None]
         out[top:bottom, left:right] = np.where(where, inner, out[top:bottom, left:right])  # cores are disjoint

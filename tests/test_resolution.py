@@ -77,6 +77,25 @@ def test_in_tiles_only_visits_tiles_with_masked_pixels():
     assert seen == [(110, 110, 3)]
 
 
+def test_in_tiles_tells_fn_every_unfilled_pixel_but_takes_only_the_masked_ones():
+    image = np.zeros((200, 200, 3), np.uint8)
+    mask = np.zeros((200, 200), bool)
+    mask[50:60, 20:180] = True
+    hole = mask.copy()
+    hole[100:110, 20:180] = True  # damaged too, filled later: never context
+    seen = []
+
+    def fill(window, where):
+        seen.append(int(where.sum()))
+        out = window.copy()
+        out[where] = 9
+        return out
+
+    out = in_tiles(fill, image, mask, tile=100, margin=60, hole=hole)
+    assert (out[mask] == 9).all() and (out[~mask] == 0).all()
+    assert max(seen) > mask[0:160, 0:160].sum()  # the windows reaching row 100 were told of that hole too
+
+
 class _Fill(Model):
     """Fills the hole with 7s and restores "detail" as 255s; records the size of every call."""
 
@@ -119,6 +138,43 @@ def test_a_region_larger_than_the_working_size_never_reaches_the_model_at_full_s
     assert thin[20, 5:470].all() and wide[100:260, 150:400].all()
     # The scratch is filled at full size (no detail pass), the wide hole by the enlarged fill plus detail.
     assert (out[thin] == 7).all() and (out[wide] == 255).all()
+
+
+def test_brush_strokes_of_a_large_region_are_filled_at_full_size_in_tiles(monkeypatch):
+    import restorer.pipeline as pipeline
+
+    photo, mask = _large_case()
+    mask[280:300, 10:470] = True  # a brush stroke 20 px wide: deeper than a scratch, shallower than the box
+    model = _Fill()
+    out = run_model(model, photo, mask)
+    stroke = np.zeros_like(mask)
+    stroke[280:300, 10:470] = True
+    assert (out[stroke] == 7).all()  # the model itself, at full size: no reduced fill, no copied detail
+    assert (out[100:260, 150:400] == 255).all() and (out[20, 5:470] == 7).all()
+    assert all(max(shape) <= model.working_size for shape in model.runs)  # in windows of the working size
+    assert np.array_equal(out[~mask], photo[~mask])
+    monkeypatch.setattr(pipeline, "STROKE_RADIUS", 0)  # off: the stroke is reduced with the box, as before
+    assert (run_model(_Fill(), photo, mask)[stroke] == 255).all()
+
+
+def test_strokes_run_with_the_models_stroke_params():
+    from restorer.models import bool_param
+
+    class Cheaper(_Fill):
+        params = (bool_param("refine", True),)
+
+        def run(self, request, job):
+            self.seen = getattr(self, "seen", []) + [(request.photo.shape[:2], request.params["refine"])]
+            return super().run(request, job)
+
+        def stroke_params(self, params):
+            return {**params, "refine": False}
+
+    photo, mask = _large_case()
+    mask[280:300, 10:470] = True
+    model = Cheaper()
+    run_model(model, photo, mask)
+    assert {refine for _, refine in model.seen} == {True, False}  # the reduced fill as asked, the strokes cheaper
 
 
 class _QuickScratches(_Fill):

@@ -46,7 +46,8 @@ class InpaintGAN(WeightsModel):
                          "undamaged parts; 0 = the smooth learned fill"),
         bool_param("mirror", True, title="Average with the mirrored photo",
                    help="also repair the mirrored photo and average the two fills: a little closer to the "
-                        "truth, for twice the network's time"),
+                        "truth, for twice the network's time (not on the brush strokes of photos larger than "
+                        "the working size, where it gains less than its time)"),
         bool_param("network_scratches", False, title="Network on scratches of large photos",
                    help="in photos larger than the working size, run the network on thin scratches too "
                         "instead of its classical fill (about 1 dB closer on them, several times slower)"),
@@ -89,6 +90,13 @@ class InpaintGAN(WeightsModel):
         """Scratches of a large photo get the classical fill the network refines, unless asked otherwise:
         on a 24-megapixel photo the network would run over most of the frame for about 1 dB."""
         return not params["network_scratches"]
+
+    def stroke_params(self, params):
+        """No mirrored pass on the brush strokes of a large photo, filled in many small tiles: on 4 validation
+        photos of 3840 x 2160 with 30-90 px strokes (4 % of each) it gained 0.05 dB there (hole PSNR 30.12
+        against 30.07; Telea 28.17, the reduced fill before strokes were filled at full size 28.62) for a
+        third more time."""
+        return {**params, "mirror": False}
 
     def fill_scratches(self, image: np.ndarray, mask: np.ndarray, params) -> np.ndarray:
         """The classical first stage alone (the weights' coarse fill: Telea's, or its mean with Navier-Stokes')."""
