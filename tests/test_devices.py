@@ -47,6 +47,12 @@ def test_a_cuda_index_the_machine_lacks_is_a_user_error(monkeypatch):
 
 def test_describe_cpu():
     assert describe_device("cpu").startswith("CPU")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert describe_device("cpu") == "CPU (1 thread)"
+    finally:
+        torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("choice, expected", [("0", False), ("1", True), ("", None), ("yes", None)])

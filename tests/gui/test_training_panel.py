@@ -684,3 +684,19 @@ def test_closing_the_window_while_training_asks_then_saves_a_checkpoint(qtbot, t
     finally:
         training.cancel()
         training.run.wait(30)
+
+
+def test_the_form_starts_on_the_main_repair_model_not_the_first_in_the_list(qtbot):
+    from restorer.gui.training.form import RunForm
+    from restorer.registry import get_registry
+    from restorer.trainable import is_trainable
+
+    form = RunForm()
+    qtbot.addWidget(form)
+    models = sorted((m for m in get_registry().models.values() if is_trainable(m)), key=lambda m: m.label)
+    assert models[0].name != "inpaint-gan"  # alphabetically, CycleGAN comes first
+    form.set_models(models)
+    assert form.current_model().name == "inpaint-gan"
+    form.select_model(models[0].name)
+    form.set_models(models)  # a later refresh keeps the person's choice
+    assert form.current_model().name == models[0].name

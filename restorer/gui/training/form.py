@@ -60,6 +60,8 @@ class RunForm(QGroupBox):
         """Offer ``models`` (the trainable ones), keeping the chosen one when it is still offered."""
         self._models = {model.name: model for model in models}
         current = self.model_combo.currentData()
+        if current is None and models:  # at first the main repair model, not the first in the list
+            current = max(models, key=lambda m: (m.task == "inpaint", m.default_priority)).name
         with signals_blocked(self.model_combo):
             self.model_combo.clear()
             for model in models:
