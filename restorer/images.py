@@ -107,7 +107,13 @@ def open_image(path: str | os.PathLike) -> Image.Image:
     try:
         return Image.open(path, formats=OPEN_FORMATS)
     except UnidentifiedImageError:
-        raise InputError(f"{path}: not an image Restorer opens (it opens {OPEN_FORMATS_TEXT})") from None
+        if Path(path).stat().st_size == 0:
+            raise InputError(f"{path}: the file is empty (0 bytes), not an image") from None
+        named = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WebP", ".tif": "TIFF", ".tiff": "TIFF",
+                 ".bmp": "BMP"}.get(Path(path).suffix.lower())
+        told = (f"its contents are not a {named} image, whatever its name, nor another image Restorer opens"
+                if named else "not an image Restorer opens")
+        raise InputError(f"{path}: {told} (it opens {OPEN_FORMATS_TEXT})") from None
 
 
 def _open(path: Path) -> tuple[Image.Image, str]:

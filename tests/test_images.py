@@ -116,8 +116,14 @@ def test_exif_orientation_applied(tmp_path):
 
 def test_non_image_refused(tmp_path):
     (tmp_path / "notes.png").write_text("this is not an image")
-    with pytest.raises(InputError, match="not an image"):
+    with pytest.raises(InputError, match="its contents are not a PNG image, whatever its name"):
         load_photo(tmp_path / "notes.png")
+    (tmp_path / "notes.txt").write_text("this is not an image")
+    with pytest.raises(InputError, match=r"notes.txt: not an image Restorer opens \(it opens "):
+        load_photo(tmp_path / "notes.txt")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty.jpg: the file is empty \(0 bytes\), not an image$"):
+        load_photo(tmp_path / "empty.jpg")
 
 
 def test_empty_file_refused(tmp_path):
