@@ -195,10 +195,14 @@ class FindDamage(WindowTool):
         self.run.start()
 
     def cancel(self) -> None:
-        """Stop the detector under way (Esc)."""
+        """Esc: stop the detector under way, or else dismiss a proposal under review as Discard does
+        (Redo brings it back)."""
         if self.running:
             self.run.cancel()
             self.bar.message.setText("Cancelling…")
+        elif self.bar.isVisible() and self.probability is not None:
+            self.discard()
+            self.window.statusBar().showMessage("Proposal discarded; Ctrl+Shift+Z brings it back.", 5000)
 
     def _fill_detectors(self, current: Model) -> None:
         combo = self.bar.detector

@@ -220,6 +220,16 @@ def test_esc_cancels_too(damaged, qtbot):
     assert not window.document.mask.any()
 
 
+def test_esc_on_a_proposal_under_review_discards_it_and_redo_brings_it_back(damaged, qtbot):
+    window, _ = damaged
+    find(window, qtbot, "test-ramp")
+    proposed = window.document.mask.mask.copy()
+    window.cancel_action.trigger()
+    assert not window.find_damage.bar.isVisible() and not window.document.mask.any()
+    window.redo_action.trigger()
+    assert (window.document.mask.mask == proposed).all()
+
+
 def test_detect_models_are_not_offered_as_runnable_models(damaged):
     window, _ = damaged
     panel = window.panel
