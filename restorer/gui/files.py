@@ -14,6 +14,7 @@ from restorer.editing.document import Document
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
 from restorer.images import SAVE_FORMATS
+from restorer.resources import RESOURCES
 
 MAX_RECENT = 10
 SAVE_FILTERS = {"PNG (*.png)": ".png", "JPEG (*.jpg *.jpeg)": ".jpg", "WebP (*.webp)": ".webp",
@@ -61,8 +62,8 @@ class PhotoFiles(QObject):
         document = self.document
         if document is None:
             return False
-        if document.path is None or document.path.suffix.lower() not in SAVE_FORMATS:
-            return self.save_as()
+        if document.path is None or document.path.suffix.lower() not in SAVE_FORMATS or bundled(document.path):
+            return self.save_as()  # the bundled sample is never saved over: it is Restorer's own file
         if not document.may_overwrite_source:
             answer = dialogs.ask_overwrite_original(self._dialog_parent(), document.path.name)
             if answer == "save_as":
@@ -77,7 +78,7 @@ class PhotoFiles(QObject):
         if document is None:
             return False
         if document.path is not None:
-            suggestion = str(document.path.with_name(document.path.stem + "_restored.png"))
+            suggestion = str(Path(self.folder_of(document)) / (document.path.stem + "_restored.png"))
         else:
             suggestion = str(Path(self.last_folder()) / (Path(document.title).stem + ".png"))
         path, picked = dialogs.ask_save_path(self._dialog_parent(), "Save As", suggestion, ";;".join(SAVE_FILTERS))
@@ -162,6 +163,13 @@ class PhotoFiles(QObject):
         self.settings.setValue("recent_files", files[:MAX_RECENT])
         self.settings.setValue("last_folder", str(Path(entry).parent))
 
+    def folder_of(self, document: Document | None) -> str:
+        """Where Open and Save As start: the photo's folder, or the last one used (the home folder at
+        first) for a photo with none or for the bundled sample, whose folder is Restorer's own."""
+        if document is not None and document.path is not None and not bundled(document.path):
+            return str(document.path.parent)
+        return self.last_folder()
+
     def last_folder(self) -> str:
         """The folder of the photo opened or saved last (the home folder at first)."""
         return str(self.settings.value("last_folder", str(Path.home())))
@@ -176,3 +184,8 @@ class PhotoFiles(QObject):
             action.triggered.connect(lambda _=False, n=name: self.openRequested.emit(n))
         if not files:
             menu.addAction("No recent photos").setEnabled(False)
+
+
+def bundled(path: Path) -> bool:
+    """Whether ``path`` is one of Restorer's own files (the sample photo), not the person's."""
+    return Path(path).resolve().is_relative_to(RESOURCES.resolve())

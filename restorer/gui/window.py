@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> None:
         """Ask for a photo and open it."""
-        folder = str(self.document.path.parent) if self.document and self.document.path else ""
+        folder = self.files.folder_of(self.document)
         path = dialogs.ask_open_path(self, "Open Photo", folder, OPEN_FILTER)
         if path:
             self.open_path(path)

@@ -510,3 +510,16 @@ def test_the_model_list_says_it_is_loading_instead_of_showing_a_blank(qtbot, set
     assert win.panel.combo.placeholderText() == "Loading models…"
     win.set_registry(registry)
     assert win.panel.current_model() is not None and win.panel.combo.currentText().strip()
+
+
+def test_the_bundled_sample_is_never_saved_over_and_dialogs_start_in_the_persons_folders(
+        window, no_blocking_dialogs, tmp_path):
+    from restorer.resources import sample_photo_path
+
+    window.settings.setValue("last_folder", str(tmp_path))
+    window.open_path(sample_photo_path(), remember=False)
+    no_blocking_dialogs.clear()
+    assert not window.files.save()  # Save on the sample is Save As (the fixture answers with no path)
+    assert no_blocking_dialogs[0][0] == "save" and no_blocking_dialogs[0][2].startswith(str(tmp_path))
+    window.open_dialog()
+    assert no_blocking_dialogs[-1][0] == "open" and no_blocking_dialogs[-1][2] == str(tmp_path)
