@@ -42,8 +42,8 @@ class DamageBar(QFrame):
         self.setObjectName("damage-bar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        layout = QGridLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(10, 6, 10, 6)
         row = QHBoxLayout()
         row.addWidget(QLabel("Find damage with"))
         self.detector = QComboBox()
@@ -56,9 +56,11 @@ class DamageBar(QFrame):
         self.slider.setFixedWidth(190)
         self.slider.setToolTip("Higher finds more (and more that is not damage); the proposal follows at once")
         row.addWidget(self.slider)
+        self.controls = row
+        self.buttons = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setFixedWidth(120)
-        row.addWidget(self.progress)
+        self.buttons.addWidget(self.progress)
         self.cancel_button = QPushButton("Cancel")
         self.keep_button = QPushButton("Keep")
         self.keep_button.setToolTip("Keep the proposal and close this bar; refine it with the brush and eraser")
@@ -66,10 +68,11 @@ class DamageBar(QFrame):
         self.discard_button.setToolTip("Take the proposal out of the mask")
         for button in (self.cancel_button, self.keep_button, self.discard_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays for panning
-            row.addWidget(button)
-        layout.addLayout(row, 0, 0)
+            self.buttons.addWidget(button)
+        self.buttons.addStretch(1)
         self.message = QLabel()
-        layout.addWidget(self.message, 1, 0)
+        self.message.setWordWrap(True)  # a narrow window wraps the hint instead of cutting it
+        self._arrange(two_rows=False)
         self.hide()
 
     def set_running(self, running: bool) -> None:
@@ -83,10 +86,26 @@ class DamageBar(QFrame):
             self.progress.setRange(0, 0)  # busy until the first report
         self.place()
 
+    def _arrange(self, *, two_rows: bool) -> None:
+        """The buttons beside the detector and sensitivity, or (``two_rows``, a narrow canvas) under them."""
+        self.grid.removeItem(self.controls)
+        self.grid.removeItem(self.buttons)
+        self.grid.removeWidget(self.message)
+        self.grid.addLayout(self.controls, 0, 0)
+        self.grid.addLayout(self.buttons, 1 if two_rows else 0, 0 if two_rows else 1)
+        self.grid.addWidget(self.message, 2 if two_rows else 1, 0, 1, 2)
+        self.two_rows = two_rows
+
     def place(self) -> None:
-        """At the bottom of the canvas, centred."""
-        self.adjustSize()
+        """At the bottom of the canvas, centred; in two rows where one would not fit."""
         canvas = self.parentWidget()
+        margins = self.grid.contentsMargins()
+        one_row = (self.controls.sizeHint().width() + self.grid.horizontalSpacing() + self.buttons.sizeHint().width()
+                   + margins.left() + margins.right() + 2 * self.frameWidth())
+        two_rows = one_row > canvas.width() - 16
+        if two_rows != self.two_rows:
+            self._arrange(two_rows=two_rows)
+        self.adjustSize()
         width = min(self.sizeHint().width(), canvas.width() - 16)
         self.resize(width, self.sizeHint().height())
         self.move(max(8, (canvas.width() - width) // 2), max(0, canvas.height() - self.height() - 12))

@@ -130,6 +130,21 @@ def test_find_damage_proposes_the_scratch_as_one_undo_step(damaged, qtbot):
     assert not bar.isVisible()
 
 
+def test_the_bar_takes_two_rows_in_a_narrow_window_and_nothing_overlaps(damaged, qtbot):
+    window, _ = damaged
+    find(window, qtbot, "classical-damage")
+    bar = window.find_damage.bar
+    window.resize(1500, 900)
+    qtbot.waitUntil(lambda: not bar.two_rows, timeout=3000)  # wide: one row
+    window.resize(700, 600)
+    qtbot.waitUntil(lambda: bar.two_rows, timeout=3000)
+    assert bar.width() <= window.canvas.width() - 16
+    slider = bar.slider.geometry()
+    for button in (bar.keep_button, bar.discard_button):
+        assert not button.geometry().intersects(slider) and button.geometry().right() <= bar.width()
+        assert button.width() >= button.sizeHint().width() - 2  # not squeezed
+
+
 def test_the_slider_rethresholds_the_kept_map_without_running_the_detector_again(damaged, qtbot):
     window, _ = damaged
     paint_image_points(window.canvas, [(5.5, 30.5)])  # painted before: kept whatever the slider does
