@@ -100,7 +100,24 @@ class RunControl(QObject):
     def _say(self, message: str) -> None:
         """``message`` in the status bar and under the model panel's progress bar."""
         self.status.emit(message, 5000)
+        self._tell(message)
+
+    def _tell(self, message: str) -> None:
+        """``message`` under the panel's progress bar, true of the photo and mask as they are now."""
         self.panel.set_message(message)
+        self._told_at = self._last_step()
+
+    def _last_step(self) -> object | None:
+        applied = self.document.history.applied if self.document is not None else ()
+        return applied[-1] if applied else None
+
+    def history_changed(self) -> None:
+        """The photo or mask changed (an edit, an undo, a redo): a message about them from before, such as
+        "done; Ctrl+Z undoes it" or "paint over the damage first", no longer holds, so it goes."""
+        running = self.run is not None and self.run.running
+        if not running and self._last_step() is not getattr(self, "_told_at", None):
+            self.panel.set_message("")
+            self._told_at = self._last_step()
 
     def run_model(self) -> None:
         """Run the selected model on the photo and mask (Ctrl+Return)."""
@@ -169,8 +186,8 @@ class RunControl(QObject):
                               "but changed no pixel of the photo.")
             self.status.emit(f"{verb}: no change", 4000)
             return
-        panel.set_message(f"{verb} with {model.label} done in {result.seconds:.1f} s. "
-                          "Hold \\ to compare with the original; Ctrl+Z undoes it.")
+        self._tell(f"{verb} with {model.label} done in {result.seconds:.1f} s. "
+                   "Hold \\ to compare with the original; Ctrl+Z undoes it.")
         self.status.emit(f"{verb} done", 4000)
 
     def _run_failed(self, exc: Exception) -> None:

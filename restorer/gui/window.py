@@ -300,6 +300,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title}[*] — Restorer" if document else "Restorer")
         self.setWindowModified(bool(document and document.modified))
         self._update_actions()
+        self.run_control.history_changed()
 
     def _update_actions(self) -> None:
         document = self.document

@@ -54,6 +54,18 @@ def test_the_last_runs_message_goes_when_another_model_is_picked(window, qtbot):
     assert window.panel.message.text() == ""
 
 
+def test_a_message_about_the_photo_goes_when_the_photo_or_mask_changes(window, qtbot):
+    window.panel.select("opencv-telea")
+    window.run_action.trigger()
+    assert "Paint over the damage" in window.panel.message.text()
+    paint_image_points(window.canvas, [(30.5, 40.5)])  # done what it said: the advice goes
+    assert window.panel.message.text() == ""
+    run_and_wait(window, qtbot)
+    assert "Ctrl+Z undoes it" in window.panel.message.text()
+    window.undo_action.trigger()  # undone: "done" no longer holds
+    assert window.panel.message.text() == ""
+
+
 def test_keeping_the_mask_and_building_on_the_repair(window, qtbot):
     window.panel.select("opencv-ns")
     window.panel.clear_mask.setChecked(False)
