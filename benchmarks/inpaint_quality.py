@@ -71,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (the targets are for 2 cores)")
     parser.add_argument("--weights", help="measure these named inpaint-gan weights instead of the starter "
-                                          "(the starter's provenance file is then left as it is, "
-                                          "unless --with-starter)")
+                                          "(the starter's provenance file is then left as it is, with "
+                                          "--with-starter too: a candidate's figures are not the starter's)")
     parser.add_argument("--with-starter", action="store_true", help="with --weights: the starter too, side by side")
     args = parser.parse_args(argv)
     out = args.out or (RESULTS if args.split == "test" else RESULTS / args.split)
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     report, comparison = run_benchmark(photos, methods, out, differences=differences,
                                        source=f"{args.split} split, never trained on", on_score=show)
     provenance = starter_weights_path("inpaint-gan").with_suffix(".json")
-    if provenance.exists() and (args.weights is None or args.with_starter) and args.limit is None:
+    if provenance.exists() and args.weights is None and args.limit is None:
         record = json.loads(provenance.read_text())
         key = "benchmark" if args.split == "test" else "validation"
         record[key] = {"weights_steps": record.get("steps"), "summary": comparison.summary(),
