@@ -294,7 +294,17 @@ def test_psnr_curves_start_hidden_so_the_losses_keep_their_scale(panel):
     assert panel.monitor._curves["l1"].isVisible() and not panel.monitor._curves["hole_psnr"].isVisible()
     top = panel.monitor.plot.plotItem.vb.childrenBounds()[1][1]
     assert top < 1  # the axis fits the loss, not the 17 dB curve
-    assert "hole_psnr 17.9000" in panel.monitor.stats.text()  # still reported
+    assert "hole PSNR 17.90 dB" in panel.monitor.stats.text()  # still reported, by its name
+
+
+def test_a_loss_that_is_its_only_term_is_shown_once(panel):
+    from restorer.gui.training import Tick
+
+    panel.monitor.show_tick(Tick(1, 10, losses=[(1, {"l1": 0.1602, "hole_psnr": 12.5716, "loss": 0.1602})]))
+    assert panel.monitor.stats.text() == "L1 0.1602  hole PSNR 12.57 dB"
+    assert "loss" not in panel.monitor._curves
+    panel.monitor.show_tick(Tick(2, 10, losses=[(2, {"l1": 0.1, "adv": 0.5, "loss": 0.6})]))
+    assert "loss 0.6" in panel.monitor.stats.text() and "adversarial 0.5" in panel.monitor.stats.text()
 
 
 def test_pause_stops_step_progress_and_resume_continues(qtbot, panel, photos):

@@ -14,6 +14,30 @@ from restorer.gui.training.worker import Tick
 #: Metrics named with any of these are measures in dB, not losses: on the loss axis they would flatten
 #: every loss to a line at 0, so their curves start hidden (a click on the legend shows them).
 HIDDEN_AT_FIRST = ("psnr",)
+#: What the trainers' metric keys are called on screen (others as they are, underscores as spaces).
+METRIC_NAMES = {"l1": "L1", "hole_psnr": "hole PSNR", "psnr": "PSNR", "bce": "BCE", "dice": "Dice", "f1": "F1",
+                "kl": "KL", "adv": "adversarial", "loss_d": "discriminator", "loss_g": "generator"}
+
+
+def metric_name(key: str) -> str:
+    """The on-screen name of a training metric."""
+    return METRIC_NAMES.get(key, key.replace("_", " "))
+
+
+def metric_text(key: str, value: float) -> str:
+    """``name value``: PSNR in dB with two decimals, the rest to four significant digits."""
+    if "psnr" in key:
+        return f"{metric_name(key)} {value:.2f} dB"
+    return f"{metric_name(key)} {value:.4g}"
+
+
+def _shown(losses: dict[str, float]) -> dict[str, float]:
+    """``losses`` without ``loss`` where it is only another term under a second name (a trainer with one
+    loss term reports both, and the plot would draw one curve twice)."""
+    total = losses.get("loss")
+    if total is not None and any(k != "loss" and "psnr" not in k and v == total for k, v in losses.items()):
+        return {k: v for k, v in losses.items() if k != "loss"}
+    return losses
 _NO_PREVIEW = "The preview appears here while training."
 
 
@@ -111,14 +135,14 @@ class TrainingMonitor(QWidget):
         self.progress.setMaximum(max(tick.total, 1))
         self.progress.setValue(tick.step)
         for step, losses in tick.losses:
-            for key, value in losses.items():
+            for key, value in _shown(losses).items():
                 steps, values = self._history.setdefault(key, ([], []))
                 steps.append(step)
                 values.append(value)
         for key, (steps, values) in self._history.items():
             curve = self._curves.get(key)
             if curve is None:
-                curve = self.plot.plot(name=key, pen=pg.mkPen(pg.intColor(len(self._curves), hues=6), width=1.5))
+                curve = self.plot.plot(name=metric_name(key), pen=pg.mkPen(pg.intColor(len(self._curves), hues=6), width=1.5))
                 self._curves[key] = curve
                 if any(word in key for word in HIDDEN_AT_FIRST):
                     curve.setVisible(False)
@@ -128,7 +152,7 @@ class TrainingMonitor(QWidget):
             parts.append(f"{tick.images_per_s:.1f} images/s")
             parts.append(f"ETA {format_eta((tick.total - tick.step) * batch_size / tick.images_per_s)}")
         if tick.losses:
-            parts.append("  ".join(f"{k} {v:.4f}" for k, v in tick.losses[-1][1].items()))
+            parts.append("  ".join(metric_text(k, v) for k, v in _shown(tick.losses[-1][1]).items()))
         if tick.skipped:
             parts.append(f"{tick.skipped} unreadable file(s) skipped")
         self.stats.setText(" · ".join(parts))
