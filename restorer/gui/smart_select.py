@@ -84,9 +84,21 @@ class SmartSelect(WindowTool):
         self.run = JobRun(work, self)
         self.run.succeeded.connect(self._selected)
         self.run.failed.connect(self._failed)
+        self.run.progressed.connect(self._progressed)
+        self.run.finished.connect(self._done)
         self.run.finished.connect(self.finished)
         self.window.statusBar().showMessage("Selecting the object… (Esc cancels)")
+        # GrabCut takes seconds on a large photo: the busy cursor says so (painting and panning still work).
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
         self.run.start()
+
+    def _progressed(self, progress) -> None:
+        if progress.total > 0 and progress.done < progress.total:
+            self.window.statusBar().showMessage(
+                f"Selecting the object… {100 * progress.done // progress.total} % (Esc cancels)")
+
+    def _done(self) -> None:
+        QApplication.restoreOverrideCursor()
 
     def cancel(self) -> None:
         """Stop the selection under way, if any (at GrabCut's next iteration)."""

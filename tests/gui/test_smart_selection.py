@@ -68,6 +68,16 @@ def test_a_box_around_an_object_adds_it_to_the_mask_as_one_step(disc_window, qtb
     assert not window.document.mask.any()
 
 
+def test_the_cursor_is_busy_while_selecting_and_restored_after(disc_window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    window, _ = disc_window
+    drag_box(window, qtbot, (25, 15), (75, 65), wait=False)
+    assert QApplication.overrideCursor().shape() == Qt.CursorShape.BusyCursor
+    qtbot.waitUntil(lambda: not window.smart_select.running, timeout=10_000)
+    assert QApplication.overrideCursor() is None
+
+
 def test_shift_adds_to_what_is_painted(disc_window, qtbot):
     window, disc = disc_window
     window.document.mask.set_mask(np.pad(np.ones((10, 10), bool), ((0, HEIGHT - 10), (0, WIDTH - 10))))
