@@ -51,6 +51,9 @@ class MaskCommands(QObject):
         """Grow (``True``) or shrink the mask by a number of pixels the person picks (remembered)."""
         if self.document is None:
             return
+        if not self.document.mask.any():
+            self.status.emit(f"The mask is empty: nothing to {'grow' if grow else 'shrink'}. Paint it first (B).", 4000)
+            return
         key = "grow_pixels" if grow else "shrink_pixels"
         pixels = dialogs.ask_int(self.parent(), "Grow Mask" if grow else "Shrink Mask", "By how many pixels:",
                                  int(self.settings.value(key, 8)), 1, 500)

@@ -357,6 +357,13 @@ def test_grow_and_shrink_ask_for_pixels(window, monkeypatch):
     assert window.document.mask.mask.sum() < grown
 
 
+def test_grow_on_an_empty_mask_says_so_instead_of_asking(window, no_blocking_dialogs):
+    window.document.mask.clear()
+    no_blocking_dialogs.clear()
+    window.grow_mask_action.trigger()
+    assert no_blocking_dialogs == [] and "The mask is empty" in window.statusBar().currentMessage()
+
+
 @pytest.mark.parametrize("module", ["restorer.gui.window", "restorer.gui.app"])
 def test_opening_the_window_does_not_import_torch(module):
     import subprocess
