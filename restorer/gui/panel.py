@@ -34,6 +34,7 @@ class ModelPanel(QWidget):
         self._values: dict[str, dict[str, Any]] = {}  # per model, kept while switching
         self._shown_model: str | None = None
         self._running = False
+        self._has_photo = True  # the window says (set_has_photo): a model that works on a photo needs one
         self._notice = ""  # shown under Run whenever no run has something to say (plugin load failures)
 
         layout = QVBoxLayout(self)
@@ -197,7 +198,7 @@ class ModelPanel(QWidget):
         self.params_box.setVisible(bool(model.params))
         self.clear_mask.setVisible(task.clears_mask)
         self.run_button.setText(task.title)
-        self.run_button.setEnabled(not self._running)
+        self._update_run_button()
         self.modelChanged.emit(model)
 
     def controls(self) -> dict[str, ParamControl]:
@@ -215,10 +216,22 @@ class ModelPanel(QWidget):
 
     # -- run state --------------------------------------------------------------------------
 
+    def set_has_photo(self, has_photo: bool) -> None:
+        """Whether a photo is open: without one, only models that make images from nothing can run."""
+        self._has_photo = has_photo
+        self._update_run_button()
+
+    def _update_run_button(self) -> None:
+        model = self.current_model()
+        can = model is not None and (self._has_photo or not task_spec(model.task).photo)
+        self.run_button.setEnabled(can and not self._running)
+        self.run_button.setToolTip("Run the selected model (Ctrl+Return)" if can or model is None
+                                   else "Open a photo first (Ctrl+O)")
+
     def set_running(self, running: bool) -> None:
         """Show the progress row and Cancel while a run is going."""
         self._running = running
-        self.run_button.setEnabled(not running and self.current_model() is not None)
+        self._update_run_button()
         self.cancel_button.setVisible(running)
         self.cancel_button.setEnabled(running)
         self.progress.setVisible(running)

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         if document is not None:
             document.history.changed.connect(self._history_changed)
         self.canvas.set_document(document)
+        self.panel.set_has_photo(document is not None)
         if self.canvas.split is not None:
             self.set_split_view(False)
         self._show_zoom(self.canvas.zoom)

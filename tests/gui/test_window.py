@@ -542,3 +542,12 @@ def test_the_bundled_sample_is_never_saved_over_and_dialogs_start_in_the_persons
     assert no_blocking_dialogs[0][0] == "save" and no_blocking_dialogs[0][2].startswith(str(tmp_path))
     window.open_dialog()
     assert no_blocking_dialogs[-1][0] == "open" and no_blocking_dialogs[-1][2] == str(tmp_path)
+
+
+def test_with_no_photo_only_models_that_need_none_can_be_run(window):
+    window.set_document(None)
+    window.panel.select("opencv-telea")
+    assert not window.panel.run_button.isEnabled() and "Open a photo" in window.panel.run_button.toolTip()
+    sampler = next(name for name, m in window.registry.models.items() if m.task == "sample")
+    window.panel.select(sampler)
+    assert window.panel.run_button.isEnabled()
