@@ -37,7 +37,9 @@ def apply_theme(app: QApplication) -> None:
     app.setStyleSheet("QPushButton#run { font-weight: bold; }"
                       "QPushButton:checked { background-color: #3a5f96; border: 1px solid #4080dc;"
                       " border-radius: 3px; color: white; padding: 3px 8px; }"
-                      "QLabel#description { color: #b8b8bd; }")
+                      "QLabel#description { color: #b8b8bd; }"
+                      # The toolbar's "more commands" arrow of a narrow window: visible on the dark theme.
+                      "QToolBarExtension { background-color: #6a6a72; border-radius: 3px; }")
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
