@@ -45,9 +45,10 @@ def resolve_device(name: str = "auto") -> str:
     if base == "cuda" and not torch.cuda.is_available():
         warnings.warn("CUDA was asked for but is not available; running on the CPU", RuntimeWarning, stacklevel=2)
         return "cpu"
-    if base == "cuda" and ":" in name and int(name.split(":")[1]) >= torch.cuda.device_count():
+    if base == "cuda" and ":" in name:  # _checked let only digits after the colon through
         count = torch.cuda.device_count()
-        raise InputError(f"no device {name}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}")
+        if int(name.partition(":")[2]) >= count:
+            raise InputError(f"no device {name}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}")
     if base == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         warnings.warn("MPS was asked for but is not available; running on the CPU", RuntimeWarning, stacklevel=2)
         return "cpu"

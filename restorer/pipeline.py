@@ -17,7 +17,7 @@ from restorer.errors import InputError, ModelError
 from restorer.geometry import Box
 from restorer.jobs import Job
 from restorer.models import Model, RunRequest
-from restorer.resolution import enlarge, in_tiles, reduced_size, shrink, split_by_width
+from restorer.resolution import enlarge, hole_depth, in_tiles, reduced_size, shrink, split_by_width
 from restorer.tasks import task_spec
 
 #: Context kept around each hole, in pixels, at least.
@@ -156,10 +156,11 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
     size = reduced_size(hole.shape, model.working_size)
     if size is None:
         return _run(model, region, hole, values, device, job)
-    wide, thin = split_by_width(hole)
+    depth = hole_depth(hole)
+    wide, thin = split_by_width(hole, depth=depth)
     strokes = np.zeros_like(wide)
     if STROKE_RADIUS and wide.any():
-        wide, narrower = split_by_width(hole, STROKE_RADIUS)
+        wide, narrower = split_by_width(hole, STROKE_RADIUS, depth=depth)
         strokes, thin = narrower & ~thin, thin & ~wide
     out = region
     if wide.any():

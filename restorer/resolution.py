@@ -33,11 +33,21 @@ def reduced_size(shape: tuple[int, int], long_side: int | None) -> tuple[int, in
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def split_by_width(mask: np.ndarray, radius: int = THIN_RADIUS) -> tuple[np.ndarray, np.ndarray]:
-    """``(wide, thin)``: the masked pixels near a point deeper than ``radius`` inside the hole, and the rest."""
+def hole_depth(mask: np.ndarray) -> np.ndarray:
+    """Each masked pixel's distance to the nearest unmasked one (``float32``; 0 outside the mask)."""
     import cv2
 
-    depth = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
+    return cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
+
+
+def split_by_width(mask: np.ndarray, radius: int = THIN_RADIUS, *,
+                   depth: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(wide, thin)``: the masked pixels near a point deeper than ``radius`` inside the hole, and the rest.
+
+    ``depth``: the mask's :func:`hole_depth`, when it is split at more than one radius."""
+    import cv2
+
+    depth = hole_depth(mask) if depth is None else depth
     core = (depth > radius).astype(np.uint8)
     if not core.any():
         return np.zeros_like(mask, bool), mask.astype(bool)

@@ -104,8 +104,6 @@ def run(args: argparse.Namespace) -> int:
     options.check()  # before anything slow: a mistyped value is one line at once
     if options.holdout and not task_spec(model.task).fills_holes:
         raise InputError(f"--holdout measures inpainting models; {model.name} is a {model.task} model")
-    if options.holdout and not args.resume:
-        _check_holdout_fits(args.data[0], options.holdout)
     from restorer.training.distributed import is_main_process
 
     device = resolve_device(args.device)
@@ -114,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _interrupt_cancels(job):
             path, result = train_model(model, args.data, options, args.name, device=device,
-                                       resume=args.resume, overwrite=args.overwrite, job=job)
+                                       resume=args.resume, overwrite=args.overwrite, job=job,
+                                       holdout_required=True)
     except Cancelled:
         bar.close()
         if is_main_process():
@@ -133,18 +132,6 @@ def run(args: argparse.Namespace) -> int:
     if options.holdout:
         return _compare(model, args.name, device)
     return 0
-
-
-def _check_holdout_fits(folder: str, count: int) -> None:
-    """Refuse ``--holdout`` on a folder too small to keep that many photos out and still train, before
-    the run (the window's Train tab instead trains on all of them and says why)."""
-    from restorer.training import PhotoFolder
-    from restorer.training.holdout import MIN_TRAINING_PHOTOS
-
-    there = len(PhotoFolder.scan(folder))
-    if there < count + MIN_TRAINING_PHOTOS:
-        raise InputError(f"--holdout {count} needs at least {count + MIN_TRAINING_PHOTOS} photos in {folder} "
-                         f"({there} there): {MIN_TRAINING_PHOTOS} or more must be left to train on")
 
 
 def _compare(model, name: str, device: str) -> int:

@@ -52,6 +52,8 @@ class RunControl(QObject):
         self.last_result = None
         self._run_document: Document | None = None
         self._loader = None
+        #: The history step the panel's message was written at (see :meth:`history_changed`).
+        self._told_at: object | None = None
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -115,7 +117,7 @@ class RunControl(QObject):
         """The photo or mask changed (an edit, an undo, a redo): a message about them from before, such as
         "done; Ctrl+Z undoes it" or "paint over the damage first", no longer holds, so it goes."""
         running = self.run is not None and self.run.running
-        if not running and self._last_step() is not getattr(self, "_told_at", None):
+        if not running and self._last_step() is not self._told_at:
             self.panel.set_message("")
             self._told_at = self._last_step()
 

@@ -17,7 +17,7 @@ from restorer.jobs import Job
 from restorer.training.checkpoint import remove_stale_parts
 from restorer.training.data import DataConfig, PhotoFolder
 from restorer.training.distributed import init_from_env
-from restorer.training.holdout import held_out_photos
+from restorer.training.holdout import MIN_TRAINING_PHOTOS, held_out_photos
 from restorer.training.loop import LoopConfig, TrainResult, train
 from restorer.training.options import TrainOptions
 from restorer.training.stored_runs import CHECKPOINT_FILE, RUN_FILE, RunRecord
@@ -30,13 +30,15 @@ def trainable(model) -> bool:
 
 def train_model(model, data: list[str | os.PathLike], options: TrainOptions, name: str, *,
                 device: str = "cpu", resume: bool = False, overwrite: bool = False,
-                job: Job | None = None) -> tuple[Path, TrainResult]:
+                job: Job | None = None, holdout_required: bool = False) -> tuple[Path, TrainResult]:
     """Train ``model`` on the photo folder(s) ``data`` and store the result as user weights ``name``.
 
     The checkpoint lives in the run folder of the weights store, so ``resume``
     continues an interrupted run; once the first step is done, the run's
     ``run.json`` (:class:`~restorer.training.stored_runs.RunRecord`) is written beside it,
     so the app can offer to resume it too. Returns the weights path and the loop's result.
+    A new run whose first folder is too small for ``options.holdout`` trains on all of its photos
+    (the comparison then says why), or with ``holdout_required`` is refused before anything is made.
     """
     options.check()
     if not trainable(model):
@@ -50,10 +52,11 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         raise InputError(f"weights named {name!r} for {model.name} already exist; use --overwrite to replace them, "
                          "or choose another --name")
     session = init_from_env(device)  # None unless started by torchrun as one of several ranks
-    if resume and not checkpoint.exists() and (session is None or session.is_main):
+    main = session is None or session.is_main  # the rank that checks, records and stores
+    if resume and not checkpoint.exists() and main:
         finished = " (its weights are finished: nothing to continue)" if target.exists() else ""
         raise InputError(f"no interrupted run named {name!r} of {model.name} to resume{finished}")
-    if resume and (session is None or session.is_main):
+    if resume and main:
         _check_same_options(model.name, name, options)
     if session is not None:
         device = session.device  # cuda:LOCAL_RANK, or cpu
@@ -62,6 +65,10 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     # Everything the person gave is checked before the run's folder is made: a refused run leaves nothing.
     folders = [PhotoFolder.scan(folder) for folder in data]
     held_out = _held_out(model.name, name, folders[0], options, resume)
+    if holdout_required and options.holdout and not resume and not held_out:
+        needed = options.holdout + MIN_TRAINING_PHOTOS
+        raise InputError(f"--holdout {options.holdout} needs at least {needed} photos in {data[0]} "
+                         f"({len(folders[0])} there): {MIN_TRAINING_PHOTOS} or more must be left to train on")
     if held_out:
         folders[0] = folders[0].without(held_out)
     import torch
@@ -69,17 +76,17 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     torch.manual_seed(options.seed)  # networks built from scratch start from the seed too
     trainer = model.make_trainer(options, device)
     check_memory(trainer, options, device)
-    if session is None or session.is_main:
+    if main:
         _prepare_run_folder(checkpoint.parent, target)  # the system's refusal now, not after the first step
     job = job or Job()
-    if not resume and (session is None or session.is_main):
+    if not resume and main:
         _record_after_first_step(job, model.name, name, folders, options, held_out)
     config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
                         preview_every=options.preview_every,
                         data=DataConfig(crop=options.crop, batch_size=options.batch_size))
     result = train(trainer, folders, config, checkpoint=checkpoint, resume=resume, job=job,
                    overwrite=overwrite)
-    if session is not None and not session.is_main:
+    if not main:
         return target, result  # rank 0 stores the weights
     tensors, metadata = trainer.export()
     metadata = {
