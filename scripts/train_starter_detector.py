@@ -37,7 +37,7 @@ from restorer.resources import starter_weights_path
 from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
 from restorer.training.stored_runs import CHECKPOINT_FILE
 from restorer.weights import STARTER, save_weights
-from restorer_plugins.damage.network import DetectorConfig
+from restorer_plugins.damage.network import DamageNet, DetectorConfig, widened
 from restorer_plugins.damage.training import FAMILY, DetectorTrainConfig, DetectorTrainer
 
 SHORT_SIDE = 640
@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=starter_weights_path(FAMILY))
     parser.add_argument("--from-weights", type=Path,
                         help="start a new run from these exported weights (their architecture) instead of from scratch")
+    parser.add_argument("--widen", type=int, metavar="WIDTH",
+                        help="with --from-weights: widen their network to WIDTH channels per level first, "
+                             "computing the same (restorer_plugins.damage.network.widened)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the trainer draws its damage from torch's global generator
@@ -83,6 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         metadata = read_metadata(args.from_weights)
         network, initial = config_from_metadata(metadata, str(args.from_weights)), load_file(str(args.from_weights))
         started_from = {"weights": str(args.from_weights), "provenance": metadata.get("provenance")}
+        if args.widen is not None:
+            narrow = DamageNet(network)
+            narrow.load_state_dict(initial)
+            wide = widened(narrow, args.widen)
+            network, initial = wide.config, wide.state_dict()
+            started_from["widened_to"] = args.widen
+    elif args.widen is not None:
+        parser.error("--widen needs --from-weights")
     trainer = DetectorTrainer(network, DetectorTrainConfig(lr=args.lr, hard_weight=args.hard_weight,
                                                               hard_share=args.hard_share), initial=initial)
     log: list[dict] = []

@@ -14,7 +14,7 @@ from restorer.detection import detect, probability
 from restorer.registry import get_registry
 from restorer.training import Batch
 from restorer_plugins.damage.infer import damage_probability
-from restorer_plugins.damage.network import DamageNet, DetectorConfig
+from restorer_plugins.damage.network import DamageNet, DetectorConfig, widened
 from restorer_plugins.damage.synthetic import add_damage
 from restorer_plugins.damage.load import detector_from_weights
 from restorer_plugins.damage.training import HARD_MARGIN, DetectorTrainConfig, DetectorTrainer, hard_negative_bce
@@ -109,6 +109,25 @@ def test_weights_saved_before_levels_existed_build_three_levels():
     four = DetectorConfig(width=4, dilations=(1, 2), levels=4)
     assert DetectorConfig.from_json(four.to_json()) == four and DamageNet(four).multiple == 8
 
+
+
+@pytest.mark.parametrize("levels", [3, 4])
+def test_a_widened_network_computes_what_the_narrow_one_did_and_its_new_channels_can_learn(levels):
+    torch.manual_seed(0)
+    narrow = DamageNet(DetectorConfig(width=4, dilations=(1, 2), levels=levels)).eval()
+    state = torch.random.get_rng_state()
+    wide = widened(narrow, 6).eval()
+    assert torch.equal(torch.random.get_rng_state(), state)  # seeded on its own
+    assert wide.config.width == 6 and wide.config.levels == levels
+    photos = torch.rand(2, 3, 32, 40)
+    with torch.no_grad():
+        torch.testing.assert_close(wide(photos), narrow(photos), atol=1e-5, rtol=0)
+    # The new channels get gradients through the zero weights that connect them, so training uses them.
+    wide.train()
+    wide(photos).square().mean().backward()
+    assert wide.head.weight.grad[0, 4:].abs().sum() > 0
+    with pytest.raises(ValueError, match="at least"):
+        widened(narrow, 3)
 
 def test_shifted_damage_lightens_or_darkens_what_it_crosses(monkeypatch):
     from restorer_plugins.damage import synthetic

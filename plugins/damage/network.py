@@ -91,3 +91,56 @@ class DamageNet(nn.Module):
         y1 = self.dec1(torch.cat([self.up(x2), x1], 1))
         y0 = self.dec0(torch.cat([self.up(y1), x0], 1))
         return self.head(y0)
+
+
+def _channel_groups(config: DetectorConfig) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Each convolution's input and output channels as groups, in multiples of the width (0: the
+    photo's 3 channels, 1 for the head's one logit, negative), in the order :meth:`DamageNet.forward`
+    concatenates them."""
+    groups = {"enc0.0": ((0,), (1,)), "enc0.1": ((1,), (1,)), "enc1.0": ((1,), (2,)), "enc1.1": ((2,), (2,)),
+              "enc2.0": ((2,), (4,))}
+    groups.update({f"enc2.{i + 1}": ((4,), (4,)) for i in range(len(config.dilations))})
+    if config.levels == 4:
+        groups.update({f"enc3.{i}": ((4,), (4,)) for i in range(3)})
+        groups["dec2"] = ((4, 4), (4,))
+    groups.update({"dec1": ((4, 2), (2,)), "dec0": ((2, 1), (1,)), "head": ((1,), (-1,))})
+    return groups
+
+
+def _places(groups: tuple[int, ...], old: int, new: int) -> list[int]:
+    """Where the narrow network's channels sit among the wide one's (each group keeps its first channels)."""
+    places, start = [], 0
+    for k in groups:
+        size_old, size_new = (3, 3) if k == 0 else (1, 1) if k < 0 else (k * old, k * new)
+        places += range(start, start + size_old)
+        start += size_new
+    return places
+
+
+@torch.no_grad()
+def widened(net: DamageNet, width: int, *, scale: float = 0.1, seed: int = 0) -> DamageNet:
+    """A copy of ``net`` with ``width`` channels per level instead of its own, that computes the same
+    logits (Net2Net's function-preserving widening, Chen et al. 2016): the new channels start as the
+    usual random filters scaled by ``scale``, and every old channel and the head receive them with
+    weight zero, so training from here starts at ``net``'s accuracy and grows into the new channels.
+    Seeded on its own; the global random state is left as it was."""
+    old = net.config.width
+    if width < old:
+        raise ValueError(f"widening needs at least the network's own width ({old}), got {width}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        wide = DamageNet(DetectorConfig(width=width, dilations=net.config.dilations, levels=net.config.levels))
+    groups, narrow_modules = _channel_groups(net.config), dict(net.named_modules())
+    for name, (inputs, outputs) in groups.items():
+        conv, narrow = wide.get_submodule(name), narrow_modules[name]
+        conv, narrow = (m if isinstance(m, nn.Conv2d) else m[0] for m in (conv, narrow))
+        rows = torch.tensor(_places(outputs, old, width), dtype=torch.long)
+        cols = torch.tensor(_places(inputs, old, width), dtype=torch.long)
+        weight = conv.weight * scale
+        weight[rows] = 0.0  # nothing new flows into an old channel ...
+        weight[rows[:, None], cols[None, :]] = narrow.weight  # ... which keeps its own filter
+        bias = torch.zeros_like(conv.bias)
+        bias[rows] = narrow.bias
+        conv.weight.copy_(weight)
+        conv.bias.copy_(bias)
+    return wide
