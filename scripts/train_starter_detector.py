@@ -14,8 +14,9 @@ run resumes exactly with ``--resume``. Fixed seed; one CPU thread by default.
         --lr 2e-4 --steps 4000 --workdir build/detector-low-lr --out build/detector-low-lr/candidate.safetensors
                                                                    # a new phase from exported weights, at a lower rate
 
-The shipped starter: 10000 steps at lr 1e-3 from scratch, then two such phases, each from the
-export before: 3000 steps at lr 2e-4, then 4000 at lr 1e-4 (its provenance JSON nests the three).
+The shipped starter: 10000 steps at lr 1e-3 from scratch (width 8), then four such phases, each
+from the export before: 3000 steps at lr 2e-4, 4000 at lr 1e-4, then ``--widen 12`` and 4000 at
+lr 2e-4, then 3000 at lr 1e-4 (its provenance JSON nests the five).
 
 A phase started ``--from-weights`` records those weights' provenance under ``started_from``.
 """
@@ -33,6 +34,7 @@ import torch
 from restorer.corpus.build import default_out, manifest_hash, read_manifest
 from restorer.corpus.splits import reduced_split_folder
 from restorer.jobs import Job
+from restorer.networks import load_state
 from restorer.resources import starter_weights_path
 from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
 from restorer.training.stored_runs import CHECKPOINT_FILE
@@ -87,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         network, initial = config_from_metadata(metadata, str(args.from_weights)), load_file(str(args.from_weights))
         started_from = {"weights": str(args.from_weights), "provenance": metadata.get("provenance")}
         if args.widen is not None:
-            narrow = DamageNet(network)
-            narrow.load_state_dict(initial)
+            narrow = load_state(DamageNet(network), initial, str(args.from_weights), "the damage detector's network")
             wide = widened(narrow, args.widen)
             network, initial = wide.config, wide.state_dict()
             started_from["widened_to"] = args.widen

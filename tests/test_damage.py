@@ -110,7 +110,6 @@ def test_weights_saved_before_levels_existed_build_three_levels():
     assert DetectorConfig.from_json(four.to_json()) == four and DamageNet(four).multiple == 8
 
 
-
 @pytest.mark.parametrize("levels", [3, 4])
 def test_a_widened_network_computes_what_the_narrow_one_did_and_its_new_channels_can_learn(levels):
     torch.manual_seed(0)
@@ -128,6 +127,7 @@ def test_a_widened_network_computes_what_the_narrow_one_did_and_its_new_channels
     assert wide.head.weight.grad[0, 4:].abs().sum() > 0
     with pytest.raises(ValueError, match="at least"):
         widened(narrow, 3)
+
 
 def test_shifted_damage_lightens_or_darkens_what_it_crosses(monkeypatch):
     from restorer_plugins.damage import synthetic

@@ -71,8 +71,8 @@ class DamageDetector(WeightsModel):
     #: after its fifth phase): threshold 0.75 / grow 1: F1 0.829, false alarm 0.32 %, 33.02 dB;
     #: 0.70 / 1 ties on F1 (0.37 %), 0.60 / 1 repairs best (33.14 dB, F1 0.828, 0.46 %). The 8-channel starter
     #: before it, at 0.75 / 1: F1 0.828, 0.39 %, 32.80 dB (its best F1; with a repair at every setting, grow 1
-    #: stayed between 32.71 and 32.86 dB from threshold 0.35 to 0.85, and grow 0 peaked at 32.95). Two views: that starter's best F1 went from 0.805 to 0.816 with
-    #: them (four: 0.819), for twice the network's time.
+    #: stayed between 32.71 and 32.86 dB from threshold 0.35 to 0.85, and grow 0 peaked at 32.95). Two views:
+    #: that starter's best F1 went from 0.805 to 0.816 with them (four: 0.819), for twice the network's time.
     own_params = (*detect_params(threshold=0.75, grow=1),
                   int_param("views", 2, 1, 4, title="Views averaged",
                             help="look at the photo as it is, mirrored, upside down and both, and average: "

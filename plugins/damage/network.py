@@ -94,8 +94,8 @@ class DamageNet(nn.Module):
 
 
 def _channel_groups(config: DetectorConfig) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Each convolution's input and output channels as groups, in multiples of the width (0: the
-    photo's 3 channels, 1 for the head's one logit, negative), in the order :meth:`DamageNet.forward`
+    """Each convolution's input and output channels as groups, each a multiple of the width (0 stands
+    for the photo's 3 channels, -1 for the head's one logit), in the order :meth:`DamageNet.forward`
     concatenates them."""
     groups = {"enc0.0": ((0,), (1,)), "enc0.1": ((1,), (1,)), "enc1.0": ((1,), (2,)), "enc1.1": ((2,), (2,)),
               "enc2.0": ((2,), (4,))}
@@ -130,10 +130,9 @@ def widened(net: DamageNet, width: int, *, scale: float = 0.1, seed: int = 0) ->
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         wide = DamageNet(DetectorConfig(width=width, dilations=net.config.dilations, levels=net.config.levels))
-    groups, narrow_modules = _channel_groups(net.config), dict(net.named_modules())
-    for name, (inputs, outputs) in groups.items():
-        conv, narrow = wide.get_submodule(name), narrow_modules[name]
-        conv, narrow = (m if isinstance(m, nn.Conv2d) else m[0] for m in (conv, narrow))
+    for name, (inputs, outputs) in _channel_groups(net.config).items():
+        conv, narrow = (m if isinstance(m, nn.Conv2d) else m[0] for m in (wide.get_submodule(name),
+                                                                            net.get_submodule(name)))
         rows = torch.tensor(_places(outputs, old, width), dtype=torch.long)
         cols = torch.tensor(_places(inputs, old, width), dtype=torch.long)
         weight = conv.weight * scale
