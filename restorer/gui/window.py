@@ -144,14 +144,29 @@ class MainWindow(QMainWindow):
     def _make_toolbar(self) -> None:
         tools = {row.args[0]: self.commands[row.id] for row in map(actions.spec, actions.TOOLS)}
         self.brush_bar = BrushBar(self.brush, tools, self)
+        #: The toolbars, left to right (the last, the mask bar, wraps to a second row in a narrow window).
+        self.toolbars: list[QToolBar] = []
         for index, (name, entries) in enumerate(actions.TOOLBARS):
             bar = QToolBar(name.title(), self)
             bar.setObjectName(name)
             bar.setMovable(False)
             actions.fill_toolbar(bar, self.commands, entries)
             self.addToolBar(bar)
+            self.toolbars.append(bar)
             if index == 0:
                 self.addToolBar(self.brush_bar)
+                self.toolbars.append(self.brush_bar)
+
+    def _wrap_toolbars(self) -> None:
+        """Put the last toolbar on a row of its own when the toolbars do not fit side by side (a
+        narrow window would otherwise fold its commands, Find damage among them, behind a » button)."""
+        last = self.toolbars[-1]
+        wrap = sum(bar.sizeHint().width() for bar in self.toolbars) > self.width()
+        if wrap != self.toolBarBreak(last):
+            if wrap:
+                self.insertToolBarBreak(last)
+            else:
+                self.removeToolBarBreak(last)
 
     def _make_status_bar(self) -> None:
         status = self.statusBar()
@@ -257,6 +272,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state, LAYOUT_VERSION)  # a layout saved with other toolbars is not restored
+        self._wrap_toolbars()  # the saved toolbar rows were for the saved width
 
     # -- view, commands --------------------------------------------------------------------
 
@@ -369,6 +385,10 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"Device: {self.device_name or 'detecting…'}")
 
     # -- keys, drops ------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._wrap_toolbars()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         # Hold \ anywhere in this window to see the original (a QShortcut has no "released").

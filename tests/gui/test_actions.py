@@ -134,3 +134,29 @@ def test_a_layout_saved_with_other_toolbars_is_not_restored(qtbot, registry, set
     # ... while a layout of this version is
     settings.setValue("window/state", window.saveState(LAYOUT_VERSION))
     assert toolbar_order(shown_window(restore=True)) == ["brush", "file", "mask"]
+
+
+def test_a_narrow_window_puts_the_mask_bar_on_a_second_row(qtbot, registry, settings):
+    from PySide6.QtWidgets import QToolBar
+
+    from restorer.gui import actions
+    from restorer.gui.window import MainWindow
+
+    window = MainWindow(registry=registry, device="cpu", settings=settings, training=False)
+    qtbot.addWidget(window)
+    window.resize(1600, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    mask_bar, brush_bar = window.findChild(QToolBar, "mask"), window.brush_bar
+
+    def mask_commands_shown() -> bool:
+        ids = [entry for entry in dict(actions.TOOLBARS)["mask"] if entry and not entry.startswith("label:")]
+        return all(mask_bar.widgetForAction(window.commands[i]).isVisible() for i in ids)
+
+    assert mask_bar.geometry().y() == brush_bar.geometry().y() and mask_commands_shown()
+    window.resize(800, 600)  # a small laptop screen: Find damage would hide behind the » button
+    qtbot.waitUntil(lambda: mask_bar.geometry().y() > brush_bar.geometry().y())
+    assert window.toolBarBreak(mask_bar) and mask_commands_shown()
+    window.resize(1600, 700)
+    qtbot.waitUntil(lambda: mask_bar.geometry().y() == brush_bar.geometry().y())
+    assert not window.toolBarBreak(mask_bar) and mask_commands_shown()
