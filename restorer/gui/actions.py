@@ -83,7 +83,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("split", "&Split View (Original | Now)", "set_split_view", ("Y",), checkable=True, when="document",
       tip="The photo as opened on the left, as it is now on the right; drag the divider"),
     A("run", "&Run Model", "run_control.run_model", ("Ctrl+Return", "Ctrl+Enter")),
-    A("cancel", "&Cancel Run", "cancel_all", ("Esc",)),
+    A("cancel", "&Cancel", "cancel_all", ("Esc",), when="cancellable",
+      tip="Stop the model run, Find damage or Smart Select under way, or dismiss a damage proposal (Esc)"),
 )
 del A
 

@@ -211,7 +211,7 @@ class FindDamage(WindowTool):
         self.bar.set_running(True)
         self.bar.show()
         self.bar.raise_()
-        self.run.start()
+        self._launch(self.run)
 
     def cancel(self) -> None:
         """Esc: stop the detector under way, or else dismiss a proposal under review as Discard does
@@ -219,9 +219,14 @@ class FindDamage(WindowTool):
         if self.running:
             self.run.cancel()
             self.bar.message.setText("Cancelling…")
-        elif self.bar.isVisible() and self.probability is not None:
+        elif self.cancellable:
             self.discard()
             self.window.statusBar().showMessage("Proposal discarded; Ctrl+Shift+Z brings it back.", 5000)
+
+    @property
+    def cancellable(self) -> bool:
+        """Whether Esc has something to do: stop the detector, or dismiss the proposal under review."""
+        return self.running or (self.bar.isVisible() and self.probability is not None)
 
     def _fill_detectors(self, current: Model) -> None:
         combo = self.bar.detector
@@ -287,6 +292,7 @@ class FindDamage(WindowTool):
                                  "Erase false finds (E), paint missed ones (B); Ctrl+Z takes it all back.")
         self.bar.place()
         self.proposed.emit()
+        self.busyChanged.emit()
 
     def _sensitivity_changed(self, value: int) -> None:
         self.window.settings.setValue("find_damage/sensitivity", value)
@@ -309,6 +315,7 @@ class FindDamage(WindowTool):
     def _forget(self) -> None:
         self.probability = self._model = self._step = self._anchor = None
         self.bar.hide()
+        self.busyChanged.emit()
 
     def _history_changed(self) -> None:
         # Any other edit (a stroke, an undo) ends the proposal: it is part of the mask like any other step.

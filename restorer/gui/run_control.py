@@ -37,6 +37,7 @@ class RunControl(QObject):
     generated = Signal(object, str)  # Photo, the model's title
     resultApplied = Signal()
     runFinished = Signal()
+    busyChanged = Signal()  # a run started or ended
     status = Signal(str, int)
     failed = Signal(str, str, str)
 
@@ -152,6 +153,8 @@ class RunControl(QObject):
         self.run.succeeded.connect(self._run_succeeded)
         self.run.failed.connect(self._run_failed)
         self.run.finished.connect(self._run_finished)
+        self.run.started.connect(self.busyChanged)
+        self.run.finished.connect(self.busyChanged)
         panel.set_running(True)
         panel.set_message(f"{model.label}: starting…")
         self.run.start()

@@ -43,9 +43,11 @@ class JobRun(QObject):
     """Work done in a worker thread with a :class:`~restorer.jobs.Job`: progress reports and cancel.
 
     ``progressed``, ``succeeded`` and ``failed`` arrive on the GUI thread. The work
-    is ``work(job)``, or a subclass's :meth:`_work`.
+    is ``work(job)``, or a subclass's :meth:`_work`. ``started`` and ``finished`` bracket
+    the run (:attr:`running` is ``True`` between them).
     """
 
+    started = Signal()
     progressed = Signal(object)  # Progress
     succeeded = Signal(object)  # what the work returned
     failed = Signal(object)  # the exception (restorer.errors.Cancelled when cancelled)
@@ -62,6 +64,7 @@ class JobRun(QObject):
     def start(self) -> None:
         """Start the work in a worker thread."""
         self.running = True
+        self.started.emit()
         self._worker = create_worker(self._work, _start_thread=False, _connect={
             "returned": self.succeeded.emit, "errored": self.failed.emit, "finished": self._done})
         make_room_in_thread_pool()
@@ -120,11 +123,28 @@ __all__ = ["JobRun", "ModelRun", "RunResult", "make_room_in_thread_pool", "resol
 
 
 class WindowTool(QObject):
-    """A tool of the window that runs one background :class:`JobRun` at a time (Find damage, Smart Select)."""
+    """A tool of the window that runs one background :class:`JobRun` at a time (Find damage, Smart Select).
+
+    ``busyChanged`` fires when :attr:`cancellable` may have changed (the window enables Esc by it).
+    """
+
+    busyChanged = Signal()
 
     def __init__(self, window) -> None:
         super().__init__(window)
         self.run: JobRun | None = None
+
+    def _launch(self, run: JobRun) -> None:
+        """Start ``run`` as the tool's run."""
+        self.run = run
+        run.started.connect(self.busyChanged)
+        run.finished.connect(self.busyChanged)
+        run.start()
+
+    @property
+    def cancellable(self) -> bool:
+        """Whether Esc has something of this tool's to stop (its run, by default)."""
+        return self.running
 
     @property
     def window(self):

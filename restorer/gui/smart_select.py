@@ -90,7 +90,7 @@ class SmartSelect(WindowTool):
         self.window.statusBar().showMessage("Selecting the object… (Esc cancels)")
         # GrabCut takes seconds on a large photo: the busy cursor says so (painting and panning still work).
         QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-        self.run.start()
+        self._launch(self.run)
 
     def _progressed(self, progress) -> None:
         if progress.total > 0 and progress.done < progress.total:

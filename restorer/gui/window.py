@@ -73,6 +73,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.find_damage = FindDamage(self)
         self.smart_select = SmartSelect(self)
+        for tool in (self.find_damage, self.smart_select):
+            tool.busyChanged.connect(self._update_actions)
         self.panel = ModelPanel(self)
         dock = QDockWidget("Model", self)
         dock.setObjectName("model-dock")
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self.run_control.generated.connect(self._open_generated)
         self.run_control.resultApplied.connect(self._update_actions)
         self.run_control.runFinished.connect(self.runFinished)
+        self.run_control.busyChanged.connect(self._update_actions)
         self.run_control.status.connect(self.statusBar().showMessage)
         self.run_control.failed.connect(self.show_error)
         self.compare_button = QPushButton("Compare ( \\ )")
@@ -323,8 +326,11 @@ class MainWindow(QMainWindow):
         document = self.document
         history = document.history if document else None
         has_document = document is not None
+        run = self.run_control.run
+        cancellable = (run is not None and run.running) or self.find_damage.cancellable or self.smart_select.cancellable
         actions.update_enabled(self.commands, {"document": has_document, "can_undo": bool(history and history.can_undo),
-                                              "can_redo": bool(history and history.can_redo)})
+                                              "can_redo": bool(history and history.can_redo),
+                                              "cancellable": cancellable})
         self.undo_action.setText(f"&Undo {history.undo_description}" if history and history.can_undo else "&Undo")
         self.redo_action.setText(f"&Redo {history.redo_description}" if history and history.can_redo else "&Redo")
         self.compare_button.setEnabled(has_document)

@@ -266,3 +266,18 @@ def test_the_slider_starts_at_the_shipped_detectors_default_threshold():
 
     default = next(p.default for p in get_model("damage-detector").params if p.name == "threshold")
     assert 1 - DEFAULT_SENSITIVITY / 100 == pytest.approx(default)
+
+
+def test_esc_is_enabled_only_while_there_is_something_to_cancel(damaged, qtbot):
+    window, _ = damaged
+    assert not window.cancel_action.isEnabled()  # nothing running: Esc is left to the widgets
+    window.settings.setValue("find_damage/detector", "test-slow-detector")
+    window.find_damage_action.trigger()
+    assert window.cancel_action.isEnabled()
+    with qtbot.waitSignal(window.find_damage.finished, timeout=5000):
+        window.cancel_action.trigger()
+    assert not window.cancel_action.isEnabled()
+    find(window, qtbot, "test-ramp")  # a proposal under review: Esc dismisses it
+    assert window.cancel_action.isEnabled()
+    window.find_damage.keep()
+    assert not window.cancel_action.isEnabled()

@@ -126,13 +126,13 @@ def test_a_box_drawn_while_one_is_selecting_is_refused_visibly(disc_window, qtbo
     monkeypatch.setattr(smart_select, "object_in_box", held)
     window, disc = disc_window
     drag_box(window, qtbot, (25, 15), (75, 65), wait=False)
-    assert window.smart_select.running
+    assert window.smart_select.running and window.cancel_action.isEnabled()  # Esc would stop it
     changed_early = window.document.mask.any()  # nothing joins the mask before GrabCut is done
     drag_box(window, qtbot, (0, 0), (20, 20), wait=False)
     assert "Still selecting" in window.statusBar().currentMessage()
     with qtbot.waitSignal(window.smart_select.finished, timeout=10_000):
         release.set()
-    assert not changed_early
+    assert not changed_early and not window.cancel_action.isEnabled()
     assert (window.document.mask.mask & disc).sum() / disc.sum() > 0.95
     assert len(window.document.history.applied) == 1
 

@@ -92,8 +92,10 @@ def test_nothing_painted_says_what_to_do(window, qtbot, photo_rgb):
 def test_cancel_and_a_second_run_is_refused_visibly(window, qtbot, photo_rgb):
     window.panel.select("test-slow")
     paint_image_points(window.canvas, [(60.5, 45.5)])
+    assert not window.cancel_action.isEnabled()
     window.run_action.trigger()
     first = window.run
+    assert window.cancel_action.isEnabled()  # Esc (Model > Cancel) stops it
     qtbot.waitUntil(lambda: window.panel.progress.value() > 0, timeout=5000)
     assert window.panel.cancel_button.isVisible() and not window.panel.run_button.isEnabled()
     qtbot.waitUntil(lambda: window.panel.preview.isVisible(), timeout=5000)  # the model's preview image
@@ -108,6 +110,7 @@ def test_cancel_and_a_second_run_is_refused_visibly(window, qtbot, photo_rgb):
     assert "Cancelled" in window.panel.message.text()
     assert np.array_equal(window.document.rgb, photo_rgb)
     assert not window.panel.cancel_button.isVisible() and window.panel.run_button.isEnabled()
+    assert not window.cancel_action.isEnabled()
 
 
 def test_a_plugin_that_raises_shows_an_error_and_leaves_the_photo_alone(window, qtbot, photo_rgb):
