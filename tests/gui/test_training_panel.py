@@ -297,6 +297,23 @@ def test_psnr_curves_start_hidden_so_the_losses_keep_their_scale(panel):
     assert "hole PSNR 17.90 dB" in panel.monitor.stats.text()  # still reported, by its name
 
 
+def test_the_legend_sits_above_the_curves_not_on_them(panel, qtbot):
+    from restorer.gui.training import Tick
+
+    monitor = panel.monitor
+    monitor.resize(340, 420)
+    monitor.show()
+    qtbot.waitExposed(monitor)
+    monitor.show_tick(Tick(2, 10, losses=[(1, {"bce": 0.3, "dice": 0.6, "f1": 0.4}),
+                                          (2, {"bce": 0.2, "dice": 0.5, "f1": 0.6})]))
+    legend, view = monitor.plot.plotItem.legend, monitor.plot.plotItem.vb
+    assert [label.text for _sample, label in legend.items] == ["BCE", "Dice", "F1"]
+    qtbot.waitUntil(lambda: legend.sceneBoundingRect().bottom() <= view.sceneBoundingRect().top() + 1, timeout=3000)
+    assert legend.sceneBoundingRect().height() > 0
+    monitor.begin(5)  # a new run starts with an empty legend
+    assert legend.items == []
+
+
 def test_a_loss_that_is_its_only_term_is_shown_once(panel):
     from restorer.gui.training import Tick
 

@@ -83,13 +83,21 @@ class TrainingMonitor(QWidget):
         layout.addWidget(self.message)
 
         self.plot = pg.PlotWidget()
-        self.plot.setFixedHeight(190)
+        self.plot.setFixedHeight(210)
         self.plot.setToolTip("Click a name in the legend to hide or show its curve "
                              "(the axis fits the curves shown).")
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "loss")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.addLegend(offset=(-5, 5))
+        # The legend in a row of its own above the curves (inside the plot it covered them).
+        # The legend in a row of its own above the curves, where the (unused) title would be: inside
+        # the plot it covered them.
+        item = self.plot.plotItem
+        item.layout.removeItem(item.titleLabel)
+        item.titleLabel.hide()
+        legend = pg.LegendItem(colCount=4, verSpacing=-6)
+        item.layout.addItem(legend, 0, 1)
+        item.legend = legend  # curves plotted with a name join it
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
         layout.addWidget(self.plot)
