@@ -356,6 +356,10 @@ def photos_from_folder(folder: str | Path, limit: int = 8, exclude: str | Path |
     return out
 
 
+#: What :func:`run_benchmark` writes into its folder.
+RESULT_FILES = ("inpaint_quality.md", "inpaint_quality.json", "inpaint_quality.png")
+
+
 def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], out: str | Path, *,
                   source: str, device: str = "cpu", job: Job | None = None,
                   on_score: Callable[[Score], None] | None = None,
@@ -371,6 +375,7 @@ def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], o
     import torch
 
     from restorer.devices import describe_device
+    from restorer.files import atomic_write
 
     started = time.time()
     comparison = compare(photos, methods, device=device, job=job, on_score=on_score)
@@ -387,12 +392,13 @@ def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], o
         report += "\n" + "".join(difference_line(comparison, a, b) for a, b in differences)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "inpaint_quality.md").write_text(report)
-    (out / "inpaint_quality.json").write_text(json.dumps({
-        "summary": comparison.summary(), "by_kind": by_kind(comparison),
-        "scores": [s.__dict__ for s in comparison.scores],
-        "device": describe_device(device), "machine": machine, "wall_seconds": round(wall)}, indent=1) + "\n")
+    markdown_file, json_file, grid_file = (out / name for name in RESULT_FILES)
+    record = {"summary": comparison.summary(), "by_kind": by_kind(comparison),
+              "scores": [s.__dict__ for s in comparison.scores],
+              "device": describe_device(device), "machine": machine, "wall_seconds": round(wall)}
+    atomic_write(markdown_file, report.encode(), overwrite=True)  # a crash keeps the earlier file whole
+    atomic_write(json_file, (json.dumps(record, indent=1) + "\n").encode(), overwrite=True)
     shown = [m.label for m in methods if m is methods[0] or not m.baseline]  # the reference, then the others
     columns = ["damaged", *shown, "truth"]
-    picture_grid(comparison, columns, out / "inpaint_quality.png")
+    picture_grid(comparison, columns, grid_file)
     return report, comparison

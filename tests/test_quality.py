@@ -53,6 +53,18 @@ def test_bench_compares_the_models_on_a_folder(tmp_path):
     assert "p0, p1" in table
     assert (out / "inpaint_quality.png").stat().st_size > 0 and (out / "inpaint_quality.json").exists()
 
+    again = run_restorer("bench", "--data", str(photos), "--out", str(out), "--limit", "1", env=env)
+    assert again.returncode == 2 and again.stderr.strip().splitlines() == [
+        f"restorer: error: {out / 'inpaint_quality.md'} exists (an earlier run's results); use --overwrite to "
+        "replace them, or another --out"], again.stderr
+    assert (out / "inpaint_quality.md").read_text() == table  # the earlier results are kept
+    replaced = run_restorer("bench", "--data", str(photos), "--out", str(out), "--limit", "1", "--overwrite",
+                            env=env)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "Photos: p0 (" in (out / "inpaint_quality.md").read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["inpaint_quality.json", "inpaint_quality.md",
+                                                     "inpaint_quality.png"]  # no temporary file left
+
     missing = run_restorer("bench", "--data", str(tmp_path / "nope"), env=env)
     assert missing.returncode != 0 and len(missing.stderr.strip().splitlines()) == 1
     assert "no such folder" in missing.stderr

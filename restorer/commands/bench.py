@@ -9,7 +9,8 @@ models). ``--weights NAME`` measures your trained weights NAME beside the
 starter, with the difference. The repairs are scored against the originals:
 PSNR, SSIM, PSNR inside the hole, a texture distance (lower is better) and
 seconds per 512x512 photo. Writes a markdown table, a JSON file and a picture
-grid to ``--out``.
+grid to ``--out``; results already there from an earlier run are kept unless
+``--overwrite``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--data", required=True, metavar="DIR", help="folder of undamaged photos (recursive)")
     parser.add_argument("--out", default="bench-results", metavar="DIR",
                         help="where to write the table and pictures (default ./bench-results)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the results of an earlier run in --out")
     parser.add_argument("--limit", type=positive_int, default=8, help="at most this many photos (default 8)")
     parser.add_argument("--model", dest="models", action="append", default=[], metavar="NAME",
                         help="an inpainting model to measure beside the baselines (repeatable; default: the "
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the comparison and print the table."""
     from restorer.errors import InputError
     from restorer.registry import get_registry
-    from restorer.evaluation import bench_methods, photos_from_folder, run_benchmark, starter_differences
+    from restorer.evaluation import RESULT_FILES, bench_methods, photos_from_folder, run_benchmark, starter_differences
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -55,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
     data = Path(args.data)
     if out.resolve() == data.resolve() or out.resolve() in data.resolve().parents:
         raise InputError(f"{out}: is the --data folder or holds it; give --out a folder of its own for the results")
+    earlier = [out / name for name in RESULT_FILES if (out / name).exists()]
+    if earlier and not args.overwrite:
+        raise InputError(f"{earlier[0]} exists (an earlier run's results); use --overwrite to replace them, "
+                         "or another --out")
     # an unknown model, weights name or setting: one line now, before any photo is read
     methods = bench_methods(get_registry(), args.models, weights=args.weights, with_starter=True,
                             settings=args.settings)
