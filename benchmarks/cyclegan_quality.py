@@ -34,7 +34,7 @@ import torch
 from restorer.devices import describe_device
 from restorer.pipeline import run_model
 from restorer.registry import load_registry
-from restorer.evaluation import psnr, texture_distance
+from restorer.measures import psnr, texture_distance
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from inpaint_quality import split_photos  # noqa: E402
 from train_throughput import cpu_name  # noqa: E402
 
-from restorer.evaluation import psnr  # noqa: E402
+from restorer.measures import psnr  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DETECTORS = ("classical-damage", "damage-detector")

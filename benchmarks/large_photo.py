@@ -102,7 +102,7 @@ def child(model_name: str, photo_file: str, mask_file: str, out_file: str, threa
     out = run_model(model, photo, mask)
     seconds = time.perf_counter() - start
     np.save(out_file, out)
-    from restorer.evaluation import psnr
+    from restorer.measures import psnr
 
     hole_psnr = psnr(out, photo, mask)
     unchanged = bool(np.array_equal(out[~mask], photo[~mask]))

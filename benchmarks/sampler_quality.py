@@ -153,7 +153,7 @@ def score_sets(name: str, reference: np.ndarray, training: np.ndarray, candidate
 
 def face_inpainting(registry, held_out: np.ndarray, count: int) -> dict:
     """``dcgan-inpaint`` vs OpenCV Telea on held-out faces (96x96) with a band over the eyes: hole PSNR."""
-    from restorer.evaluation import psnr
+    from restorer.measures import psnr
 
     mask = np.zeros((96, 96), bool)
     mask[30:55, 20:76] = True

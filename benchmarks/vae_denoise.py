@@ -28,7 +28,7 @@ import torch
 from restorer.devices import describe_device
 from restorer.pipeline import run_model
 from restorer.registry import load_registry
-from restorer.evaluation import psnr, ssim
+from restorer.measures import psnr, ssim
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIGMAS = (15, 25)  # noise standard deviation, 0-255 scale

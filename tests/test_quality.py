@@ -13,7 +13,8 @@ from restorer.errors import ModelError
 from restorer.models import Model, int_param
 from restorer.registry import load_registry
 from restorer import evaluation as quality
-from restorer.evaluation import MASK_AREA, bench_methods, benchmark_masks, psnr, texture_distance
+from restorer.evaluation import MASK_AREA, bench_methods, benchmark_masks
+from restorer.measures import psnr, texture_distance
 from tests.conftest import photo_folder, run_cli, run_restorer, textured_photo
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu, QMenuBar, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMenuBar, QToolBar, QWidget
 
 Key = str | QKeySequence.StandardKey
 
@@ -181,6 +181,34 @@ def fill_toolbar(bar: QToolBar, actions: Mapping[str, QAction], entries: tuple[s
             bar.addWidget(QLabel(f" {entry[6:]} "))
         else:
             bar.addAction(actions[entry])
+
+
+def add_toolbars(window: QMainWindow, actions: Mapping[str, QAction], brush_bar: QToolBar) -> list[QToolBar]:
+    """The toolbars of :data:`TOOLBARS` on ``window``, ``brush_bar`` after the first; returns all, left to right."""
+    bars: list[QToolBar] = []
+    for name, entries in TOOLBARS:
+        bar = QToolBar(name.title(), window)
+        bar.setObjectName(name)
+        bar.setMovable(False)
+        fill_toolbar(bar, actions, entries)
+        window.addToolBar(bar)
+        bars.append(bar)
+        if len(bars) == 1:
+            window.addToolBar(brush_bar)
+            bars.append(brush_bar)
+    return bars
+
+
+def wrap_toolbars(window: QMainWindow, bars: list[QToolBar]) -> None:
+    """Put the last of ``bars`` on a row of its own when they do not fit side by side in ``window`` (a
+    narrow window would otherwise fold its commands, Find damage among them, behind a » button)."""
+    last = bars[-1]
+    wrap = sum(bar.sizeHint().width() for bar in bars) > window.width()
+    if wrap != window.toolBarBreak(last):
+        if wrap:
+            window.insertToolBarBreak(last)
+        else:
+            window.removeToolBarBreak(last)
 
 
 def update_enabled(actions: Mapping[str, QAction], conditions: Mapping[str, bool]) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 from restorer.editing.document import Document
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
-from restorer.images import SAVE_FORMATS
+from restorer.images import PHOTO_SUFFIXES, SAVE_FORMATS
 from restorer.resources import RESOURCES
 
 MAX_RECENT = 10
@@ -189,3 +189,13 @@ class PhotoFiles(QObject):
 def bundled(path: Path) -> bool:
     """Whether ``path`` is one of Restorer's own files (the sample photo), not the person's."""
     return Path(path).resolve().is_relative_to(RESOURCES.resolve())
+
+
+def dropped_photo(mime) -> Path | None:
+    """The first local photo file among the URLs of a drag's ``QMimeData`` (``None`` if there is none)."""
+    if not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in PHOTO_SUFFIXES:
+            return Path(url.toLocalFile())
+    return None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QPushButton, QToolBar, QWidget)
+                               QPushButton, QWidget)
 from superqt.utils import signals_blocked
 
 from restorer.editing.document import Document
@@ -15,7 +15,7 @@ from restorer.errors import RestorerError
 from restorer.gui import actions, dialogs
 from restorer.gui.brush_bar import BrushBar
 from restorer.gui.canvas import Canvas
-from restorer.gui.files import PhotoFiles, wait_cursor
+from restorer.gui.files import PhotoFiles, dropped_photo, wait_cursor
 from restorer.gui.find_damage import FindDamage
 from restorer.gui.mask_commands import MaskCommands
 from restorer.gui.panel import ModelPanel
@@ -148,28 +148,7 @@ class MainWindow(QMainWindow):
         tools = {row.args[0]: self.commands[row.id] for row in map(actions.spec, actions.TOOLS)}
         self.brush_bar = BrushBar(self.brush, tools, self)
         #: The toolbars, left to right (the last, the mask bar, wraps to a second row in a narrow window).
-        self.toolbars: list[QToolBar] = []
-        for index, (name, entries) in enumerate(actions.TOOLBARS):
-            bar = QToolBar(name.title(), self)
-            bar.setObjectName(name)
-            bar.setMovable(False)
-            actions.fill_toolbar(bar, self.commands, entries)
-            self.addToolBar(bar)
-            self.toolbars.append(bar)
-            if index == 0:
-                self.addToolBar(self.brush_bar)
-                self.toolbars.append(self.brush_bar)
-
-    def _wrap_toolbars(self) -> None:
-        """Put the last toolbar on a row of its own when the toolbars do not fit side by side (a
-        narrow window would otherwise fold its commands, Find damage among them, behind a » button)."""
-        last = self.toolbars[-1]
-        wrap = sum(bar.sizeHint().width() for bar in self.toolbars) > self.width()
-        if wrap != self.toolBarBreak(last):
-            if wrap:
-                self.insertToolBarBreak(last)
-            else:
-                self.removeToolBarBreak(last)
+        self.toolbars = actions.add_toolbars(self, self.commands, self.brush_bar)
 
     def _make_status_bar(self) -> None:
         status = self.statusBar()
@@ -275,7 +254,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state, LAYOUT_VERSION)  # a layout saved with other toolbars is not restored
-        self._wrap_toolbars()  # the saved toolbar rows were for the saved width
+        actions.wrap_toolbars(self, self.toolbars)  # the saved toolbar rows were for the saved width
 
     # -- view, commands --------------------------------------------------------------------
 
@@ -394,7 +373,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        self._wrap_toolbars()
+        actions.wrap_toolbars(self, self.toolbars)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         # Hold \ anywhere in this window to see the original (a QShortcut has no "released").
@@ -406,21 +385,11 @@ class MainWindow(QMainWindow):
         return False
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if self._dropped_photo(event) is not None:
+        if dropped_photo(event.mimeData()) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        path = self._dropped_photo(event)
+        path = dropped_photo(event.mimeData())
         if path is not None:
             event.acceptProposedAction()
             QTimer.singleShot(0, lambda: self.open_path(path))  # let the drag finish before any dialog
-
-    @staticmethod
-    def _dropped_photo(event) -> Path | None:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in PHOTO_SUFFIXES:
-                return Path(url.toLocalFile())
-        return None
