@@ -154,3 +154,17 @@ def test_existing_weights_without_a_run_are_not_offered_a_resume(tmp_path, capsy
     code, err, _ = _main([*_common(_photos(tmp_path / "photos"), "done"), "--steps", "2", "--resume"], capsys,
                          monkeypatch, tmp_path)
     assert code == 2 and "nothing to continue" in err[0], err
+
+
+def test_photos_smaller_than_the_crop_are_named_in_a_warning_before_training(tmp_path, capsys, monkeypatch):
+    photos = _photos(tmp_path / "photos", count=3)  # 40x52
+    args = ["train", "inpaint-gan", "--data", str(photos), "--name", "small", "--batch-size", "1", "--crop", "48",
+            "--from", "scratch", "--device", "cpu", "--steps", "1"]
+    code, err, out = _main(args, capsys, monkeypatch, tmp_path)
+    assert code == 0, err
+    assert err[0] == ("restorer: warning: photos: 3 of 3 photo(s) are smaller than the 48-pixel crop; "
+                      "they will be enlarged (blurrier training crops)."), err
+    assert out.startswith("trained inpaint-gan for 1 steps")
+    args[args.index("small")], args[args.index("48")] = "quiet", "32"
+    code, err, _out = _main(args, capsys, monkeypatch, tmp_path)
+    assert code == 0 and not any("warning" in line for line in err), err

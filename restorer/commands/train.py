@@ -113,7 +113,8 @@ def run(args: argparse.Namespace) -> int:
         with _interrupt_cancels(job):
             path, result = train_model(model, args.data, options, args.name, device=device,
                                        resume=args.resume, overwrite=args.overwrite, job=job,
-                                       holdout_required=True)
+                                       holdout_required=True,
+                                       on_notice=lambda text: print(f"restorer: warning: {text}", file=sys.stderr))
     except Cancelled:
         bar.close()
         if is_main_process():

@@ -254,3 +254,23 @@ def sample_batch(folders: list[PhotoFolder], rng: np.random.Generator, config: D
         holes = np.stack([_hole(rng, config, frame, offset) for _, frame, offset in windows])
         holes = torch.from_numpy(holes.astype(np.float32))[:, None]
     return Batch(_to_tensor(crops), _to_tensor(crops_b) if crops_b is not None else None, holes)
+
+
+def folder_notices(folders: list[PhotoFolder], crop: int) -> list[str]:
+    """Warnings about usable-but-imperfect photo folders: unreadable files, photos smaller than the crop
+    (reads image headers only)."""
+    notices = []
+    for folder in folders:
+        if folder.skipped:
+            names = ", ".join(s.path.name for s in folder.skipped[:3])
+            more = f" and {len(folder.skipped) - 3} more" if len(folder.skipped) > 3 else ""
+            notices.append(f"{folder.root.name}: {len(folder.skipped)} unreadable file(s) skipped "
+                           f"({names}{more}).")
+        small = 0
+        for photo in folder.paths:
+            with open_image(photo) as img:
+                small += min(img.size) < crop
+        if small:
+            notices.append(f"{folder.root.name}: {small} of {len(folder)} photo(s) are smaller than the "
+                           f"{crop}-pixel crop; they will be enlarged (blurrier training crops).")
+    return notices

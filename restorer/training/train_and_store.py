@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 from restorer.errors import EnvironmentProblem, InputError, ModelError
 from restorer.jobs import Job
 from restorer.training.checkpoint import remove_stale_parts
-from restorer.training.data import DataConfig, PhotoFolder
+from restorer.training.data import DataConfig, PhotoFolder, folder_notices
 from restorer.training.distributed import init_from_env
 from restorer.training.holdout import MIN_TRAINING_PHOTOS, held_out_photos
 from restorer.training.loop import LoopConfig, TrainResult, train
@@ -30,7 +31,8 @@ def trainable(model) -> bool:
 
 def train_model(model, data: list[str | os.PathLike], options: TrainOptions, name: str, *,
                 device: str = "cpu", resume: bool = False, overwrite: bool = False,
-                job: Job | None = None, holdout_required: bool = False) -> tuple[Path, TrainResult]:
+                job: Job | None = None, holdout_required: bool = False,
+                on_notice: Callable[[str], None] | None = None) -> tuple[Path, TrainResult]:
     """Train ``model`` on the photo folder(s) ``data`` and store the result as user weights ``name``.
 
     The checkpoint lives in the run folder of the weights store, so ``resume``
@@ -39,6 +41,8 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     so the app can offer to resume it too. Returns the weights path and the loop's result.
     A new run whose first folder is too small for ``options.holdout`` trains on all of its photos
     (the comparison then says why), or with ``holdout_required`` is refused before anything is made.
+    Once the run is accepted, ``on_notice`` hears of what is imperfect in its folders (unreadable files,
+    photos smaller than the crop: :func:`~restorer.training.data.folder_notices`), one line each.
     """
     options.check()
     if not trainable(model):
@@ -71,6 +75,9 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
                          f"({len(folders[0])} there): {MIN_TRAINING_PHOTOS} or more must be left to train on")
     if held_out:
         folders[0] = folders[0].without(held_out)
+    if main and on_notice is not None:  # the run is accepted: what is imperfect in its folders
+        for notice in folder_notices(folders, options.crop):
+            on_notice(notice)
     import torch
 
     torch.manual_seed(options.seed)  # networks built from scratch start from the seed too

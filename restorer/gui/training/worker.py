@@ -61,33 +61,6 @@ class Tick:
     skipped: int = 0
 
 
-def folder_notices(folders: list[str], crop: int) -> list[str]:
-    """Warnings about usable-but-imperfect photo folders: unreadable files, photos smaller than the crop.
-
-    Raises :class:`~restorer.errors.InputError` for a folder that cannot be used at all
-    (missing, empty, no readable photo). Reads image headers only.
-    """
-    from restorer.images import open_image
-    from restorer.training.data import PhotoFolder
-
-    notices = []
-    for path in folders:
-        folder = PhotoFolder.scan(path)
-        if folder.skipped:
-            names = ", ".join(s.path.name for s in folder.skipped[:3])
-            more = f" and {len(folder.skipped) - 3} more" if len(folder.skipped) > 3 else ""
-            notices.append(f"{folder.root.name}: {len(folder.skipped)} unreadable file(s) skipped "
-                           f"({names}{more}).")
-        small = 0
-        for photo in folder.paths:
-            with open_image(photo) as img:
-                small += min(img.size) < crop
-        if small:
-            notices.append(f"{folder.root.name}: {small} of {len(folder)} photo(s) are smaller than the "
-                           f"{crop}-pixel crop; they will be enlarged (blurrier training crops).")
-    return notices
-
-
 class TrainingThread(QThread):
     """A thread that runs ``work()`` once: ``returned`` with what it returned, or ``errored`` with what it
     raised, then Qt's ``finished``. Connected to a GUI-thread object's methods, they arrive there in order."""
@@ -197,10 +170,8 @@ class TrainingRun(QObject):
             from restorer.devices import resolve_device
 
             device = resolve_device("auto")
-        for notice in folder_notices(list(self.record.folders), self.record.options.crop):
-            self.noticed.emit(notice)
         path, _result = train_model(self.model, list(self.record.folders), self.record.options, self.record.name,
-                                    device=device, resume=self.resume, job=self.job)
+                                    device=device, resume=self.resume, job=self.job, on_notice=self.noticed.emit)
         return path, self._compare(device)
 
     def _compare(self, device: str) -> str | None:
