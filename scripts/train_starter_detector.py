@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="weight of the hard-negative term (the highest-scoring clean pixels; 0: off)")
     parser.add_argument("--hard-share", type=float, default=DetectorTrainConfig.hard_share,
                         help="share of the clean pixels that term averages over")
+    parser.add_argument("--curly-share", type=float, default=DetectorTrainConfig.curly_share,
+                        help="share of the synthetic scratches that bend and loop")
+    parser.add_argument("--dark-scratch-share", type=float, default=DetectorTrainConfig.dark_scratch_share,
+                        help="share of the synthetic scratches that darken")
     parser.add_argument("--out", type=Path, default=starter_weights_path(FAMILY))
     parser.add_argument("--from-weights", type=Path,
                         help="start a new run from these exported weights (their architecture) instead of from scratch")
@@ -95,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             started_from["widened_to"] = args.widen
     elif args.widen is not None:
         parser.error("--widen needs --from-weights")
-    trainer = DetectorTrainer(network, DetectorTrainConfig(lr=args.lr, hard_weight=args.hard_weight,
-                                                              hard_share=args.hard_share), initial=initial)
+    settings = DetectorTrainConfig(lr=args.lr, hard_weight=args.hard_weight, hard_share=args.hard_share,
+                                   curly_share=args.curly_share, dark_scratch_share=args.dark_scratch_share)
+    trainer = DetectorTrainer(network, settings, initial=initial)
     log: list[dict] = []
     started = time.time()
 

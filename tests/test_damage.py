@@ -55,6 +55,33 @@ def test_synthetic_damage_is_reproducible_and_marks_what_it_changed():
     assert change[mask].mean() > change[~mask].mean() + 20  # the damage is where the mask says
 
 
+def test_scratches_darken_or_lighten_by_the_dark_share_and_curl_by_the_curly_share():
+    from restorer_plugins.damage import synthetic
+
+    photo = np.full((96, 96, 3), 128.0, np.float32)
+    for dark, sign in ((1.0, -1), (0.0, 1)):
+        for seed in range(10):
+            image, mask = photo.copy(), np.zeros((96, 96), bool)
+            synthetic._scratch(image, mask, np.random.default_rng(seed), 96, 96, 0.0, dark)
+            if mask.any():
+                assert (np.sign(image[mask] - 128).mean(-1) * sign > 0).all()
+    turning, real_curve = {}, synthetic._curve
+    for curly in (0.0, 1.0):
+        def curve(rng, height, width, length, wiggle, curly=curly):
+            turning.setdefault(curly, []).append(wiggle)
+            return real_curve(rng, height, width, length, wiggle)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(synthetic, "_curve", curve)
+            for seed in range(10):
+                image, mask = photo.copy(), np.zeros((96, 96), bool)
+                synthetic._scratch(image, mask, np.random.default_rng(seed), 96, 96, curly, 0.3)
+    assert max(turning[0.0]) <= 0.08 < min(turning[1.0])
+    # off (the default), the option draws no random number: the same damage as the first starters'
+    a = add_damage(photo.astype(np.uint8), np.random.default_rng(3))
+    b = add_damage(photo.astype(np.uint8), np.random.default_rng(3), curly_share=0.0, dark_scratch_share=0.3)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
 @pytest.mark.parametrize("levels", [3, 4])
 @pytest.mark.parametrize("shape", [(1, 1), (7, 50), (37, 61), (130, 70)])
 def test_probability_map_has_the_photo_size_for_any_shape(shape, levels):

@@ -67,8 +67,13 @@ def _paint(image: np.ndarray, coverage: np.ndarray, colour: np.ndarray, opacity:
     image += alpha * colour
 
 
-def add_damage(photo: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``(damaged, mask)``: ``photo`` (``uint8`` RGB) with random damage drawn on it, and where."""
+def add_damage(photo: np.ndarray, rng: np.random.Generator, *, curly_share: float = 0.0,
+               dark_scratch_share: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """``(damaged, mask)``: ``photo`` (``uint8`` RGB) with random damage drawn on it, and where.
+
+    ``curly_share`` of the scratches bend and loop (a wipe, a fingernail) instead of running almost
+    straight, and ``dark_scratch_share`` of them darken; the defaults draw what the first starters
+    trained on, random number for random number."""
     height, width = photo.shape[:2]
     image = photo.astype(np.float32)
     mask = np.zeros((height, width), bool)
@@ -79,7 +84,7 @@ def add_damage(photo: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray,
             kinds[0] = True
         if kinds[0]:
             for _ in range(rng.poisson(3 * scale) + 1):
-                _scratch(image, mask, rng, height, width)
+                _scratch(image, mask, rng, height, width, curly_share, dark_scratch_share)
         if kinds[1]:
             for _ in range(rng.poisson(15 * scale) + 1):
                 _speck(image, mask, rng, height, width)
@@ -112,11 +117,13 @@ def _mark(image: np.ndarray, coverage: np.ndarray, rng: np.random.Generator, bri
     np.clip(image, 0, 255, out=image)
 
 
-def _scratch(image, mask, rng, height, width) -> None:
+def _scratch(image, mask, rng, height, width, curly_share: float, dark_share: float) -> None:
     layer = np.zeros((height, width), np.float32)
-    points = _curve(rng, height, width, rng.uniform(0.2, 1.5) * max(height, width), rng.uniform(0.0, 0.08))
+    length = rng.uniform(0.2, 1.5) * max(height, width)
+    curly = curly_share > 0 and rng.random() < curly_share  # no draw when off: the old stream
+    points = _curve(rng, height, width, length, rng.uniform(0.08, 0.25) if curly else rng.uniform(0.0, 0.08))
     _stroke(layer, points, int(rng.integers(1, 5)))
-    _mark(image, layer, rng, rng.random() < 0.7, rng.uniform(0.35, 1.0))
+    _mark(image, layer, rng, rng.random() >= dark_share, rng.uniform(0.35, 1.0))
     mask |= layer > MASK_LEVEL
 
 

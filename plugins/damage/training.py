@@ -40,16 +40,23 @@ class DetectorTrainConfig:
     #: Weight of the hard-negative term (0: off) and the share of clean pixels it averages over.
     hard_weight: float = 0.0
     hard_share: float = 0.01
+    #: The synthetic scratches (:func:`~restorer_plugins.damage.synthetic.add_damage`): the share that
+    #: bend and loop, and the share that darken.
+    curly_share: float = 0.0
+    dark_scratch_share: float = 0.3
 
 
 #: Clean pixels within this many pixels of damage are not hard negatives (the benchmark's tolerance).
 HARD_MARGIN = 3
 
 
-def damaged_batch(photos: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def damaged_batch(photos: torch.Tensor, rng: np.random.Generator,
+                  settings: DetectorTrainConfig | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``(damaged, masks)``: synthetic damage on a batch of clean ``(B, 3, H, W)`` photos in [0, 1]."""
+    settings = settings or DetectorTrainConfig()
     pixels = (photos.detach().cpu().permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
-    pairs = [add_damage(p, rng) for p in pixels]
+    pairs = [add_damage(p, rng, curly_share=settings.curly_share, dark_scratch_share=settings.dark_scratch_share)
+             for p in pixels]
     damaged = torch.from_numpy(np.stack([d for d, _ in pairs]).astype(np.float32) / 255.0).permute(0, 3, 1, 2)
     masks = torch.from_numpy(np.stack([m for _, m in pairs]).astype(np.float32))[:, None]
     return damaged.contiguous(), masks
@@ -113,7 +120,7 @@ class DetectorTrainer(Trainer):
 
     def train_step(self, batch: Batch, step: int) -> dict[str, float]:
         """One step: damage the crops, predict where, compare."""
-        damaged, masks = damaged_batch(batch.photos, self._rng())
+        damaged, masks = damaged_batch(batch.photos, self._rng(), self.train_config)
         damaged, masks = damaged.to(self.device), masks.to(self.device)
         with self.autocast():
             logits = self.net(damaged)
