@@ -67,12 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--general", type=int, default=0, help="also measure the first N test-split photos")
     parser.add_argument("--base", type=Path, metavar="WEIGHTS.safetensors",
                         help="fine-tune these inpaint-gan weights instead of the starter (e.g. a training snapshot)")
+    parser.add_argument("--oracle", action="store_true",
+                        help="fine-tune on the measured photos themselves: the most such a run could gain on them")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     split, photos = theme_photos(args.theme, args.corpus)
     tuning, measured = photos[:args.train], photos[args.train:]
+    if args.oracle:
+        tuning = measured
     work = Path(tempfile.mkdtemp(prefix="finetune-gain-"))
     os.environ["RESTORER_DATA_DIR"] = str(work / "data")  # the fine-tuned weights, for this process too
     reference = "starter"
@@ -113,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     report = [f"# Fine-tuning gain: theme {args.theme} ({split} split)\n",
               f"`restorer train inpaint-gan` from the starter"
               f"{f' (here {args.base.name}, called starter below)' if args.base else ''} on {len(tuning)} photos "
-              f"({', '.join(n for n, _ in tuning)}; 512-px shorter side), {args.steps} steps"
+              f"({', '.join(n for n, _ in tuning)}; 512-px shorter side"
+              f"{'; the measured photos themselves: an upper bound' if args.oracle else ''}), {args.steps} steps"
               f"{f', lr {args.lr}' if args.lr else ' (its default learning rate)'}"
               f"{f', {args.crop}-px crops' if args.crop else ''}"
               f"{f', batch {args.batch_size}' if args.batch_size else ''}: {minutes:.1f} min on "
@@ -133,12 +138,12 @@ def main(argv: list[str] | None = None) -> int:
                    f"(without texture {gain_fill:+.2f} dB).\n\n", markdown_table(comparison, "opencv-telea"), "\n",
                    kind_table(comparison, "opencv-telea")]
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"finetune_gain-{args.theme}"
+    stem = f"finetune_gain-{args.theme}{'-oracle' if args.oracle else ''}"
     (args.out / f"{stem}.md").write_text("".join(report))
     (args.out / f"{stem}.json").write_text(json.dumps({
         "theme": args.theme, "split": split, "train_photos": [n for n, _ in tuning], "steps": args.steps,
         "lr": args.lr, "crop": args.crop, "batch_size": args.batch_size,
-        "base": str(args.base) if args.base else "starter", "minutes": round(minutes, 2),
+        "base": str(args.base) if args.base else "starter", "oracle": args.oracle, "minutes": round(minutes, 2),
         "threads": args.threads, "machine": platform.machine(),
         "results": results}, indent=1) + "\n")
     print("".join(report))

@@ -78,16 +78,22 @@ PHASES = {
     "corpus-deep": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns",
                                                            bottleneck_dilations=(1, 2, 4, 8, 1, 2, 4, 8)),
                                  lr=1e-4, lr_decay=(1500, 6000)),
+    # Or the same network averaged: a gentle constant rate from the corpus-192-decay export, exporting
+    # the running mean of the weights over about the last thousand steps (Polyak averaging).
+    "corpus-ema": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=5e-5,
+                                ema=0.999),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
 #: Phases whose crops differ from :data:`DATA`.
 CROPS_192 = DataConfig(crop=192, batch_size=4, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
-PHASE_DATA = {"corpus-192": CROPS_192, "corpus-192-decay": CROPS_192, "corpus-deep": CROPS_192}
+PHASE_DATA = {"corpus-192": CROPS_192, "corpus-192-decay": CROPS_192, "corpus-deep": CROPS_192,
+              "corpus-ema": CROPS_192}
 #: Phases that train on the corpus's train split.
-CORPUS_PHASES = ("corpus", "corpus-192", "corpus-192-decay", "corpus-deep")
+CORPUS_PHASES = ("corpus", "corpus-192", "corpus-192-decay", "corpus-deep", "corpus-ema")
 #: The phase each phase starts from (or ``--from-weights``).
 BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural", "corpus": "telea-ns", "corpus-192": "corpus",
-        "corpus-192-decay": "corpus-192", "corpus-deep": "corpus-192-decay"}
+        "corpus-192-decay": "corpus-192", "corpus-deep": "corpus-192-decay",
+        "corpus-ema": "corpus-192-decay"}
 #: Corpus phase: pictures are reduced to this shorter side once (the benchmark's photos are ~512 px),
 #: and an ordinary photo is drawn this many times as often as a texture.
 CORPUS_SHORT_SIDE = 640
@@ -141,9 +147,10 @@ def photo_folder(workdir: Path, phase: str) -> PhotoFolder:
 
 
 def generator_tensors(checkpoint: Path) -> dict:
-    """The generator's tensors in a training checkpoint."""
+    """The generator's tensors in a training checkpoint: the running average of its weights where the
+    phase keeps one (``TrainerConfig.ema``; what the phase exports), else the trained weights."""
     state = load_checkpoint(checkpoint)
-    prefix = "module/generator/"
+    prefix = "module/average/" if any(k.startswith("module/average/") for k in state.tensors) else "module/generator/"
     return {k[len(prefix):]: v for k, v in state.tensors.items() if k.startswith(prefix)}
 
 

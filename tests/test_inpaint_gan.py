@@ -429,3 +429,48 @@ def test_fine_tuning_from_weights_uses_the_lower_rate_chosen_on_validation():
     assert InpaintGAN().make_trainer(TrainOptions(base="starter"), "cpu").settings.lr == FINE_TUNE_LR
     assert InpaintGAN().make_trainer(TrainOptions(base=None), "cpu").settings.lr == SCRATCH_LR
     assert InpaintGAN().make_trainer(TrainOptions(base="starter", lr=1e-3), "cpu").settings.lr == 1e-3
+
+
+def test_averaged_training_exports_the_running_mean_of_the_weights():
+    torch.manual_seed(0)
+    photos = torch.rand(2, 3, 32, 32)
+    masks = torch.zeros(2, 1, 32, 32)
+    masks[:, :, 4:16, 4:20] = 1
+    plain = InpaintTrainer(TrainerConfig(generator=TINY, lr=1e-2))
+    plain.train_step(Batch(photos, None, masks), 0)
+    exported, _ = plain.export()
+    assert all(torch.equal(exported[k], v) for k, v in plain.generator.state_dict().items())
+
+    torch.manual_seed(0)
+    averaged = InpaintTrainer(TrainerConfig(generator=TINY, lr=1e-2, ema=0.75))
+    start = {k: v.clone() for k, v in averaged.generator.state_dict().items()}
+    averaged.train_step(Batch(photos, None, masks), 0)
+    exported, meta = averaged.export()
+    trained = averaged.generator.state_dict()
+    assert meta["train"]["ema"] == 0.75
+    assert any(not torch.equal(trained[k], start[k]) for k in start)
+    for key in start:  # one step a quarter of the way from the start to the trained weights
+        assert torch.allclose(exported[key], 0.75 * start[key] + 0.25 * trained[key], atol=1e-6)
+
+
+def test_averaged_training_resumes_exactly(tmp_path):
+    from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(_photo(40, 48, i)).save(folder / f"p{i}.png")
+    photos = [PhotoFolder.scan(folder)]
+
+    def run(steps, checkpoint, resume=False):
+        torch.manual_seed(0)
+        trainer = InpaintTrainer(TrainerConfig(generator=TINY, lr=1e-2, ema=0.9))
+        train(trainer, photos, LoopConfig(steps=steps, seed=1, checkpoint_every=100,
+                                          data=DataConfig(crop=32, batch_size=2)),
+              checkpoint=tmp_path / checkpoint, resume=resume)
+        return trainer.export()[0]
+
+    straight = run(8, "a.safetensors")
+    run(5, "b.safetensors")
+    resumed = run(8, "b.safetensors", resume=True)
+    assert all(torch.equal(straight[k], resumed[k]) for k in straight)

@@ -329,16 +329,21 @@ def test_bad_holdout_values_are_refused_in_one_line(value):
         TrainOptions(holdout=value).check()
 
 
-def test_holdout_line_states_the_difference_and_when_training_did_not_help():
+def test_holdout_line_states_the_difference_and_whether_training_helped():
     from restorer.training import HoldoutScore
 
     better = HoldoutScore(2, "family", "starter", 27.434, 27.096, 19.0, 18.5)
     assert better.difference == pytest.approx(0.338)
-    assert better.line() == "On 2 of your photos left out of training: family 27.43 dB, starter 27.10 dB (+0.33 dB)"
+    assert better.line() == ("On 2 of your photos left out of training: family 27.43 dB, starter 27.10 dB "
+                             "(+0.33 dB): training helped")
     worse = HoldoutScore(3, "beach", "starter", 26.98, 27.10, 18.0, 18.2)
     assert worse.line() == ("On 3 of your photos left out of training: beach 26.98 dB, starter 27.10 dB "
                             "(\u22120.12 dB): training did not help")
-    assert HoldoutScore(1, "a", "b", 20.0, 20.0, 1.0, 1.0).line().endswith("(+0.00 dB)")
+    unclear = "no clear difference (under 0.1 dB)"
+    assert HoldoutScore(1, "a", "b", 20.0, 20.0, 1.0, 1.0).line().endswith(f"(+0.00 dB): {unclear}")
+    assert HoldoutScore(1, "a", "b", 20.09, 20.0, 1.0, 1.0).line().endswith(f"(+0.09 dB): {unclear}")
+    assert HoldoutScore(1, "a", "b", 19.91, 20.0, 1.0, 1.0).line().endswith(f"(\u22120.09 dB): {unclear}")
+    assert HoldoutScore(1, "a", "b", 20.1, 20.0, 1.0, 1.0).line().endswith("(+0.10 dB): training helped")
 
 
 def test_held_out_photos_are_measured_with_a_512_pixel_shorter_side_at_most():
@@ -383,7 +388,8 @@ def test_comparison_scores_the_new_weights_and_the_starter_on_the_held_out_photo
                                                   "holdout": meta["holdout"]})
     same = compare_holdout(model, "copy")
     assert same.photos == 2 and same.difference == 0.0 and same.psnr == score.reference_psnr
-    assert same.line().endswith("copy {0:.2f} dB, starter {0:.2f} dB (+0.00 dB)".format(same.psnr))
+    assert same.line().endswith("copy {0:.2f} dB, starter {0:.2f} dB (+0.00 dB): no clear difference "
+                                "(under 0.1 dB)".format(same.psnr))
 
     other = SimpleNamespace(name="inpaint-gan", task="sample")  # only inpainting models get a comparison
     assert compare_holdout(other, "family") is None

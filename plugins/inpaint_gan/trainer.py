@@ -8,6 +8,7 @@ translation + colour jitter so it does not memorise small photo folders.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -34,6 +35,13 @@ class TrainerConfig:
     pixel_loss: str = "l1"
     #: Linear learning-rate decay to 1/10 between these two steps (``None``: constant rate).
     lr_decay: tuple[int, int] | None = None
+    #: Weight averaging: the exported generator is an exponential moving average of the trained one,
+    #: each step moving it ``1 - ema`` of the way (0: export the trained weights as they are).
+    ema: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema must be at least 0 and below 1, got {self.ema}")
 
     def lr_at(self, step: int) -> float:
         """The generator's learning rate at ``step``."""
@@ -95,6 +103,12 @@ class InpaintTrainer(Trainer):
         if initial is not None:
             load_grown(self.generator, initial)
         self.modules["generator"] = self.generator
+        self.average = None
+        if config.ema > 0:
+            # A running average of the generator's weights (checkpointed with it), for export: each step
+            # follows one small batch, and the average keeps what many steps agree on.
+            self.average = copy.deepcopy(self.generator).requires_grad_(False)
+            self.modules["average"] = self.average
         self.add_optimizer("generator", torch.optim.Adam(self.generator.parameters(), lr=config.lr,
                                                          betas=(0.5 if config.adv_weight else 0.9, 0.99)))
         self.critic = None
@@ -152,6 +166,10 @@ class InpaintTrainer(Trainer):
                 loss = loss + self.settings.feature_weight * matching
                 losses["features"] = matching.item()
         self.optimize("generator", loss)
+        if self.average is not None:
+            with torch.no_grad():
+                for mean, current in zip(self.average.parameters(), self.generator.parameters()):
+                    mean.lerp_(current, 1.0 - self.settings.ema)
         if self.critic is not None:
             with self.autocast():
                 real_scores = self.critic(real_aug, hole_aug)
@@ -184,7 +202,8 @@ class InpaintTrainer(Trainer):
 
     def export(self) -> tuple[dict, dict]:
         """The generator's weights and its config (the critic is not needed to repair)."""
-        state = {k: v.detach().cpu().clone() for k, v in self.generator.state_dict().items()}
+        source = self.average if self.average is not None else self.generator
+        state = {k: v.detach().cpu().clone() for k, v in source.state_dict().items()}
         return state, {CONFIG_KEY: self.settings.generator.to_json(), TRAIN_KEY: self.settings.to_json()}
 
 

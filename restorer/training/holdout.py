@@ -71,6 +71,12 @@ def reduced(rgb: np.ndarray, short_side: int = MEASURE_SHORT_SIDE) -> np.ndarray
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
+#: A difference smaller than this, on a few photos, is not called a gain or a loss: fine-tuning runs that
+#: changed nothing a benchmark could tell apart scored within +-0.05 dB of their starter (benchmarks/results/
+#: finetune_gain-*.md), and another choice of held-out photos moves such a figure as much.
+CLEAR_DIFFERENCE_DB = 0.1
+
+
 @dataclass(frozen=True)
 class HoldoutScore:
     """The new weights and the reference weights on the photos left out of training (means over
@@ -96,9 +102,14 @@ class HoldoutScore:
         # The shown difference is that of the shown figures, so the line adds up for its reader.
         shown = round(ours - theirs, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
         sign = "+" if shown >= 0 else "\u2212"
-        verdict = ": training did not help" if shown < 0 else ""
+        if shown >= CLEAR_DIFFERENCE_DB:
+            verdict = "training helped"
+        elif shown <= -CLEAR_DIFFERENCE_DB:
+            verdict = "training did not help"
+        else:
+            verdict = f"no clear difference (under {CLEAR_DIFFERENCE_DB} dB)"
         return (f"On {self.photos} of your photos left out of training: {self.label} {ours:.2f} dB, "
-                f"{self.reference} {theirs:.2f} dB ({sign}{abs(shown):.2f} dB){verdict}")
+                f"{self.reference} {theirs:.2f} dB ({sign}{abs(shown):.2f} dB): {verdict}")
 
 
 def reference_weights(metadata: dict[str, Any], name: str) -> str:
