@@ -372,14 +372,20 @@ def test_cli_train_refuses_what_cannot_be_trained(tmp_path):
     assert done.returncode == 2 and "no such folder" in done.stderr
 
 
-def test_adversarial_training_resumes_exactly(tmp_path):
-    from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
+def _three_photos(folder):
+    """A :class:`PhotoFolder` of three small photos written to ``folder``."""
+    from restorer.training import PhotoFolder
 
-    folder = tmp_path / "photos"
     folder.mkdir()
     for i in range(3):
         Image.fromarray(_photo(40, 48, i)).save(folder / f"p{i}.png")
-    photos = [PhotoFolder.scan(folder)]
+    return PhotoFolder.scan(folder)
+
+
+def test_adversarial_training_resumes_exactly(tmp_path):
+    from restorer.training import DataConfig, LoopConfig, train
+
+    photos = [_three_photos(tmp_path / "photos")]
     config = TrainerConfig(generator=TINY, adv_weight=0.1, feature_weight=0.1, lr_decay=(5, 30))
 
     def loop(steps):
@@ -454,13 +460,9 @@ def test_averaged_training_exports_the_running_mean_of_the_weights():
 
 
 def test_averaged_training_resumes_exactly(tmp_path):
-    from restorer.training import DataConfig, LoopConfig, PhotoFolder, train
+    from restorer.training import DataConfig, LoopConfig, train
 
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for i in range(3):
-        Image.fromarray(_photo(40, 48, i)).save(folder / f"p{i}.png")
-    photos = [PhotoFolder.scan(folder)]
+    photos = [_three_photos(tmp_path / "photos")]
 
     def run(steps, checkpoint, resume=False):
         torch.manual_seed(0)
