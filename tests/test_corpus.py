@@ -655,3 +655,32 @@ def test_split_pictures_lists_one_split_of_one_kind_from_the_manifest(tmp_path):
     assert split_pictures("train", tmp_path) == []
     with pytest.raises(InputError, match="make corpus"):
         split_pictures("test", tmp_path / "nothing")
+
+
+def test_reduced_split_folder_holds_one_split_of_the_chosen_kinds_with_photos_weighted(tmp_path):
+    from PIL import Image
+
+    from restorer.corpus.splits import assign_splits, reduced_split_folder
+
+    sources = read_sources()
+    splits = assign_splits(sources)
+    photo = next(s for s in sources if s.kind == "photo" and splits[s.id] == "train")
+    texture = next(s for s in sources if s.kind == "texture" and splits[s.id] == "train")
+    other = next(s for s in sources if s.kind == "photo" and splits[s.id] == "validation")
+    corpus = tmp_path / "corpus"
+    (corpus / "images").mkdir(parents=True)
+    rows = []
+    for source in (photo, texture, other):
+        Image.new("RGB", (60, 40), (9, 99, 199)).save(corpus / "images" / f"{source.filename}.png")
+        rows.append({"id": source.id, "file": f"images/{source.filename}.png", "sha256": "0"})
+    (corpus / "manifest.json").write_text(json.dumps({"pictures": rows}))
+
+    def names(folder):
+        return sorted(p.name for p in folder.iterdir())
+
+    stem, texture_stem = photo.id.replace("/", "__"), texture.id.replace("/", "__")
+    both = reduced_split_folder("train", corpus, tmp_path / "both", short_side=20, photo_weight=2)
+    assert names(both) == sorted([f"{stem}.png", f"{stem}.copy1.png", f"{texture_stem}.png"])
+    assert Image.open(both / f"{stem}.png").size == (30, 20)
+    photos = reduced_split_folder("train", corpus, tmp_path / "photos", short_side=20, kinds=("photo",))
+    assert names(photos) == [f"{stem}.png"]

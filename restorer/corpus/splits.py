@@ -97,10 +97,11 @@ def split_pictures(split: str, corpus: str | Path, *, kind: str = "photo",
 
 
 def reduced_split_folder(split: str, corpus: str | Path, folder: str | Path, *, short_side: int,
-                         photo_weight: int = 1) -> Path:
-    """One folder holding the corpus pictures of ``split`` (photos and textures), each reduced to a
-    shorter side of ``short_side`` once; an ordinary photo appears ``photo_weight`` times (hard links),
-    so a training loop draws it that much more often than a texture. Idempotent; returns ``folder``."""
+                         photo_weight: int = 1, kinds: tuple[str, ...] = ("photo", "texture")) -> Path:
+    """One folder holding the corpus pictures of ``split`` whose kind is in ``kinds`` (photos and textures),
+    each reduced to a shorter side of ``short_side`` once; an ordinary photo appears ``photo_weight`` times
+    (hard links), so a training loop draws it that much more often than a texture. Idempotent; returns
+    ``folder``."""
     from PIL import Image
 
     from restorer.corpus.build import read_manifest
@@ -118,7 +119,7 @@ def reduced_split_folder(split: str, corpus: str | Path, folder: str | Path, *, 
     folder.mkdir(parents=True, exist_ok=True)
     for row in rows:
         source = sources.get(row["id"])
-        if source is None or splits[row["id"]] != split:
+        if source is None or splits[row["id"]] != split or source.kind not in kinds:
             continue
         name = row["id"].replace("/", "__")
         target = folder / f"{name}.png"
