@@ -36,6 +36,7 @@ import json
 import platform
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -45,7 +46,7 @@ from restorer.jobs import Job
 from restorer.resources import starter_weights_path
 from restorer.training import DataConfig, LoopConfig, PhotoFolder, load_checkpoint, train
 from restorer.weights import CONFIG_KEY, TRAIN_KEY, save_weights
-from restorer_plugins.inpaint_gan.network import GeneratorConfig
+from restorer_plugins.inpaint_gan.network import GeneratorConfig, RefineGenerator, load_grown, widened
 from restorer_plugins.inpaint_gan.split import HELD_OUT, NATURAL, TRAIN, natural_photo, skimage_photo
 from restorer_plugins.inpaint_gan.trainer import InpaintTrainer, TrainerConfig
 
@@ -86,20 +87,27 @@ PHASES = {
     # 40 % of what the corpus phases draw; the benchmarks measure photos).
     "corpus-ema-photos": TrainerConfig(generator=GeneratorConfig(full_res_blocks=1, coarse="telea+ns"), lr=5e-5,
                                        ema=0.999),
+    # A wider generator (1.5 times the channels at every level), widened from the corpus-192-decay export so
+    # that it starts out repairing exactly as that does (network.widened), then the averaged continuation.
+    "corpus-wide": TrainerConfig(generator=GeneratorConfig(channels=(24, 48, 96, 192), full_res_blocks=1,
+                                                           coarse="telea+ns"), lr=5e-5, ema=0.999),
 }
 DATA = DataConfig(crop=128, batch_size=8, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
 #: Phases whose crops differ from :data:`DATA`.
 CROPS_192 = DataConfig(crop=192, batch_size=4, scale_range=(0.5, 1.0), mask_area=(0.05, 0.3))
 PHASE_DATA = {"corpus-192": CROPS_192, "corpus-192-decay": CROPS_192, "corpus-deep": CROPS_192,
-              "corpus-ema": CROPS_192, "corpus-ema-photos": CROPS_192}
+              "corpus-ema": CROPS_192, "corpus-ema-photos": CROPS_192,
+              "corpus-wide": CROPS_192}
 #: Phases that train on the corpus's train split.
-CORPUS_PHASES = ("corpus", "corpus-192", "corpus-192-decay", "corpus-deep", "corpus-ema", "corpus-ema-photos")
+CORPUS_PHASES = ("corpus", "corpus-192", "corpus-192-decay", "corpus-deep", "corpus-ema", "corpus-ema-photos",
+                 "corpus-wide")
 #: Corpus phases that train on its ordinary photos only (no textures).
 PHOTOS_ONLY = ("corpus-ema-photos",)
 #: The phase each phase starts from (or ``--from-weights``).
 BASE = {"gan": "l1", "natural": "gan", "telea-ns": "natural", "corpus": "telea-ns", "corpus-192": "corpus",
         "corpus-192-decay": "corpus-192", "corpus-deep": "corpus-192-decay",
-        "corpus-ema": "corpus-192-decay", "corpus-ema-photos": "corpus-192-decay"}
+        "corpus-ema": "corpus-192-decay", "corpus-ema-photos": "corpus-192-decay",
+        "corpus-wide": "corpus-192-decay"}
 #: Corpus phase: pictures are reduced to this shorter side once (the benchmark's photos are ~512 px),
 #: and an ordinary photo is drawn this many times as often as a texture.
 CORPUS_SHORT_SIDE = 640
@@ -185,7 +193,17 @@ def make_trainer(phase: str, workdir: Path, from_weights: Path | None = None) ->
         initial = load_file(str(from_weights))
     elif phase in BASE:
         initial = generator_tensors(workdir / f"{BASE[phase]}.safetensors")
+    config = PHASES[phase].generator
+    if initial is not None and channels_of(initial, len(config.channels)) != config.channels:
+        # A wider phase: the narrower generator, widened so that it repairs exactly as before.
+        narrow = RefineGenerator(replace(config, channels=channels_of(initial, len(config.channels))))
+        initial = widened(load_grown(narrow, initial), config.channels).state_dict()
     return InpaintTrainer(PHASES[phase], "cpu", initial=initial)
+
+
+def channels_of(tensors: dict, levels: int) -> tuple[int, ...]:
+    """The channels per level of the generator whose tensors these are."""
+    return (tensors["stem.weight"].shape[0], *(tensors[f"downs.{i}.conv.weight"].shape[0] for i in range(levels - 1)))
 
 
 def export(phase: str, workdir: Path, out: Path | None = None, corpus_dir: Path | None = None) -> Path:

@@ -476,3 +476,23 @@ def test_averaged_training_resumes_exactly(tmp_path):
     run(5, "b.safetensors")
     resumed = run(8, "b.safetensors", resume=True)
     assert all(torch.equal(straight[k], resumed[k]) for k in straight)
+
+
+def test_widened_generator_repairs_exactly_as_the_narrow_one_then_trains_its_new_channels():
+    from restorer_plugins.inpaint_gan.network import widened
+
+    torch.manual_seed(0)
+    narrow = RefineGenerator(GeneratorConfig(channels=(4, 8, 16), bottleneck_dilations=(1, 2),
+                                             full_res_blocks=1, coarse="telea+ns"))
+    for parameter in narrow.parameters():  # a trained network: no zero head, every weight in use
+        parameter.data.normal_(0, 0.2)
+    wide = widened(narrow, (6, 12, 20))
+    assert wide.config.channels == (6, 12, 20) and wide.config.coarse == "telea+ns"
+    photo, hole = torch.rand(2, 3, 40, 48), torch.zeros(2, 1, 40, 48)
+    hole[:, :, 10:30, 12:36] = 1
+    with torch.no_grad():
+        assert torch.allclose(wide(photo, hole), narrow(photo, hole), atol=1e-5)
+    wide(photo, hole).square().mean().backward()  # the new channels' weights into the old ones learn
+    assert wide.head.weight.grad[:, 4:].abs().sum() > 0
+    with pytest.raises(ValueError, match="none narrower"):
+        widened(narrow, (6, 6, 20))

@@ -12,7 +12,7 @@ receptive field is the whole image.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -212,6 +212,57 @@ def load_grown(net: RefineGenerator, state: dict[str, torch.Tensor]) -> RefineGe
         nn.init.zeros_(block.project.weight)
         nn.init.zeros_(block.project.bias)
     return net
+
+
+def _segments(net: RefineGenerator, name: str, conv: nn.Conv2d) -> tuple[list[int], list[int]]:
+    """The sizes of the channel groups a convolution of ``net`` reads and writes, in the order
+    :meth:`RefineGenerator.forward` concatenates them (an Up's merge reads the coarser level, then the
+    skip; the Fourier unit's spectral convolution reads and writes the real parts, then the imaginary)."""
+    if name.endswith(".merge"):
+        skip = conv.out_channels  # an Up writes as many channels as its skip connection brings
+        return [conv.in_channels - skip, skip], [conv.out_channels]
+    if name.endswith("global_unit.spectral"):
+        half = conv.in_channels // 2
+        return [half, half], [half, half]
+    return [conv.in_channels // conv.groups], [conv.out_channels]
+
+
+def _places(narrow: list[int], wide: list[int]) -> list[int]:
+    """Where the narrow network's channels sit among the wide one's (each group keeps its first channels)."""
+    places, start = [], 0
+    for size_old, size_new in zip(narrow, wide):
+        places += range(start, start + size_old)
+        start += size_new
+    return places
+
+
+@torch.no_grad()
+def widened(net: RefineGenerator, channels: tuple[int, ...], *, scale: float = 0.1, seed: int = 0) -> RefineGenerator:
+    """A copy of ``net`` with ``channels`` per level instead of its own, that repairs exactly as it does
+    (Net2Net's function-preserving widening, Chen et al. 2016): the new channels start as the usual random
+    filters scaled by ``scale``, and every old channel and the head receive them with weight zero, so
+    training from here starts at ``net``'s quality and grows into the new channels. Seeded on its own;
+    the global random state is left as it was."""
+    old = net.config.channels
+    if len(channels) != len(old) or any(new < was for new, was in zip(channels, old)):
+        raise ValueError(f"widening needs as many levels as {old}, none narrower, got {tuple(channels)}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        wide = RefineGenerator(replace(net.config, channels=tuple(channels)))
+    for name, narrow in net.named_modules():
+        if not isinstance(narrow, nn.Conv2d):
+            continue
+        conv = wide.get_submodule(name)
+        inputs, outputs = (_places(a, b) for a, b in zip(_segments(net, name, narrow), _segments(wide, name, conv)))
+        rows, cols = torch.tensor(outputs), torch.tensor(inputs)
+        weight = conv.weight * scale
+        weight[rows] = 0.0  # nothing new flows into an old channel ...
+        weight[rows[:, None], cols[None, :]] = narrow.weight  # ... which keeps its own filter
+        bias = torch.zeros_like(conv.bias)
+        bias[rows] = narrow.bias
+        conv.weight.copy_(weight)
+        conv.bias.copy_(bias)
+    return wide
 
 
 def build_generator(*, config: GeneratorConfig | None = None) -> RefineGenerator:
