@@ -75,3 +75,21 @@ def check_bounds(config: object, bounds: Mapping[str, tuple[int, int]],
         for item in values:
             if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
                 raise ValueError(f"{name} must be whole numbers from {low} to {high}, got {value!r}")
+
+
+def widen_conv(wide: Any, narrow: Any, outputs: list[int], inputs: list[int], scale: float) -> None:
+    """Set the convolution ``wide`` (of a widened network, randomly initialised) so that the channels it
+    shares with ``narrow`` compute what ``narrow`` does (Net2Net's function-preserving widening): its
+    old output channels ``outputs`` keep ``narrow``'s filters over the old input channels ``inputs`` and
+    read the new ones with weight zero; new output channels keep their random filters times ``scale``."""
+    import torch
+
+    with torch.no_grad():
+        rows, cols = torch.tensor(outputs, dtype=torch.long), torch.tensor(inputs, dtype=torch.long)
+        weight = wide.weight * scale
+        weight[rows] = 0.0  # nothing new flows into an old channel ...
+        weight[rows[:, None], cols[None, :]] = narrow.weight  # ... which keeps its own filter
+        bias = torch.zeros_like(wide.bias)
+        bias[rows] = narrow.bias
+        wide.weight.copy_(weight)
+        wide.bias.copy_(bias)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from restorer.tiling import mirror_pad
-from restorer.networks import check_bounds
+from restorer.networks import check_bounds, widen_conv
 
 
 @dataclass(frozen=True)
@@ -133,13 +133,5 @@ def widened(net: DamageNet, width: int, *, scale: float = 0.1, seed: int = 0) ->
     for name, (inputs, outputs) in _channel_groups(net.config).items():
         conv, narrow = (m if isinstance(m, nn.Conv2d) else m[0] for m in (wide.get_submodule(name),
                                                                             net.get_submodule(name)))
-        rows = torch.tensor(_places(outputs, old, width), dtype=torch.long)
-        cols = torch.tensor(_places(inputs, old, width), dtype=torch.long)
-        weight = conv.weight * scale
-        weight[rows] = 0.0  # nothing new flows into an old channel ...
-        weight[rows[:, None], cols[None, :]] = narrow.weight  # ... which keeps its own filter
-        bias = torch.zeros_like(conv.bias)
-        bias[rows] = narrow.bias
-        conv.weight.copy_(weight)
-        conv.bias.copy_(bias)
+        widen_conv(conv, narrow, _places(outputs, old, width), _places(inputs, old, width), scale)
     return wide

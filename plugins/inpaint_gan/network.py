@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from restorer.tiling import mirror_pad
-from restorer.networks import check_bounds
+from restorer.networks import check_bounds, widen_conv
 from restorer_plugins.inpaint_gan.fills import COARSE_FILLS
 
 # -- helpers --------------------------------------------------------------------------------
@@ -254,14 +254,7 @@ def widened(net: RefineGenerator, channels: tuple[int, ...], *, scale: float = 0
             continue
         conv = wide.get_submodule(name)
         inputs, outputs = (_places(a, b) for a, b in zip(_segments(net, name, narrow), _segments(wide, name, conv)))
-        rows, cols = torch.tensor(outputs), torch.tensor(inputs)
-        weight = conv.weight * scale
-        weight[rows] = 0.0  # nothing new flows into an old channel ...
-        weight[rows[:, None], cols[None, :]] = narrow.weight  # ... which keeps its own filter
-        bias = torch.zeros_like(conv.bias)
-        bias[rows] = narrow.bias
-        conv.weight.copy_(weight)
-        conv.bias.copy_(bias)
+        widen_conv(conv, narrow, outputs, inputs, scale)
     return wide
 
 
