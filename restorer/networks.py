@@ -77,6 +77,17 @@ def check_bounds(config: object, bounds: Mapping[str, tuple[int, int]],
                 raise ValueError(f"{name} must be whole numbers from {low} to {high}, got {value!r}")
 
 
+def channel_places(narrow: list[int], wide: list[int]) -> list[int]:
+    """Where a narrow network's channels sit among a widened one's, for a tensor made of groups of
+    ``narrow`` channels that the widened network makes ``wide`` channels each (each group keeps its
+    first channels): the indices :func:`widen_conv` takes."""
+    places, start = [], 0
+    for size_old, size_new in zip(narrow, wide):
+        places += range(start, start + size_old)
+        start += size_new
+    return places
+
+
 def widen_conv(wide: Any, narrow: Any, outputs: list[int], inputs: list[int], scale: float) -> None:
     """Set the convolution ``wide`` (of a widened network, randomly initialised) so that the channels it
     shares with ``narrow`` compute what ``narrow`` does (Net2Net's function-preserving widening): its

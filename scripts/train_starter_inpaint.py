@@ -194,9 +194,10 @@ def make_trainer(phase: str, workdir: Path, from_weights: Path | None = None) ->
     elif phase in BASE:
         initial = generator_tensors(workdir / f"{BASE[phase]}.safetensors")
     config = PHASES[phase].generator
-    if initial is not None and channels_of(initial, len(config.channels)) != config.channels:
+    start = channels_of(initial, len(config.channels)) if initial is not None else config.channels
+    if start != config.channels:
         # A wider phase: the narrower generator, widened so that it repairs exactly as before.
-        narrow = RefineGenerator(replace(config, channels=channels_of(initial, len(config.channels))))
+        narrow = RefineGenerator(replace(config, channels=start))
         initial = widened(load_grown(narrow, initial), config.channels).state_dict()
     return InpaintTrainer(PHASES[phase], "cpu", initial=initial)
 

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from restorer.tiling import mirror_pad
-from restorer.networks import check_bounds, widen_conv
+from restorer.networks import channel_places, check_bounds, widen_conv
 
 
 @dataclass(frozen=True)
@@ -109,12 +109,8 @@ def _channel_groups(config: DetectorConfig) -> dict[str, tuple[tuple[int, ...], 
 
 def _places(groups: tuple[int, ...], old: int, new: int) -> list[int]:
     """Where the narrow network's channels sit among the wide one's (each group keeps its first channels)."""
-    places, start = [], 0
-    for k in groups:
-        size_old, size_new = (3, 3) if k == 0 else (1, 1) if k < 0 else (k * old, k * new)
-        places += range(start, start + size_old)
-        start += size_new
-    return places
+    sizes = [(3, 3) if k == 0 else (1, 1) if k < 0 else (k * old, k * new) for k in groups]
+    return channel_places([narrow for narrow, _ in sizes], [wide for _, wide in sizes])
 
 
 @torch.no_grad()

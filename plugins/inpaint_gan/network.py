@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from restorer.tiling import mirror_pad
-from restorer.networks import check_bounds, widen_conv
+from restorer.networks import channel_places, check_bounds, widen_conv
 from restorer_plugins.inpaint_gan.fills import COARSE_FILLS
 
 # -- helpers --------------------------------------------------------------------------------
@@ -227,15 +227,6 @@ def _segments(net: RefineGenerator, name: str, conv: nn.Conv2d) -> tuple[list[in
     return [conv.in_channels // conv.groups], [conv.out_channels]
 
 
-def _places(narrow: list[int], wide: list[int]) -> list[int]:
-    """Where the narrow network's channels sit among the wide one's (each group keeps its first channels)."""
-    places, start = [], 0
-    for size_old, size_new in zip(narrow, wide):
-        places += range(start, start + size_old)
-        start += size_new
-    return places
-
-
 @torch.no_grad()
 def widened(net: RefineGenerator, channels: tuple[int, ...], *, scale: float = 0.1, seed: int = 0) -> RefineGenerator:
     """A copy of ``net`` with ``channels`` per level instead of its own, that repairs exactly as it does
@@ -253,7 +244,7 @@ def widened(net: RefineGenerator, channels: tuple[int, ...], *, scale: float = 0
         if not isinstance(narrow, nn.Conv2d):
             continue
         conv = wide.get_submodule(name)
-        inputs, outputs = (_places(a, b) for a, b in zip(_segments(net, name, narrow), _segments(wide, name, conv)))
+        inputs, outputs = (channel_places(a, b) for a, b in zip(_segments(net, name, narrow), _segments(wide, name, conv)))
         widen_conv(conv, narrow, outputs, inputs, scale)
     return wide
 
