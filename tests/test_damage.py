@@ -364,3 +364,16 @@ def test_a_saved_mask_the_disk_refuses_is_named_in_the_error(tmp_path, capsys, m
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(tmp_path / "masks" / "a.png") in err[0] and "saving the found mask" in err[0], err
     assert ".part" not in err[0] and list((tmp_path / "masks").iterdir()) == []
+
+
+def test_repair_refuses_a_photo_found_damaged_all_over_and_writes_no_mask_for_it(tmp_path, capsys):
+    noise = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)  # specks everywhere
+    Image.fromarray(noise).save(tmp_path / "a.png")
+    capsys.readouterr()
+    code = main(["repair", str(tmp_path / "a.png"), "-o", str(tmp_path / "fixed.png"), "--model", "opencv-telea",
+                 "--detect", "classical-damage", "--detect-set", "threshold=0.01", "--detect-set", "grow=3",
+                 "--save-masks", str(tmp_path / "masks")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "classical-damage marked the whole photo as damage" in err[0] and "a.png" in err[0], err
+    assert not (tmp_path / "fixed.png").exists() and not list((tmp_path / "masks").glob("*"))

@@ -170,3 +170,32 @@ def test_photos_smaller_than_the_crop_are_named_in_a_warning_before_training(tmp
     args[args.index("small")], args[args.index("48")] = "quiet", "32"
     code, err, _out = _main(args, capsys, monkeypatch, tmp_path)
     assert code == 0 and not any("warning" in line for line in err), err
+
+
+def test_a_finished_run_is_not_called_interrupted_and_resumes_only_for_more_steps(tmp_path, capsys, monkeypatch):
+    photos = _photos(tmp_path / "photos")
+    code, err, _ = _main([*_common(photos, "done"), "--steps", "2"], capsys, monkeypatch, tmp_path)
+    assert code == 0, err
+    weights = tmp_path / "data" / "weights" / "inpaint-gan" / "done.safetensors"
+    stored = weights.read_bytes()
+    code, err, _ = _main([*_common(photos, "done"), "--steps", "2"], capsys, monkeypatch, tmp_path)
+    assert code == 2 and len(err) == 1 and "interrupted" not in err[0], err
+    assert "already exist; use --overwrite" in err[0] and "--resume with more than 2 --steps" in err[0], err
+    code, err, _ = _main([*_common(photos, "done"), "--steps", "2", "--resume"], capsys, monkeypatch, tmp_path)
+    assert code == 2 and "finished at step 2: nothing to continue" in err[0], err
+    assert weights.read_bytes() == stored  # a refused resume does not export again
+    code, err, _ = _main([*_common(photos, "done"), "--steps", "3", "--resume"], capsys, monkeypatch, tmp_path)
+    assert code == 0 and load_checkpoint(_checkpoint(tmp_path, "done")).step == 3, err
+    from restorer.training.stored_runs import RunRecord
+
+    record = RunRecord.load(_checkpoint(tmp_path, "done").parent / "run.json")
+    assert record.options.steps == 3 and record.finished()
+
+
+def test_a_run_stopped_before_its_steps_is_still_called_interrupted(tmp_path, capsys, monkeypatch):
+    photos = _photos(tmp_path / "photos")
+    code, err, _ = _main([*_common(photos, "cut"), "--steps", "2"], capsys, monkeypatch, tmp_path)
+    assert code == 0, err
+    (tmp_path / "data" / "weights" / "inpaint-gan" / "cut.safetensors").unlink()  # as if the export never came
+    code, err, _ = _main([*_common(photos, "cut"), "--steps", "2"], capsys, monkeypatch, tmp_path)
+    assert code == 2 and "an interrupted run named 'cut'" in err[0], err

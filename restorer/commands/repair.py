@@ -51,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
     def work(pair: Pair, model: Model, params: dict, device: str, args: argparse.Namespace, show: bool) -> None:
         photo = load_photo(pair.photo)  # once, for the detector and the repair
         mask = find(photo.rgb, pair.photo.name, detector, detect_params, device, show)
+        if mask.size and mask.all():  # refused before anything is written for this photo
+            raise InputError(f"{pair.photo}: {detector.name} marked the whole photo as damage, which leaves nothing "
+                             "to repair from; try a higher --detect-set threshold")
         if args.save_masks is not None:
             saved = args.save_masks / f"{pair.photo.stem}.png"
             try:

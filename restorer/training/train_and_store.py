@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from restorer.errors import EnvironmentProblem, InputError, ModelError
@@ -21,7 +21,7 @@ from restorer.training.distributed import init_from_env
 from restorer.training.holdout import MIN_TRAINING_PHOTOS, held_out_photos
 from restorer.training.loop import LoopConfig, TrainResult, train
 from restorer.training.options import TrainOptions
-from restorer.training.stored_runs import CHECKPOINT_FILE, RUN_FILE, RunRecord
+from restorer.training.stored_runs import CHECKPOINT_FILE, RUN_FILE, RunRecord, checkpoint_step
 from restorer.weights import read_metadata, run_dir, save_weights, weights_path
 
 def trainable(model) -> bool:
@@ -49,17 +49,26 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
         raise ModelError(f"model {model.name} cannot be trained")
     target = weights_path(model.name, name)
     checkpoint = run_dir(model.name, name) / CHECKPOINT_FILE
-    if not resume and not overwrite and checkpoint.exists():
+    # A finished run keeps its checkpoint (``--resume`` with more ``--steps`` trains it further), so the
+    # checkpoint alone does not say the run was interrupted: its step against the run's own steps does.
+    reached = checkpoint_step(checkpoint)
+    finished = target.exists() and reached >= _recorded_steps(model.name, name, reached)
+    if not resume and not overwrite and checkpoint.exists() and not finished:
         raise InputError(f"an interrupted run named {name!r} of {model.name} exists; use --resume to continue it, "
                          "--overwrite to start it again, or choose another --name")
     if not resume and not overwrite and target.exists():
-        raise InputError(f"weights named {name!r} for {model.name} already exist; use --overwrite to replace them, "
-                         "or choose another --name")
+        further = (f", --resume with more than {reached} --steps to train them further" if checkpoint.exists()
+                   else "")
+        raise InputError(f"weights named {name!r} for {model.name} already exist; use --overwrite to replace them"
+                         f"{further}, or choose another --name")
     session = init_from_env(device)  # None unless started by torchrun as one of several ranks
     main = session is None or session.is_main  # the rank that checks, records and stores
     if resume and not checkpoint.exists() and main:
-        finished = " (its weights are finished: nothing to continue)" if target.exists() else ""
-        raise InputError(f"no interrupted run named {name!r} of {model.name} to resume{finished}")
+        finished_note = " (its weights are finished: nothing to continue)" if target.exists() else ""
+        raise InputError(f"no interrupted run named {name!r} of {model.name} to resume{finished_note}")
+    if resume and main and finished and options.steps <= reached:
+        raise InputError(f"run {name!r} of {model.name} finished at step {reached}: nothing to continue "
+                         f"(give --steps above {reached} to train it further)")
     if resume and main:
         _check_same_options(model.name, name, options)
     if session is not None:
@@ -88,6 +97,8 @@ def train_model(model, data: list[str | os.PathLike], options: TrainOptions, nam
     job = job or Job()
     if not resume and main:
         _record_after_first_step(job, model.name, name, folders, options, held_out)
+    elif main:
+        _record_new_steps(model.name, name, options.steps)
     config = LoopConfig(steps=options.steps, seed=options.seed, checkpoint_every=options.checkpoint_every,
                         preview_every=options.preview_every,
                         data=DataConfig(crop=options.crop, batch_size=options.batch_size))
@@ -158,6 +169,14 @@ def _check_same_options(model: str, name: str, options: TrainOptions) -> None:
         raise InputError(f"run {name!r} was started with {was}; resume it with the same options (given {now})")
 
 
+def _recorded_steps(model: str, name: str, default: int) -> int:
+    """The steps run ``name`` was last set to reach (its ``run.json``); ``default`` when nothing says."""
+    try:
+        return RunRecord.load(run_dir(model, name) / RUN_FILE).options.steps
+    except (OSError, ValueError, KeyError, TypeError):
+        return default
+
+
 def _held_out(model: str, name: str, folder: PhotoFolder, options: TrainOptions, resume: bool) -> tuple[str, ...]:
     """The photos of ``folder`` this run keeps out of training (relative paths).
 
@@ -186,6 +205,18 @@ def _recorded_held_out(model: str, name: str) -> tuple[str, ...] | None:
         except ModelError:
             pass
     return None
+
+
+def _record_new_steps(model: str, name: str, steps: int) -> None:
+    """A resumed run set to go further than it was: its ``run.json`` now says so, so that stopping it before
+    then leaves it listed as interrupted."""
+    path = run_dir(model, name) / RUN_FILE
+    try:
+        record = RunRecord.load(path)
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no record to update (a run from before records)
+    if steps > record.options.steps:
+        replace(record, options=replace(record.options, steps=steps)).save()
 
 
 def _record_after_first_step(job: Job, model: str, name: str, folders: list[PhotoFolder],
