@@ -191,11 +191,9 @@ def difference_line(comparison: Comparison, method: str, reference: str) -> str:
             f"texture distance {ours['texture'] - theirs['texture']:+.3f}.\n")
 
 
-def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *, height: int = 192) -> None:
-    """Save a PNG grid: one row per kept example, one column per name in ``columns`` (with titles)."""
+def picture_grid(comparison: Comparison, columns: list[str], *, height: int = 192) -> bytes:
+    """A PNG grid: one row per kept example, one column per name in ``columns`` (with titles)."""
     import cv2
-
-    from restorer.files import atomic_write
 
     rows = []
     for title, repairs in comparison.examples:
@@ -213,7 +211,7 @@ def picture_grid(comparison: Comparison, columns: list[str], path: str | Path, *
     width = max(r.shape[1] for r in rows)
     grid = np.concatenate([np.pad(r, ((0, 2), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows])
     ok, data = cv2.imencode(".png", grid[..., ::-1])
-    atomic_write(path, data.tobytes(), overwrite=True)
+    return data.tobytes()
 
 
 def _shown(params: Mapping[str, Any]) -> str:
@@ -322,7 +320,7 @@ def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], o
     import torch
 
     from restorer.devices import describe_device
-    from restorer.files import atomic_write
+    from restorer.files import write_together
 
     started = time.time()
     comparison = compare(photos, methods, device=device, job=job, on_score=on_score)
@@ -343,9 +341,9 @@ def run_benchmark(photos: list[tuple[str, np.ndarray]], methods: list[Method], o
     record = {"summary": comparison.summary(), "by_kind": by_kind(comparison),
               "scores": [s.__dict__ for s in comparison.scores],
               "device": describe_device(device), "machine": machine, "wall_seconds": round(wall)}
-    atomic_write(markdown_file, report.encode(), overwrite=True)  # a crash keeps the earlier file whole
-    atomic_write(json_file, (json.dumps(record, indent=1) + "\n").encode(), overwrite=True)
     shown = [m.label for m in methods if m is methods[0] or not m.baseline]  # the reference, then the others
     columns = ["damaged", *shown, "truth"]
-    picture_grid(comparison, columns, grid_file)
+    # All three or none: a full disk keeps an earlier run's files whole, and leaves no table without its data.
+    write_together({markdown_file: report.encode(), json_file: (json.dumps(record, indent=1) + "\n").encode(),
+                    grid_file: picture_grid(comparison, columns)})
     return report, comparison

@@ -304,13 +304,12 @@ def encode_photo(photo: Photo, fmt: str, *, quality: int = 95) -> bytes:
         warnings.warn(f"{fmt} holds 8 bits per channel: the 16-bit photo is saved with 256 levels "
                       "(save as PNG or TIFF to keep 16 bits)", stacklevel=3)
     img = photo.to_pil()
-    if fmt in ("JPEG",) and img.mode in ("RGBA", "LA"):
+    if fmt in ("JPEG", "BMP") and img.mode in ("RGBA", "LA"):
+        # Pillow writes BMP's alpha in a form no reader (Pillow, OpenCV, this app) takes for transparency.
         if photo.alpha is not None and (photo.alpha < 255).any():
-            warnings.warn("JPEG has no transparency: the photo's transparent parts are saved opaque "
+            warnings.warn(f"{fmt} has no transparency: the photo's transparent parts are saved opaque "
                           "(save as PNG, WebP or TIFF to keep them)", stacklevel=3)
         img = img.convert("RGB" if img.mode == "RGBA" else "L")
-    if fmt == "BMP" and img.mode == "LA":
-        img = img.convert("RGBA")
     options: dict = {}
     if fmt == "JPEG":
         options.update(quality=int(quality), subsampling=0 if quality >= 90 else 2)

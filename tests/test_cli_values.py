@@ -346,6 +346,36 @@ def test_a_photo_that_fails_in_a_folder_still_exits_1(tmp_path, capsys, monkeypa
     assert code == EXIT_SOME_FAILED and "1 repaired, 0 skipped, 1 failed" in "\n".join(err), err
 
 
+def test_a_folder_whose_every_photo_fails_exits_2_and_leaves_no_empty_output_folder(tmp_path, capsys, monkeypatch):
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png"):
+        (tmp_path / "in" / name).write_bytes(b"\x89PNG not really")
+    mask = mask_file(tmp_path / "m.png")
+    code, err, _ = run_cli(["inpaint", tmp_path / "in", "--mask", mask, "-o", tmp_path / "out", "--model",
+                            "opencv-telea"], capsys, monkeypatch, tmp_path)
+    assert code == EXIT_USAGE and "0 repaired, 0 skipped, 2 failed" in "\n".join(err), err
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "kept").mkdir()  # a folder the person made stays, empty or not
+    code, err, _ = run_cli(["inpaint", tmp_path / "in", "--mask", mask, "-o", tmp_path / "kept", "--model",
+                            "opencv-telea"], capsys, monkeypatch, tmp_path)
+    assert code == EXIT_USAGE and (tmp_path / "kept").is_dir(), err
+
+
+@pytest.mark.parametrize("which", ["input", "output", "mask"])
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(tmp_path, capsys, monkeypatch, which):
+    photo = photo_file(tmp_path / "a.png")
+    mask = mask_file(tmp_path / "m.png")
+    args = {"input": photo, "output": tmp_path / "out.png", "mask": mask}
+    args[which] = ""
+    monkeypatch.chdir(tmp_path)
+    before = listing(tmp_path)
+    code, err, _ = run_cli(["inpaint", args["input"], "--mask", args["mask"], "-o", args["output"], "--model",
+                            "opencv-telea"], capsys, monkeypatch, tmp_path)
+    what = {"input": "INPUT", "output": "OUTPUT", "mask": "--mask"}[which]
+    assert code == EXIT_USAGE and len(err) == 1 and f"{what} is empty" in err[0], err
+    assert listing(tmp_path) == before
+
+
 def test_a_folder_that_refuses_the_output_is_exit_3_naming_the_output_not_its_temporary_file(
         tmp_path, capsys, monkeypatch):
     photo = photo_file(tmp_path / "a.png")

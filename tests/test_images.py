@@ -80,7 +80,7 @@ def test_alpha_round_trip(tmp_path):
     assert np.array_equal(np.asarray(back), np.asarray(src))
 
 
-def test_transparency_dropped_by_jpeg_is_said(tmp_path):
+def test_transparency_dropped_by_jpeg_or_bmp_is_said(tmp_path):
     import warnings
 
     src = _image_in_mode("RGBA")
@@ -88,6 +88,13 @@ def test_transparency_dropped_by_jpeg_is_said(tmp_path):
     src.save(tmp_path / "a.png")
     with pytest.warns(UserWarning, match="JPEG has no transparency"):
         save_photo(load_photo(tmp_path / "a.png"), tmp_path / "b.jpg")
+    with pytest.warns(UserWarning, match="BMP has no transparency"):  # its alpha is read back by nothing
+        save_photo(load_photo(tmp_path / "a.png"), tmp_path / "b.bmp")
+    assert Image.open(tmp_path / "b.bmp").mode == "RGB"
+    Image.new("LA", (8, 8), (90, 40)).save(tmp_path / "gray.png")  # gray, mostly transparent
+    with pytest.warns(UserWarning, match="BMP has no transparency"):
+        save_photo(load_photo(tmp_path / "gray.png"), tmp_path / "gray.bmp")
+    assert load_photo(tmp_path / "gray.bmp").grayscale
     Image.new("RGBA", (8, 8), (10, 20, 30, 255)).save(tmp_path / "opaque.png")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing is lost: no warning
@@ -199,6 +206,31 @@ def test_atomic_write_refuses_existing_and_leaves_no_temp(tmp_path):
     atomic_write(target, b"new", overwrite=True)
     assert target.read_bytes() == b"new"
     assert os.listdir(tmp_path) == ["out.png"]
+
+
+def test_files_written_together_land_all_or_none(tmp_path, monkeypatch):
+    import errno
+
+    import restorer.files as files
+
+    first, second = tmp_path / "report.md", tmp_path / "report.json"
+    first.write_bytes(b"old report")
+    files.write_together({first: b"new report", second: b"new data"})
+    assert (first.read_bytes(), second.read_bytes()) == (b"new report", b"new data")
+    real_fsync, calls = os.fsync, []
+
+    def full_on_the_second(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", full_on_the_second)
+    with pytest.raises(OSError) as failed:
+        files.write_together({first: b"newer report", second: b"newer data"})
+    assert failed.value.errno == errno.ENOSPC and failed.value.filename == str(second)  # the target, not a temp
+    assert (first.read_bytes(), second.read_bytes()) == (b"new report", b"new data")  # neither replaced
+    assert sorted(os.listdir(tmp_path)) == ["report.json", "report.md"]  # no temporary file left
 
 
 def test_failed_encode_leaves_nothing(tmp_path, monkeypatch):

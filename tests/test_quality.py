@@ -221,9 +221,29 @@ def test_bench_measures_the_models_named_with_their_settings(bench_registry, tmp
     assert not (tmp_path / "r2").exists()
 
 
+def test_bench_on_a_full_disk_keeps_no_partial_results_and_names_the_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import restorer.files as files
+
+    photos = photo_folder(tmp_path / "photos", [textured_photo(48, 64, 0)])
+    real_fsync = os.fsync
+
+    def full_after_the_table(fd):
+        if any(name.startswith(".inpaint_quality.json.") for name in os.listdir(tmp_path / "r")):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", full_after_the_table)
+    code, err, _ = run_cli(["bench", "--data", photos, "--out", tmp_path / "r", "--model", "opencv-ns", "--limit", "1"],
+                           capsys, monkeypatch, tmp_path)
+    assert code == 3 and str(tmp_path / "r" / "inpaint_quality.json") in err[-1], err
+    assert os.listdir(tmp_path / "r") == []  # no table without its data, no temporary file
+
+
 def test_the_picture_grid_shows_the_reference_baseline_and_the_models(bench_registry, tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr(quality, "picture_grid", lambda comparison, columns, path: shown.append(columns))
+    monkeypatch.setattr(quality, "picture_grid", lambda comparison, columns: shown.append(columns) or b"png")
     photos = [("p0", textured_photo(48, 64, 0))]
     quality.run_benchmark(photos, bench_methods(bench_registry), tmp_path, source="test")
     assert shown == [["damaged", "opencv-telea", "learned-fill", "learned-fill, strength 0", "truth"]]

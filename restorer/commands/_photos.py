@@ -22,8 +22,8 @@ import numpy as np
 
 from restorer.commands._options import int_in_range
 from restorer.devices import check_device_name, resolve_device
-from restorer.errors import (EXIT_OK, EXIT_SOME_FAILED, Cancelled, EnvironmentProblem, InputError, ModelError,
-                             RestorerError)
+from restorer.errors import (EXIT_INTERNAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, Cancelled, EnvironmentProblem,
+                             InputError, ModelError, RestorerError)
 from restorer.images import PHOTO_SUFFIXES, Photo, list_photos, load_mask, load_photo, save_format, save_photo
 from restorer.jobs import Job, Progress
 from restorer.models import Model
@@ -122,6 +122,9 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
     of a folder ``STEM + output_suffix`` instead of the photo's name. ``args.in_place`` None: the
     command has no ``--in-place`` (its outputs are not photos), so an output on an input is refused.
     """
+    for given, what in ((args.input, "INPUT"), (args.output, "OUTPUT"), (args.mask, "--mask")):
+        if given is not None and not str(given).strip():  # Path("") is the current folder: never meant
+            raise InputError(f"{what} is empty (an unset shell variable?); name a file or folder")
     source = Path(args.input)
     output = Path(args.output)
     mask_arg = Path(args.mask) if args.mask else None
@@ -268,10 +271,11 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
     # Torch takes ~2 s to import: a classical model's run does without (a bad --device is still refused).
     uses_torch = model.uses_torch or bool(getattr(args, "uses_torch", False))
     device = resolve_device(args.device) if uses_torch else check_device_name(args.device)
+    created = folder_mode and not Path(args.output).exists()
     if folder_mode:
         Path(args.output).mkdir(parents=True, exist_ok=True)
 
-    done, skipped, left = 0, 0, 0
+    done, skipped, left, bugs = 0, 0, 0, 0
     stopped: EnvironmentProblem | None = None
     outer = None
     if folder_mode:
@@ -306,6 +310,7 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
                 if not folder_mode or args.debug:
                     raise
                 failures.append((pair.photo, f"{type(exc).__name__}: {exc} (run with --debug for the traceback)"))
+                bugs += 1
                 if getattr(args, "debug", False):
                     traceback.print_exc()
             if outer is not None:
@@ -326,6 +331,12 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
         print(f"wrote {pairs[0].output}", file=sys.stderr)
     if stopped is not None:
         raise stopped  # exit 3, the cause as the last line; the photos written before it are kept
+    if failures and not done and not skipped:
+        # Every photo failed: nothing was written, so the folder made for the results goes again,
+        # and the exit code is that of the photos' problem (a bad file), or of a bug.
+        if created and not any(Path(args.output).iterdir()):
+            Path(args.output).rmdir()
+        return EXIT_INTERNAL if bugs else EXIT_USAGE
     return EXIT_SOME_FAILED if failures else EXIT_OK
 
 

@@ -66,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
                             settings=args.settings)
     photos = photos_from_folder(args.data, args.limit, exclude=out,
                                 on_skip=lambda path, why: print(f"skipped {path}: {why}", file=sys.stderr))
-    out.mkdir(parents=True, exist_ok=True)  # a folder the system refuses: exit 3 now, not after the benchmark
-    with tempfile.TemporaryFile(dir=out):  # a read-only one too (mkdir of an existing folder checks nothing)
-        pass
+    try:  # a folder the system refuses: exit 3 now, not after the benchmark
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):  # a read-only one too (mkdir of an existing folder checks nothing)
+            pass
+    except OSError as exc:  # named as the --out folder, not as the probe's temporary file
+        raise OSError(exc.errno, exc.strerror or str(exc), str(out)) from exc
     report, _ = run_benchmark(photos, methods, out, differences=starter_differences(methods),
                               source=str(args.data), device=resolve_device(args.device),
                               on_score=lambda s: print(f"{s.method} on {s.photo} ({s.kind}): PSNR {s.psnr:.2f}",

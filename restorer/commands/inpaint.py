@@ -5,7 +5,7 @@ outputs are skipped and counted. OUTPUT may be INPUT itself only with --in-place
 which replaces the originals.
 
 Exit codes: 0 all done, 1 some photos of a folder failed (the others were processed),
-2 a usage or input error (nothing written), 3 the system refused (a full disk, a
+2 a usage or input error, or every photo of a folder failed (nothing written), 3 the system refused (a full disk, a
 read-only folder: a folder stops there, keeping the photos done), 4 a bug, 130 cancelled.
 """
 
