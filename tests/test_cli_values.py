@@ -361,6 +361,15 @@ def test_a_folder_whose_every_photo_fails_exits_2_and_leaves_no_empty_output_fol
     assert code == EXIT_USAGE and (tmp_path / "kept").is_dir(), err
 
 
+def test_an_output_folder_that_does_not_exist_is_named_as_one(tmp_path, capsys, monkeypatch):
+    photo = photo_file(tmp_path / "a.png")
+    code, err, _ = run_cli(["inpaint", photo, "--mask", mask_file(tmp_path / "m.png"), "-o", f"{tmp_path / 'new'}/",
+                            "--model", "opencv-telea"], capsys, monkeypatch, tmp_path)
+    assert code == EXIT_USAGE and err == [f"restorer: error: {tmp_path / 'new'}/: no such folder for the output "
+                                          "(create it first, or name a file)"], err
+    assert not (tmp_path / "new").exists()
+
+
 @pytest.mark.parametrize("which", ["input", "output", "mask"])
 def test_an_empty_path_is_refused_not_taken_for_the_current_folder(tmp_path, capsys, monkeypatch, which):
     photo = photo_file(tmp_path / "a.png")

@@ -12,6 +12,7 @@ keeping the photos already written, and exits 3.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -142,6 +143,8 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
             if found is None:
                 raise InputError(f"{mask_arg}: no mask named {source.stem}.* or {source.stem}{MASK_SUFFIX}.*")
             mask_arg = found
+        if not output.exists() and str(args.output).endswith(("/", os.sep)):  # `-o results/`: meant a folder
+            raise InputError(f"{args.output}: no such folder for the output (create it first, or name a file)")
         target = output / _output_name(source, output_suffix) if output.is_dir() else output
         save_format(target)  # refuse an unknown output suffix before any work
         if not target.parent.is_dir():
