@@ -285,7 +285,7 @@ def test_adaptation_is_no_longer_offered():
         run_model(InpaintGAN(), _photo(), _hole(), {"adapt_steps": 5})
 
 
-@pytest.mark.parametrize("pixel_loss", ["l1", "l2"])
+@pytest.mark.parametrize("pixel_loss", ["l1", "l2", "log-l1"])
 def test_trainer_steps_reduce_the_hole_error(pixel_loss):
     torch.manual_seed(0)
     trainer = InpaintTrainer(TrainerConfig(generator=TINY, lr=3e-3, pixel_loss=pixel_loss))
@@ -295,8 +295,9 @@ def test_trainer_steps_reduce_the_hole_error(pixel_loss):
     masks[:, :, 8:20, 8:24] = 1
     batch = Batch(photos, None, masks)
     first = trainer.train_step(batch, 0)
-    assert first["loss"] == pytest.approx(first["l1"] if pixel_loss == "l1" else 10 ** (-first["hole_psnr"] / 10),
-                                          rel=1e-4)
+    if pixel_loss != "log-l1":
+        assert first["loss"] == pytest.approx(first["l1"] if pixel_loss == "l1" else 10 ** (-first["hole_psnr"] / 10),
+                                              rel=1e-4)
     for step in range(1, 40):
         last = trainer.train_step(batch, step)["l1"]
     assert last < first["l1"] * 0.9
@@ -496,3 +497,25 @@ def test_widened_generator_repairs_exactly_as_the_narrow_one_then_trains_its_new
     assert wide.head.weight.grad[:, 4:].abs().sum() > 0
     with pytest.raises(ValueError, match="none narrower"):
         widened(narrow, (6, 6, 20))
+
+
+def test_log_l1_counts_each_crop_by_its_error_relative_to_itself():
+    from restorer_plugins.inpaint_gan.trainer import LOG_L1_FLOOR, hole_log_l1
+
+    truth = torch.zeros(3, 3, 8, 8)
+    repaired = truth.clone()
+    repaired[0] += 0.01   # a crop nearly right (a smooth sky)
+    repaired[1] += 0.3    # a crop far off (a forest)
+    hole = torch.zeros(3, 1, 8, 8)
+    hole[0, :, :2] = 1    # a small hole
+    hole[1, :, :6] = 1    # a large one; crop 2 has none and does not count
+    expected = (np.log(LOG_L1_FLOOR + 0.01) + np.log(LOG_L1_FLOOR + 0.3)) / 2
+    assert hole_log_l1(repaired, truth, hole).item() == pytest.approx(expected, rel=1e-5)
+    repaired.requires_grad_(True)
+    hole_log_l1(repaired, truth, hole).backward()
+    per_pixel = repaired.grad.abs()
+    # Each crop's pull is the inverse of its own error, whatever its hole's size: the near-right crop leads.
+    assert per_pixel[0][hole[0].expand(3, -1, -1) > 0].sum() > 5 * per_pixel[1][hole[1].expand(3, -1, -1) > 0].sum()
+    assert per_pixel[2].sum() == 0
+    with pytest.raises(ValueError, match="pixel_loss must be one of"):
+        TrainerConfig(pixel_loss="l3")
