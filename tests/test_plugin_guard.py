@@ -351,6 +351,9 @@ def test_a_model_exiting_in_run_fails_the_photo_not_the_command(site, tmp_path):
 
     batch = run_restorer("inpaint", photos, "--mask", masks, "--model", "exits", "-o", tmp_path / "out",
                          env=env)
-    assert batch.returncode == 1, batch.stderr
+    # Every photo of the folder failed: nothing was written, so the exit is 2 (as for one photo)
+    # and the output folder the command made is taken back.
+    assert batch.returncode == 2, batch.stderr
+    assert not (tmp_path / "out").exists()
     assert "0 repaired, 0 skipped, 2 failed" in batch.stderr
     assert f"failed {photos / 'a.png'}: model exits failed: it called sys.exit(0)" in batch.stderr
