@@ -20,12 +20,21 @@ def _umask() -> int:
     return mask
 
 
+def not_a_folder(folder: Path, purpose: str = "") -> InputError:
+    """The error for a file to be written into ``folder``, which is not there: ``no such folder`` or,
+    where a file holds that name (``-o photo.png/out.png``), ``is a file, not a folder``.
+    ``purpose`` ends the first (`` for the output``)."""
+    if folder.exists():
+        return InputError(f"{folder}: is a file, not a folder")
+    return InputError(f"{folder}: no such folder{purpose}")
+
+
 def _staged(path: Path, data: bytes) -> str:
     """``data`` written and flushed to disk in a temporary file beside ``path``, with the mode ``path``
     would get; returns the temporary file's name (removed again if writing it fails)."""
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(f"{parent}: no such folder")
+        raise not_a_folder(parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
     try:
         # mkstemp makes the file private (0600); a saved photo gets the mode any new file would get,

@@ -301,11 +301,16 @@ class Model:
     def parse_settings(self, settings: list[str]) -> dict[str, Any]:
         """Parse CLI ``key=value`` strings into typed, validated values."""
         out: dict[str, Any] = {}
+        given: dict[str, str] = {}
         for item in settings:
             key, sep, text = item.partition("=")
-            if not sep or not key.strip():
+            key = key.strip()
+            if not sep or not key:
                 raise ModelError(f"--set expects key=value, got {item!r}")
-            out[key.strip()] = self.param(key.strip()).parse(text)
+            if key in given:  # the last one winning silently hides a typo in a long command
+                raise ModelError(f"--set {key} is given twice ({given[key]!r} and {text!r}); give it once")
+            given[key] = text
+            out[key] = self.param(key).parse(text)
         return out
 
     def check(self) -> None:

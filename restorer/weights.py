@@ -154,6 +154,17 @@ def save_weights(model: str, name: str, tensors: dict[str, Any], metadata: dict[
     return target
 
 
+def _own_metadata(model: str, path: Path) -> dict[str, Any]:
+    """The metadata of a file in ``model``'s weights folder; :class:`ModelError` where it is unusable or
+    says it holds another model's weights (a file copied into the wrong folder)."""
+    metadata = read_metadata(path)
+    owner = metadata.get("model")
+    if isinstance(owner, str) and owner != model:
+        raise ModelError(f"{path}: these are weights of {owner}, not of {model} "
+                         f"(move the file to {path.parent.parent / owner})")
+    return metadata
+
+
 def find_weights(model: str, name: str = STARTER) -> WeightsInfo:
     """The weights ``name`` of ``model`` (``starter`` = the shipped file); :class:`ModelError` if missing."""
     if name == STARTER:
@@ -166,7 +177,7 @@ def find_weights(model: str, name: str = STARTER) -> WeightsInfo:
         if not path.exists() and not path.is_symlink():  # anything else there is named by read_metadata
             known = ", ".join(w.name for w in list_weights(model)) or "none"
             raise ModelError(f"no weights named {name!r} for {model} (available: {known})")
-    return WeightsInfo(model, name, path, read_metadata(path))
+    return WeightsInfo(model, name, path, read_metadata(path) if name == STARTER else _own_metadata(model, path))
 
 
 def load_weights(model: str, name: str = STARTER) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -209,7 +220,7 @@ def _scan_weights(model: str) -> tuple[list[WeightsInfo], list[tuple[Path, str]]
         for path in sorted(folder.glob("*.safetensors")):
             if _NAME_RE.fullmatch(path.stem) and path.stem != STARTER:
                 try:
-                    usable.append(WeightsInfo(model, path.stem, path, read_metadata(path)))
+                    usable.append(WeightsInfo(model, path.stem, path, _own_metadata(model, path)))
                 except ModelError as exc:
                     unusable.append((path, str(exc).removeprefix(f"{path}: ")))
     return usable, unusable

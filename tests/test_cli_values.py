@@ -412,3 +412,62 @@ def test_the_readme_table_lists_every_exit_code():
     rows = {int(line.split("|")[1]) for line in readme.splitlines()
             if line.startswith("  | ") and line.split("|")[1].strip().isdigit()}
     assert rows == codes
+
+
+# -- options that would be resolved by a guess -----------------------------------------------
+
+
+def test_a_parameter_set_twice_is_refused_not_the_last_one_taken(tmp_path, capsys, monkeypatch):
+    photo = photo_file(tmp_path / "a.png")
+    mask = mask_file(tmp_path / "m.png")
+    out = tmp_path / "out.png"
+    code, err, _ = run_cli(["inpaint", photo, "--mask", mask, "-o", out, "--model", "opencv-telea",
+                            "--set", "radius=3", "--set", "radius=9"], capsys, monkeypatch, tmp_path)
+    one_line(code, err, EXIT_USAGE, "--set radius is given twice ('3' and '9'); give it once")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("option, key", [(["-n", "2"], "n=3"), (["--seed", "1"], "seed=2")])
+def test_sample_refuses_an_option_and_the_same_parameter_by_set(tmp_path, capsys, monkeypatch, option, key):
+    out = tmp_path / "grid.png"
+    code, err, _ = run_cli(["sample", "--model", "dcgan", *option, "--set", key, "-o", out], capsys, monkeypatch,
+                           tmp_path)
+    one_line(code, err, EXIT_USAGE, f"{option[0]} and --set {key.split('=')[0]}=... are both given")
+    assert not out.exists()
+
+
+def test_a_photo_with_two_masks_in_the_mask_folder_fails_and_the_others_are_repaired(tmp_path, capsys,
+                                                                                       monkeypatch):
+    photos, masks, out = tmp_path / "photos", tmp_path / "masks", tmp_path / "out"
+    photo_file(photos / "a.png")
+    photo_file(photos / "b.png", seed=1)
+    mask_file(masks / "a.png")
+    mask_file(masks / "a_mask.jpg")
+    mask_file(masks / "b.png")
+    code, err, _ = run_cli(["inpaint", photos, "--mask", masks, "-o", out, "--model", "opencv-telea"], capsys,
+                           monkeypatch, tmp_path)
+    assert code == EXIT_SOME_FAILED, err
+    assert any(f"failed {photos / 'a.png'}: more than one mask for a in {masks} (a.png, a_mask.jpg); keep one"
+               in line for line in err), err
+    assert listing(out) == ["b.png"]
+
+
+def test_an_output_inside_a_file_is_named_as_a_file_not_a_missing_folder(tmp_path, capsys, monkeypatch):
+    photo = photo_file(tmp_path / "a.png")
+    mask = mask_file(tmp_path / "m.png")
+    code, err, _ = run_cli(["inpaint", photo, "--mask", mask, "-o", tmp_path / "a.png" / "x.png", "--model",
+                            "opencv-telea"], capsys, monkeypatch, tmp_path)
+    one_line(code, err, EXIT_USAGE, f"{tmp_path / 'a.png'}: is a file, not a folder")
+
+
+@pytest.mark.parametrize("name, warned", [("out.png", True), ("out.tif", True), ("out.jpg", False),
+                                          ("out.webp", False)])
+def test_quality_for_a_lossless_output_is_a_warning(tmp_path, capsys, monkeypatch, name, warned):
+    photo = photo_file(tmp_path / "a.png")
+    mask = mask_file(tmp_path / "m.png")
+    code, err, _ = run_cli(["inpaint", photo, "--mask", mask, "-o", tmp_path / name, "--model", "opencv-telea",
+                            "--quality", "80"], capsys, monkeypatch, tmp_path)
+    assert code == EXIT_OK, err
+    warnings = [line for line in err if "--quality 80 applies to JPEG and WebP only" in line]
+    assert len(warnings) == int(warned), err
+    assert (tmp_path / name).exists()

@@ -112,6 +112,25 @@ def test_settings_naming_an_unusable_weights_file_say_why(data_dir):
     assert model.parse_settings(["weights=starter"]) == {"weights": "starter"}
 
 
+def test_another_models_weights_copied_into_a_folder_are_named_not_offered(data_dir):
+    import shutil
+
+    from restorer.registry import load_registry
+
+    weights.save_weights("inpaint-gan", "mine", {"x": torch.zeros(1)}, {})
+    stray = data_dir / "weights" / "vae" / "mine.safetensors"
+    stray.parent.mkdir(parents=True)
+    shutil.copy(data_dir / "weights" / "inpaint-gan" / "mine.safetensors", stray)
+    assert [w.name for w in weights.list_weights("vae")] == ["starter"]
+    [(path, reason)] = weights.unreadable_weights("vae")
+    assert path == stray and reason.startswith("these are weights of inpaint-gan, not of vae (move the file to ")
+    with pytest.raises(ModelError, match="weights of inpaint-gan, not of vae"):
+        weights.find_weights("vae", "mine")
+    with pytest.raises(ModelError, match="^weights 'mine' of vae cannot be used: these are weights of inpaint-gan"):
+        load_registry().get("vae").parse_settings(["weights=mine"])
+    assert [w.name for w in weights.list_weights("inpaint-gan")] == ["starter", "mine"]
+
+
 def _special_files(folder):
     """Weights-named things that must never be opened: a FIFO, a folder, /dev/zero, an empty and a huge file."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from restorer.commands._options import int_in_range
 from restorer.devices import check_device_name, resolve_device
 from restorer.errors import (EXIT_INTERNAL, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, Cancelled, EnvironmentProblem,
                              InputError, ModelError, RestorerError)
+from restorer.files import not_a_folder
 from restorer.images import PHOTO_SUFFIXES, Photo, list_photos, load_mask, load_photo, save_format, save_photo
 from restorer.jobs import Job, Progress
 from restorer.models import Model
@@ -33,6 +34,10 @@ from restorer.registry import get_registry
 from restorer.tasks import task_spec
 
 MASK_SUFFIX = "_mask"
+#: ``--quality`` when it is not given.
+DEFAULT_QUALITY = 95
+#: The formats ``--quality`` means something for (the others are saved losslessly).
+LOSSY_FORMATS = ("JPEG", "WEBP")
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, *, mask_required: bool, mask: bool = True) -> None:
@@ -56,8 +61,8 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, mask_required: bool
     parser.add_argument("--in-place", action="store_true",
                         help="allow OUTPUT to be INPUT itself (the same photo, or the same folder): each result "
                              "replaces the original photo, which is then lost")
-    parser.add_argument("--quality", type=int_in_range(1, 100), default=95, metavar="Q",
-                        help="JPEG/WebP quality 1-100 (default 95)")
+    parser.add_argument("--quality", type=int_in_range(1, 100), default=None, metavar="Q",
+                        help=f"JPEG/WebP quality 1-100 (default {DEFAULT_QUALITY}); other formats are lossless")
 
 
 def pick_model(name: str | None, tasks: tuple[str, ...]) -> Model:
@@ -88,12 +93,19 @@ class Pair:
 
 
 def _find_mask(folder: Path, stem: str) -> Path | None:
+    """The one mask in ``folder`` named ``stem`` or ``stem_mask`` with a photo suffix, or None; an
+    :class:`InputError` when several are there (``a.png`` and ``a_mask.jpg``): which one was meant
+    would be a guess."""
+    found: dict[Path, Path] = {}  # by resolved path: on a case-blind disk a.png and a.PNG are one file
     for candidate_stem in (stem, stem + MASK_SUFFIX):
         for suffix in PHOTO_SUFFIXES:
             for name in (candidate_stem + suffix, candidate_stem + suffix.upper()):
                 if (folder / name).is_file():
-                    return folder / name
-    return None
+                    found.setdefault((folder / name).resolve(), folder / name)
+    if len(found) > 1:
+        names = ", ".join(path.name for path in found.values())
+        raise InputError(f"more than one mask for {stem} in {folder} ({names}); keep one")
+    return next(iter(found.values()), None)
 
 
 def refuse_empty_mask(path: Path, task: str, mask: np.ndarray | None = None) -> None:
@@ -148,7 +160,7 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
         target = output / _output_name(source, output_suffix) if output.is_dir() else output
         save_format(target)  # refuse an unknown output suffix before any work
         if not target.parent.is_dir():
-            raise InputError(f"{target.parent}: no such folder for the output")
+            raise not_a_folder(target.parent, " for the output")
         if mask_arg is not None and target.exists() and _same(target, mask_arg):
             raise InputError(f"{target}: is the mask; the result would replace it, choose another OUTPUT")
         if target.exists() and _same(target, source):
@@ -181,8 +193,12 @@ def plan(args: argparse.Namespace, *, mask_required: bool, task: str = "inpaint"
     for photo in photos:
         mask = mask_arg
         if mask_arg is not None and mask_arg.is_dir():
-            mask = (_find_mask(mask_arg, photo.stem) if not same_folder
-                    else _find_mask(mask_arg, photo.stem + MASK_SUFFIX))
+            try:
+                mask = (_find_mask(mask_arg, photo.stem) if not same_folder
+                        else _find_mask(mask_arg, photo.stem + MASK_SUFFIX))
+            except InputError as exc:  # this photo fails; the others go on
+                failures.append((photo, str(exc)))
+                continue
             if mask is None:
                 failures.append((photo, f"no mask named {photo.stem}.* or {photo.stem}{MASK_SUFFIX}.* in {mask_arg}"))
                 continue
@@ -248,6 +264,17 @@ def saving_problem(exc: OSError, output: Path, doing: str = "saving the result")
     return EnvironmentProblem.from_os_error(exc, doing)
 
 
+def _settle_quality(args: argparse.Namespace, pairs: list[Pair]) -> None:
+    """``args.quality`` made a number; a ``--quality`` that no output can use (PNG, TIFF, BMP are
+    lossless) is said in a warning instead of being dropped without a word."""
+    given = getattr(args, "quality", None)
+    if given is not None and pairs and not any(save_format(p.output) in LOSSY_FORMATS for p in pairs):
+        kinds = sorted({save_format(p.output) for p in pairs})
+        print(f"restorer: warning: --quality {given} applies to JPEG and WebP only; "
+              f"{' and '.join(kinds)} {'is' if len(kinds) == 1 else 'are'} saved losslessly", file=sys.stderr)
+    args.quality = DEFAULT_QUALITY if given is None else given
+
+
 #: ``work(pair, model, params, device, args, show_steps)``: one photo's job (default :func:`_process_one`).
 Work = Callable[[Pair, Model, dict, str, argparse.Namespace, bool], None]
 
@@ -269,6 +296,7 @@ def process(args: argparse.Namespace, tasks: tuple[str, ...], *, mask_required: 
                                         output_suffix=output_suffix)
     if check is not None:
         check(pairs)
+    _settle_quality(args, pairs)
     if getattr(args, "in_place", False) and all(_same(p.photo, p.output) for p in pairs):
         args.overwrite = True  # every output is its own original: replacing it is what --in-place asks
     # Torch takes ~2 s to import: a classical model's run does without (a bad --device is still refused).

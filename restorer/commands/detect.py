@@ -57,7 +57,7 @@ def _detect_one(pair: Pair, model: Model, params: dict, device: str, args: argpa
 def run(args: argparse.Namespace) -> int:
     """Write one damage mask per photo."""
     # What the shared planning reads; in_place None: there is no --in-place, a mask never replaces a photo.
-    args.mask, args.in_place, args.quality = None, None, 95
+    args.mask, args.in_place, args.quality = None, None, None
     if not str(args.output).lower().endswith(".png") and not Path(args.input).is_dir():
         raise InputError(f"{args.output}: a mask is written as PNG; give an OUTPUT ending in .png")
     return process(args, ("detect",), mask_required=False, work=_detect_one, output_suffix=".png")

@@ -10,6 +10,7 @@ from restorer.commands._options import positive_int, seed
 from restorer.commands._photos import pick_model, refuse_existing, saving_problem
 from restorer.devices import resolve_device
 from restorer.errors import EXIT_OK, InputError
+from restorer.files import not_a_folder
 from restorer.images import photo_from_array, save_format, save_photo
 from restorer.jobs import Job
 from restorer.pipeline import run_model
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     params = model.parse_settings(args.settings)
     for key, value in (("n", args.n), ("seed", args.seed)):
         if value is not None:
+            if key in params:  # which one wins would be a guess
+                raise InputError(f"{'-n' if key == 'n' else '--seed'} and --set {key}=... are both given; "
+                                 "give one of them")
             params[key] = model.param(key).validate(value)
     model.check_params(model.resolve_params(params))
     output = Path(args.output)
@@ -43,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{output}: is a folder; give an image file to write")
     refuse_existing(output, args.overwrite)
     if not output.parent.is_dir():
-        raise InputError(f"{output.parent}: no such folder for the output")
+        raise not_a_folder(output.parent, " for the output")
     image = run_model(model, None, None, params, device=resolve_device(args.device), job=Job())
     try:
         save_photo(photo_from_array(image), output, overwrite=args.overwrite)
