@@ -17,7 +17,7 @@ import traceback
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow,
-                               QProgressBar, QPushButton, QWidget)
+                               QProgressBar, QPushButton, QSizePolicy, QWidget)
 from superqt import QLabeledSlider
 from superqt.utils import qthrottled
 
@@ -44,20 +44,20 @@ class DamageBar(QFrame):
         self.setAutoFillBackground(True)
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(10, 6, 10, 6)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Find damage with"))
+        self.detector_label = QLabel("Find damage with")
         self.detector = QComboBox()
+        self.detector.setMinimumWidth(90)  # its name elided, rather than the bar cut, on a narrow canvas
         self.detector.setToolTip("The model that looks for damage; picking another one finds again")
-        row.addWidget(self.detector)
-        row.addSpacing(12)
-        row.addWidget(QLabel("Sensitivity"))
+        self.sensitivity_label = QLabel("Sensitivity")
         self.slider = QLabeledSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(MIN_SENSITIVITY, MAX_SENSITIVITY)
-        self.slider.setFixedWidth(190)
+        self.slider.setMinimumWidth(80)  # narrower only where the canvas leaves no room for 190 px
+        self.slider.setMaximumWidth(190)
+        self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.slider.setToolTip("Higher finds more (and more that is not damage); the proposal follows at once")
-        row.addWidget(self.slider)
-        self.controls = row
-        self.buttons = QHBoxLayout()
+        self.button_box = QWidget()
+        self.buttons = QHBoxLayout(self.button_box)
+        self.buttons.setContentsMargins(0, 0, 0, 0)
         self.progress = QProgressBar()
         self.progress.setFixedWidth(120)
         self.buttons.addWidget(self.progress)
@@ -72,8 +72,14 @@ class DamageBar(QFrame):
         self.buttons.addStretch(1)
         self.message = QLabel()
         self.message.setWordWrap(True)  # a narrow window wraps the hint instead of cutting it
-        self._arrange(two_rows=False)
+        self.rows = 0
+        self._arrange(1)
         self.hide()
+
+    @property
+    def two_rows(self) -> bool:
+        """Whether the bar is stacked (the buttons under the detector and sensitivity, or lower)."""
+        return self.rows > 1
 
     def set_running(self, running: bool) -> None:
         """Progress and Cancel while the detector runs, Keep and Discard after."""
@@ -86,28 +92,44 @@ class DamageBar(QFrame):
             self.progress.setRange(0, 0)  # busy until the first report
         self.place()
 
-    def _arrange(self, *, two_rows: bool) -> None:
-        """The buttons beside the detector and sensitivity, or (``two_rows``, a narrow canvas) under them."""
-        self.grid.removeItem(self.controls)
-        self.grid.removeItem(self.buttons)
-        self.grid.removeWidget(self.message)
-        self.grid.addLayout(self.controls, 0, 0)
-        self.grid.addLayout(self.buttons, 1 if two_rows else 0, 0 if two_rows else 1)
-        self.grid.addWidget(self.message, 2 if two_rows else 1, 0, 1, 2)
-        self.two_rows = two_rows
+    def _arrange(self, rows: int) -> None:
+        """Lay the bar out in ``rows``: 1, all in a row; 2, the buttons under the detector and
+        sensitivity; 3 (a very narrow canvas), the sensitivity under the detector, then the buttons."""
+        widgets = (self.detector_label, self.detector, self.sensitivity_label, self.slider, self.button_box,
+                   self.message)
+        for widget in widgets:
+            self.grid.removeWidget(widget)
+        for column in range(5):
+            self.grid.setColumnStretch(column, 0)
+        places = {1: [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4, 1, 1), (1, 0, 1, 5)],
+                  2: [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0, 1, 4), (2, 0, 1, 4)],
+                  3: [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0, 1, 2), (3, 0, 1, 2)]}[rows]
+        for widget, place in zip(widgets, places):
+            self.grid.addWidget(widget, *place)
+        self.grid.setColumnStretch(4 if rows == 1 else 3 if rows == 2 else 1, 1)
+        self.rows = rows
 
     def place(self) -> None:
-        """At the bottom of the canvas, centred; in two rows where one would not fit."""
+        """At the bottom of the canvas, centred; in two or three rows where one would not fit."""
         canvas = self.parentWidget()
         margins = self.grid.contentsMargins()
-        one_row = (self.controls.sizeHint().width() + self.grid.horizontalSpacing() + self.buttons.sizeHint().width()
-                   + margins.left() + margins.right() + 2 * self.frameWidth())
-        two_rows = one_row > canvas.width() - 16
-        if two_rows != self.two_rows:
-            self._arrange(two_rows=two_rows)
+        gap = max(self.grid.horizontalSpacing(), 0)
+        frame = margins.left() + margins.right() + 2 * self.frameWidth()
+        detector = self.detector_label.sizeHint().width() + gap + self.detector.sizeHint().width()
+        sensitivity = self.sensitivity_label.sizeHint().width() + gap + self.slider.maximumWidth()
+        buttons = self.button_box.sizeHint().width()
+        room = canvas.width() - 16
+        if detector + sensitivity + buttons + 3 * gap + frame <= room:
+            rows = 1
+        elif max(detector + sensitivity + gap, buttons) + frame <= room:
+            rows = 2
+        else:
+            rows = 3
+        if rows != self.rows:
+            self._arrange(rows)
         self.adjustSize()
-        width = min(self.sizeHint().width(), canvas.width() - 16)
-        self.resize(width, self.sizeHint().height())
+        width = min(self.sizeHint().width(), room)
+        self.resize(width, self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height())
         self.move(max(8, (canvas.width() - width) // 2), max(0, canvas.height() - self.height() - 12))
 
 

@@ -143,6 +143,12 @@ def test_the_bar_takes_two_rows_in_a_narrow_window_and_nothing_overlaps(damaged,
     for button in (bar.keep_button, bar.discard_button):
         assert not button.geometry().intersects(slider) and button.geometry().right() <= bar.width()
         assert button.width() >= button.sizeHint().width() - 2  # not squeezed
+    for width in (700, 560):  # narrower still: the sensitivity slider and its number stay inside the bar
+        window.resize(width, 600)
+        qtbot.waitUntil(lambda: bar.width() <= window.canvas.width() - 16, timeout=3000)
+        assert bar.slider.geometry().right() < bar.contentsRect().right()
+        assert not bar.slider.geometry().intersects(bar.detector.geometry())
+        assert bar.button_box.geometry().top() > bar.slider.geometry().bottom()
 
 
 def test_the_slider_rethresholds_the_kept_map_without_running_the_detector_again(damaged, qtbot):

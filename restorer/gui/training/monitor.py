@@ -89,7 +89,12 @@ class TrainingMonitor(QWidget):
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "loss")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        # The legend in a row of its own above the curves (inside the plot it covered them).
+        # The axes always fit the curves: no zoom or pan by mouse, whose wheel would otherwise zoom the
+        # plot instead of scrolling the panel when it passes over it, and leave it zoomed away from
+        # every later curve.
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
         # The legend in a row of its own above the curves, where the (unused) title would be: inside
         # the plot it covered them.
         item = self.plot.plotItem
@@ -132,6 +137,7 @@ class TrainingMonitor(QWidget):
             legend.clear()
         self.preview.clear()
         self.preview.setText(_NO_PREVIEW)
+        self.plot.enableAutoRange()
         self.progress.setFormat("step %v / %m")
         self.progress.setRange(0, steps)
         self.progress.setValue(0)
