@@ -12,6 +12,7 @@ from superqt.utils import signals_blocked
 
 from restorer.gui.display import to_pixmap
 from restorer.gui.params import ParamControl, make_control
+from restorer.gui.wording import as_sentence
 from restorer.jobs import Progress
 from restorer.models import Model
 from restorer.registry import Registry
@@ -246,8 +247,8 @@ class ModelPanel(QWidget):
         if progress.total > 0:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(progress.fraction * 1000))
-        if progress.message:
-            self.set_message(progress.message)
+        if progress.message:  # a model reports "repairing"
+            self.set_message(as_sentence(progress.message))
         if progress.preview is not None:
             self.show_preview(progress.preview)
 

@@ -479,7 +479,7 @@ def test_the_stored_runs_box_is_told_what_it_needs_and_reads_no_parent(qtbot, tr
 def test_bad_folders_show_a_clear_message(qtbot, panel, tmp_path):
     _setup(panel, "", name="bad")
     assert not panel.start()
-    assert "choose a folder" in panel.monitor.message.text()
+    assert "Choose a folder" in panel.monitor.message.text()  # worded as the start of a sentence
 
     panel.form.folder_fields[0].set_path(str(tmp_path / "missing"))
     assert not panel.start()
@@ -558,7 +558,7 @@ def test_an_existing_name_is_refused(panel, photos):
     _setup(panel, photos, name="taken")
     assert not panel.start() and "exists" in panel.monitor.message.text()
     panel.form.name_edit.setText("bad name!")
-    assert not panel.start() and "invalid weights name" in panel.monitor.message.text()
+    assert not panel.start() and "Invalid weights name" in panel.monitor.message.text()
 
 
 def test_rename_use_and_delete(panel, monkeypatch):

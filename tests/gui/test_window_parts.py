@@ -108,3 +108,25 @@ def test_a_deleted_window_is_freed_without_the_garbage_collector(qtbot, registry
         assert gone() is None
     finally:
         gc.enable()
+
+
+def test_a_models_progress_report_reads_as_a_sentence(qtbot):
+    from restorer.gui.panel import ModelPanel
+    from restorer.jobs import Progress
+
+    panel = ModelPanel()
+    qtbot.addWidget(panel)
+    panel.set_progress(Progress(1, 4, "repairing strokes"))
+    assert panel.message.text() == "Repairing strokes"
+    panel.set_progress(Progress(2, 4, ""))  # no message: the last one stays
+    assert panel.message.text() == "Repairing strokes"
+
+
+def test_a_message_starting_with_a_path_or_name_keeps_its_case():
+    from restorer.gui.wording import as_sentence
+
+    assert as_sentence("choose a folder of photos") == "Choose a folder of photos"
+    assert as_sentence("photos/a.png: no such file") == "photos/a.png: no such file"
+    assert as_sentence("inpaint-gan: the weights are damaged") == "inpaint-gan: the weights are damaged"
+    assert as_sentence("a.png is too small") == "a.png is too small"
+    assert as_sentence("") == ""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from restorer.gui.display import to_pixmap
 from restorer.gui.training.worker import Tick
+from restorer.gui.wording import as_sentence
 
 #: Metrics named with any of these are measures in dB, not losses: on the loss axis they would flatten
 #: every loss to a line at 0, so their curves start hidden (a click on the legend shows them).
@@ -114,7 +115,7 @@ class TrainingMonitor(QWidget):
     def show_message(self, text: str, *, error: bool = False) -> None:
         """Show ``text`` under the progress bar (red for errors), above this run's folder warnings."""
         self.message.setStyleSheet("color: #ff7b72;" if error else "")
-        self.message.setText("\n".join([text, *self._notices]))
+        self.message.setText("\n".join([as_sentence(text), *self._notices]))
 
     def add_notice(self, text: str) -> None:
         """Keep a warning about the run's folders on screen under the message, until the next run."""
