@@ -5,6 +5,7 @@ code so that an exit it calls (``sys.exit``) fails as that plugin or model inste
 Restorer.
 """
 
+import re
 from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
@@ -16,6 +17,18 @@ EXIT_USAGE = 2  # a usage or input error: a bad option, value, file or mask; not
 EXIT_ENVIRONMENT = 3  # the system refused: disk full, read-only folder, permission, a path that is a file
 EXIT_INTERNAL = 4  # a bug in Restorer or in a plugin; --debug shows the traceback
 EXIT_CANCELLED = 130  # cancelled (Ctrl+C)
+
+
+#: A message that starts with a path or a name (``photos/a.png: ...``, ``inpaint-gan: ...``) keeps its case.
+_NAMED = re.compile(r"^[^\s]*[/\\:.]")
+
+
+def as_sentence(text: str) -> str:
+    """``text`` (an error worded for ``restorer: error: ...``, a model's progress report) with its first
+    letter upper-case, as a line in the window reads; as it is where it starts with a path or name."""
+    if not text or _NAMED.match(text):
+        return text
+    return text[:1].upper() + text[1:]
 
 
 class RestorerError(Exception):

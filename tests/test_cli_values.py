@@ -471,3 +471,13 @@ def test_quality_for_a_lossless_output_is_a_warning(tmp_path, capsys, monkeypatc
     warnings = [line for line in err if "--quality 80 applies to JPEG and WebP only" in line]
     assert len(warnings) == int(warned), err
     assert (tmp_path / name).exists()
+
+
+def test_a_message_shown_in_the_window_reads_as_a_sentence_unless_it_starts_with_a_path_or_name():
+    from restorer.errors import as_sentence
+
+    assert as_sentence("choose a folder of photos") == "Choose a folder of photos"
+    assert as_sentence("photos/a.png: no such file") == "photos/a.png: no such file"
+    assert as_sentence("inpaint-gan: the weights are damaged") == "inpaint-gan: the weights are damaged"
+    assert as_sentence("a.png is too small") == "a.png is too small"
+    assert as_sentence("") == ""

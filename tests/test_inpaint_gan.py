@@ -196,6 +196,48 @@ def test_texture_leaves_a_fill_alone_with_nothing_undamaged_in_reach():
     assert np.array_equal(add_texture(tiny, np.ones((20, 20), bool), 1.0), tiny)
 
 
+def test_texture_reaches_the_middle_of_a_wide_hole():
+    import cv2
+
+    photo = _grain(192, 192, seed=3)
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[24:168, 24:168] = True  # its middle is 72 px from anything undamaged, beyond the first search
+    smooth = photo.copy()
+    smooth[hole] = cv2.GaussianBlur(photo, (0, 0), 8)[hole]
+    out = add_texture(smooth, hole, 1.0)
+    middle = np.zeros_like(hole)
+    middle[80:112, 80:112] = True
+    grain_outside = _detail(photo)[~hole].std()
+    assert _detail(smooth)[middle].std() < 0.3 * grain_outside
+    assert 0.7 * grain_outside < _detail(out)[middle].std() < 1.3 * grain_outside
+
+
+def test_texture_fades_out_where_tiles_that_copy_meet_tiles_that_do_not(monkeypatch):
+    import cv2
+
+    from restorer_plugins.inpaint_gan import texture
+
+    photo = _grain(96, 160, seed=4)
+    hole = np.zeros(photo.shape[:2], bool)
+    hole[24:72, 16:144] = True
+    smooth = photo.copy()
+    smooth[hole] = cv2.GaussianBlur(photo, (0, 0), 8)[hole]
+    search = texture._search
+
+    def left_half_only(features, usable, targets, reach):  # the tiles right of x = 80 find nothing
+        source = search(features, usable, targets, reach)
+        source[targets[:, 1] * texture.CELL >= 80] = -1
+        return source
+
+    monkeypatch.setattr(texture, "_search", left_half_only)
+    out = add_texture(smooth, hole, 1.0)
+    strength = np.sqrt(((out.astype(float) - smooth)[24:72] ** 2).mean((0, 2)))  # the detail added, per column
+    full, none = strength[48:64].mean(), strength[112:128].mean()
+    assert none < 0.1 * full
+    between = (strength > none + 0.2 * (full - none)) & (strength < none + 0.8 * (full - none))
+    assert between[64:112].sum() >= 3  # a gradual fade over several columns, not a cut-off at the tiles' edge
+
+
 def test_push_pull_fill_keeps_known_pixels_and_fills_flat_areas_exactly():
     image = torch.full((1, 3, 40, 40), 0.25)
     image[:, 0] = 0.75

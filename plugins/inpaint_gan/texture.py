@@ -10,11 +10,17 @@ whole patches. The low band, which carries the fill's colours and shapes, stays.
 
 Where each 16-pixel tile copies from: the undamaged tile within ``reach``
 pixels whose low band looks most like the tile's (compared on 4x4-pixel
-cells), and whose own pixels are all undamaged; then moved by up to 2 pixels
-so its detail lines up with the detail of the tile's own undamaged pixels, if
-it has some. Tiles overlap by half and are blended with a window that keeps the
-detail's strength (variance-preserving, not a plain average, which would halve
-the grain where tiles overlap). The copied detail's local strength is matched
+cells), and whose own pixels are all undamaged (a tile deep in a wide hole,
+with none in reach, looks 4 and then 16 times as far); then moved by up to 2
+pixels so its detail lines up with the detail of the tile's own undamaged
+pixels, if it has some. Tiles overlap by half and are blended with a window
+that keeps the detail's strength (variance-preserving, not a plain average,
+which would halve the grain where tiles overlap); where a tile that copies
+meets one that found nothing, the copied detail fades out with its window.
+Before 2026-12-07 the middle of a hole wider than about 100 px stayed smooth,
+and each copying tile's edge showed as a seam of dots around it; on the
+validation split the change moved the texture distance from 0.55x to 0.48x
+Telea's for -0.02 dB. The copied detail's local strength is matched
 to the strength around the hole, so an edge copied into a smooth sky is toned
 down. Last, it fades in over the first :data:`RAMP` pixels inside the hole: near
 the hole's edge the learned fill still follows the true detail, and copied
@@ -170,6 +176,31 @@ def _align(detail: np.ndarray, known: np.ndarray, clean: np.ndarray, targets: np
     return out
 
 
+def _search(features: np.ndarray, usable: np.ndarray, targets: np.ndarray, reach: int) -> np.ndarray:
+    """The source anchor (cells) of each target anchor, ``-1`` where none is usable: the best within
+    ``reach`` pixels (every other cell, then the cells around the best); a target with nothing usable
+    there, deep in a wide hole, searches 4 and then 16 times as far on a grid as much coarser, then
+    around its best in halving steps, so that the middle of a wide repair gets texture too instead of
+    staying smooth."""
+    around = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+    source = np.full((len(targets), 2), -1, np.int64)
+    for scale in (1, 4, 16):
+        todo = source[:, 0] < 0
+        if not todo.any():
+            break
+        steps = reach * scale // CELL
+        stride = 2 * scale
+        coarse = [(dy, dx) for dy in range(-steps, steps + 1, stride) for dx in range(-steps, steps + 1, stride)]
+        found, best = _best_sources(features, usable, targets[todo], targets[todo], coarse)
+        step = stride // 2
+        while step >= 1:  # around the coarse grid's best, in halving steps down to single cells
+            ring = [(dy * step, dx * step) for dy, dx in around]
+            found, best = _best_sources(features, usable, targets[todo], found, ring, best, found)
+            step //= 2
+        source[todo] = found
+    return source
+
+
 def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, reach: int = 48) -> np.ndarray:
     """``fill`` (``uint8`` RGB, the hole already filled) with its detail band in ``hole`` copied from
     the photo's undamaged pixels, mixed in at ``strength`` (0: ``fill`` unchanged, 1: all copied
@@ -200,27 +231,29 @@ def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, re
     targets = np.argwhere(needs & grid)
     if len(targets) == 0 or not usable.any():
         return fill.copy()
-    # Coarse search every other cell, then the cells around the best.
-    steps = reach // CELL
-    coarse = [(dy, dx) for dy in range(-steps, steps + 1, 2) for dx in range(-steps, steps + 1, 2)]
-    source, best = _best_sources(features, usable, targets, targets, coarse)
-    around = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
-    source, best = _best_sources(features, usable, targets, source, around, best, source)
+    source = _search(features, usable, targets, reach)
     corners = _align(detail, known, clean, targets * CELL, np.where(source >= 0, source * CELL, -1))
 
     # Paste the chosen sources' detail with overlapping, variance-preserving windows.
     window = _window(TILE)
     copied = np.zeros_like(photo)
-    total = np.zeros(photo.shape[:2], np.float32)
+    total = np.zeros(photo.shape[:2], np.float32)   # the squared windows of the tiles that copy
+    have = np.zeros(photo.shape[:2], np.float32)    # their windows, and those of every tile touching the hole
+    every = np.zeros(photo.shape[:2], np.float32)
     for (ty, tx), (sy, sx) in zip((targets * CELL).tolist(), corners.tolist()):
+        every[ty:ty + TILE, tx:tx + TILE] += window
         if sy < 0:
-            continue  # no undamaged tile within reach: this tile keeps the fill's own detail
+            continue  # no undamaged tile found: this tile keeps the fill's own detail
         copied[ty:ty + TILE, tx:tx + TILE] += window[..., None] * detail[sy:sy + TILE, sx:sx + TILE]
         total[ty:ty + TILE, tx:tx + TILE] += window ** 2
+        have[ty:ty + TILE, tx:tx + TILE] += window
     copied /= np.sqrt(np.maximum(total, 1e-6))[..., None]
     copied *= _energy_gain(copied, detail, known, damaged)[..., None]
     depth = cv2.distanceTransform(damaged.astype(np.uint8), cv2.DIST_L2, 5)  # to the nearest undamaged pixel
     fade = np.clip(depth / RAMP, 0.0, 1.0)
-    mix = ((damaged & (total > 1e-3)) * fade * float(min(strength, 1.0)))[..., None]
+    # Where a tile that copies meets one that does not, the copied detail fades out with its window
+    # (a cut-off there drew each tile's outline as a seam of dots).
+    coverage = have / np.maximum(every, 1e-12)
+    mix = (damaged * coverage * fade * float(min(strength, 1.0)))[..., None]
     out = low + mix * copied + (1 - mix) * (photo - low)
     return (np.clip(out, 0, 255) + 0.5).astype(np.uint8)[:height, :width]

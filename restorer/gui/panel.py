@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
 
+from restorer.errors import as_sentence
 from restorer.gui.display import to_pixmap
 from restorer.gui.params import ParamControl, make_control
-from restorer.gui.wording import as_sentence
 from restorer.jobs import Progress
 from restorer.models import Model
 from restorer.registry import Registry

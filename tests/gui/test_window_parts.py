@@ -121,12 +121,3 @@ def test_a_models_progress_report_reads_as_a_sentence(qtbot):
     panel.set_progress(Progress(2, 4, ""))  # no message: the last one stays
     assert panel.message.text() == "Repairing strokes"
 
-
-def test_a_message_starting_with_a_path_or_name_keeps_its_case():
-    from restorer.gui.wording import as_sentence
-
-    assert as_sentence("choose a folder of photos") == "Choose a folder of photos"
-    assert as_sentence("photos/a.png: no such file") == "photos/a.png: no such file"
-    assert as_sentence("inpaint-gan: the weights are damaged") == "inpaint-gan: the weights are damaged"
-    assert as_sentence("a.png is too small") == "a.png is too small"
-    assert as_sentence("") == ""

@@ -8,9 +8,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from restorer.errors import as_sentence
 from restorer.gui.display import to_pixmap
 from restorer.gui.training.worker import Tick
-from restorer.gui.wording import as_sentence
 
 #: Metrics named with any of these are measures in dB, not losses: on the loss axis they would flatten
 #: every loss to a line at 0, so their curves start hidden (a click on the legend shows them).
