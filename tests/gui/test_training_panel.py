@@ -376,6 +376,9 @@ def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, pan
     assert ticks and ticks[0].losses[0][0] == state.step + 1  # continued, not restarted
     assert load_checkpoint(checkpoint).step == 60
     assert ("test-trainable", "interrupted") in again.stored.weights_names() and again.stored.runs_combo.count() == 0
+    assert again.stored.runs_combo.placeholderText().startswith("none")  # the empty list says there is none
+    item = again.stored.weights_list.item(0)
+    assert item.toolTip() == item.text()  # the whole label, where a narrow panel wraps it
 
 
 def test_a_run_stopped_on_the_command_line_is_offered_and_resumes_with_previews(qtbot, panel, photos,

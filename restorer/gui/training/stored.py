@@ -48,6 +48,7 @@ class StoredRuns(QWidget):
         runs_box = QGroupBox("Unfinished runs")
         runs_layout = QVBoxLayout(runs_box)
         self.runs_combo = QComboBox()  # its own line: the panel is narrow and a run's label is long
+        self.runs_combo.setPlaceholderText("none: every run finished")  # an empty list says so
         self.resume_button = QPushButton("Resume")
         self.resume_button.clicked.connect(lambda: self.resumeRequested.emit())
         self.discard_button = QPushButton("Discard…")
@@ -63,6 +64,10 @@ class StoredRuns(QWidget):
         weights_layout = QVBoxLayout(weights_box)
         self.weights_list = QListWidget()
         self.weights_list.setMaximumHeight(120)
+        # A long name wraps onto a second line instead of hiding behind a sideways scroll bar.
+        self.weights_list.setWordWrap(True)
+        self.weights_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.weights_list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.weights_list.itemSelectionChanged.connect(self.update_buttons)
         self.weights_list.itemDoubleClicked.connect(lambda _item: self.use_selected())
         weights_layout.addWidget(self.weights_list)
@@ -98,6 +103,8 @@ class StoredRuns(QWidget):
             self.runs_combo.addItem(f"{record.name} ({record.model}, step {step} of {record.options.steps})")
             self.runs_combo.setItemData(self.runs_combo.count() - 1, "Photos: " + ", ".join(record.folders),
                                         Qt.ItemDataRole.ToolTipRole)
+        if self._unfinished:  # with a placeholder text set, a combo picks no item by itself
+            self.runs_combo.setCurrentIndex(0)
         self.weights_list.clear()
         for model in models:
             for info in list_weights(model.name):
@@ -106,6 +113,7 @@ class StoredRuns(QWidget):
                 steps = info.metadata.get("steps")
                 label = f"{info.name}  —  {model.label}" + (f", {steps} steps" if steps else "")
                 item = QListWidgetItem(label)
+                item.setToolTip(label)
                 item.setData(_WEIGHTS_ROLE, (model.name, info.name))
                 self.weights_list.addItem(item)
         self.update_buttons()
