@@ -17,10 +17,12 @@ pixels, if it has some. Tiles overlap by half and are blended with a window
 that keeps the detail's strength (variance-preserving, not a plain average,
 which would halve the grain where tiles overlap); where a tile that copies
 meets one that found nothing, the copied detail fades out with its window.
+Tiles are matched on the low band's brightness: only the detail band is
+copied, and a third of the numbers to compare keeps the wider search quick.
 Before 2026-12-07 the middle of a hole wider than about 100 px stayed smooth,
 and each copying tile's edge showed as a seam of dots around it; on the
-validation split the change moved the texture distance from 0.55x to 0.48x
-Telea's for -0.02 dB. The copied detail's local strength is matched
+validation split the change moved the texture distance from 0.55x to 0.50x
+Telea's for -0.01 dB. The copied detail's local strength is matched
 to the strength around the hole, so an edge copied into a smooth sky is toned
 down. Last, it fades in over the first :data:`RAMP` pixels inside the hole: near
 the hole's edge the learned fill still follows the true detail, and copied
@@ -151,15 +153,17 @@ def _align(detail: np.ndarray, known: np.ndarray, clean: np.ndarray, targets: np
     dirty = np.pad((~clean).astype(np.int32).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     offsets = np.arange(TILE)
     out = sources.copy()
-    have = sources[:, 0] >= 0
+    # Only tiles with a source and at least a row's worth of undamaged pixels to line up with: those
+    # at the hole's edge (deep in a wide hole, where most tiles are, there is nothing to align to).
+    rows = (targets[:, 0, None] + offsets)[:, :, None]
+    cols = (targets[:, 1, None] + offsets)[:, None, :]
+    have = (sources[:, 0] >= 0) & (known[rows, cols].sum((1, 2)) >= TILE)
     if not have.any():
         return out
-    ty, tx = targets[have, 0], targets[have, 1]
-    rows = (ty[:, None] + offsets)[:, :, None]
-    cols = (tx[:, None] + offsets)[:, None, :]
+    rows, cols = rows[have], cols[have]
     weight = known[rows, cols]                                # (T', TILE, TILE) 1 = undamaged
     mine = gray[rows, cols] * weight
-    best = np.full(len(ty), np.inf, np.float32)
+    best = np.full(int(have.sum()), np.inf, np.float32)
     chosen = sources[have].copy()
     for dy in range(-shift, shift + 1):
         for dx in range(-shift, shift + 1):
@@ -171,25 +175,29 @@ def _align(detail: np.ndarray, known: np.ndarray, clean: np.ndarray, targets: np
             better = ok & (distance < best)
             best[better] = distance[better]
             chosen[better] = np.stack([sy, sx], 1)[better]
-    enough = weight.sum((1, 2)) >= TILE  # at least a row's worth of undamaged pixels to line up with
-    out[have] = np.where(enough[:, None], chosen, sources[have])
+    out[have] = chosen
     return out
 
 
 def _search(features: np.ndarray, usable: np.ndarray, targets: np.ndarray, reach: int) -> np.ndarray:
     """The source anchor (cells) of each target anchor, ``-1`` where none is usable: the best within
     ``reach`` pixels (every other cell, then the cells around the best); a target with nothing usable
-    there, deep in a wide hole, searches 4 and then 16 times as far on a grid as much coarser, then
-    around its best in halving steps, so that the middle of a wide repair gets texture too instead of
-    staying smooth."""
+    there, deep in a wide hole, searches 4 and then 16 times as far on a coarser grid (9 x 9 points),
+    then around its best in halving steps, so that the middle of a wide repair gets texture too
+    instead of staying smooth."""
+    import cv2
+
     around = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
     source = np.full((len(targets), 2), -1, np.int64)
+    # How many cells (along either axis) each anchor is from the nearest usable one: a search that
+    # cannot reach one is not run.
+    apart = cv2.distanceTransform((~usable).astype(np.uint8), cv2.DIST_C, 3)[targets[:, 0], targets[:, 1]]
     for scale in (1, 4, 16):
-        todo = source[:, 0] < 0
-        if not todo.any():
-            break
         steps = reach * scale // CELL
-        stride = 2 * scale
+        todo = (source[:, 0] < 0) & (apart <= steps)
+        if not todo.any():
+            continue
+        stride = 2 if scale == 1 else 3 * scale  # the far searches on a 9 x 9 grid, then refined
         coarse = [(dy, dx) for dy in range(-steps, steps + 1, stride) for dx in range(-steps, steps + 1, stride)]
         found, best = _best_sources(features, usable, targets[todo], targets[todo], coarse)
         step = stride // 2
@@ -223,7 +231,9 @@ def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, re
     clean = cv2.erode(known, np.ones((margin, margin), np.uint8), borderType=cv2.BORDER_REPLICATE) > 0.5
 
     per_tile = TILE // CELL
-    features = _windows(_cells(low, "mean"), per_tile)                       # (rows, cols, 3 * per_tile**2)
+    # Compared on the low band's brightness: only the detail band is copied (the colours stay the
+    # fill's), and a third of the numbers to compare keeps the search over a wide hole quick.
+    features = _windows(_cells(low.mean(-1, keepdims=True), "mean"), per_tile)  # (rows, cols, per_tile**2)
     usable = _windows(_cells(clean, "min")[..., None], per_tile).min(-1)     # tile all clean
     needs = _windows(_cells(damaged, "max")[..., None], per_tile).max(-1)    # tile touches the hole
     grid = np.zeros_like(needs)
@@ -240,13 +250,20 @@ def add_texture(fill: np.ndarray, hole: np.ndarray, strength: float = 1.0, *, re
     total = np.zeros(photo.shape[:2], np.float32)   # the squared windows of the tiles that copy
     have = np.zeros(photo.shape[:2], np.float32)    # their windows, and those of every tile touching the hole
     every = np.zeros(photo.shape[:2], np.float32)
-    for (ty, tx), (sy, sx) in zip((targets * CELL).tolist(), corners.tolist()):
-        every[ty:ty + TILE, tx:tx + TILE] += window
-        if sy < 0:
-            continue  # no undamaged tile found: this tile keeps the fill's own detail
-        copied[ty:ty + TILE, tx:tx + TILE] += window[..., None] * detail[sy:sy + TILE, sx:sx + TILE]
-        total[ty:ty + TILE, tx:tx + TILE] += window ** 2
-        have[ty:ty + TILE, tx:tx + TILE] += window
+    anchors, offsets = targets * CELL, np.arange(TILE)
+    for phase in ((0, 0), (0, TILE // 2), (TILE // 2, 0), (TILE // 2, TILE // 2)):
+        # Tiles sit every half tile: those of one phase do not overlap, so each phase is added at once.
+        here = (anchors[:, 0] % TILE == phase[0]) & (anchors[:, 1] % TILE == phase[1])
+        rows = anchors[here, 0, None, None] + offsets[None, :, None]
+        cols = anchors[here, 1, None, None] + offsets[None, None, :]
+        every[rows, cols] += window
+        found = corners[here]
+        copies = found[:, 0] >= 0  # a tile that found no undamaged tile keeps the fill's own detail
+        rows, cols, found = rows[copies], cols[copies], found[copies]
+        copied[rows, cols] += window[..., None] * detail[found[:, 0, None, None] + offsets[None, :, None],
+                                                         found[:, 1, None, None] + offsets[None, None, :]]
+        total[rows, cols] += window ** 2
+        have[rows, cols] += window
     copied /= np.sqrt(np.maximum(total, 1e-6))[..., None]
     copied *= _energy_gain(copied, detail, known, damaged)[..., None]
     depth = cv2.distanceTransform(damaged.astype(np.uint8), cv2.DIST_L2, 5)  # to the nearest undamaged pixel
