@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 import warnings
+from pathlib import Path
 
 from restorer import __version__
 from restorer.errors import (EXIT_CANCELLED, EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, Cancelled,
@@ -63,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["gui", *argv] if named is None else [argv[named], *argv[:named], *argv[named + 1:]]
     if not argv:
         argv = ["gui"]
+    elif argv[0] not in COMMANDS and not argv[0].startswith("-") and (
+            Path(argv[0]).is_file() or Path(argv[0]).suffix or "/" in argv[0] or os.sep in argv[0]):
+        # `restorer photo.jpg` opens it, as an editor's command line does (a missing one is named as a photo)
+        argv = ["gui", *argv]
     if argv == ["--debug"]:
         argv = ["--debug", "gui"]
     parser = build_parser()

@@ -236,3 +236,20 @@ def test_gui_checks_its_paths_and_the_display_before_qt(tmp_path, monkeypatch, c
     if sys.platform.startswith("linux"):
         assert main([]) == 3  # `restorer` alone over ssh: one line, not Qt's abort
         assert "no display" in capsys.readouterr().err
+
+
+def test_a_photo_as_the_only_argument_opens_it_in_the_window(tmp_path, monkeypatch, capsys):
+    from restorer.cli import main
+
+    opened = []
+    monkeypatch.setattr("restorer.commands.gui.check_display", lambda: None)
+    monkeypatch.setattr("restorer.gui.app.main", lambda photo=None, mask=None: opened.append((photo, mask)) or 0)
+    photo, mask = str(SAMPLE / "damaged.png"), str(SAMPLE / "damaged_mask.png")
+    assert main([photo]) == 0 and main([photo, "--mask", mask]) == 0
+    assert opened == [(photo, None), (photo, mask)]
+    capsys.readouterr()
+    assert main([str(tmp_path / "nope.png")]) == 2  # a photo's name, but no such file
+    assert capsys.readouterr().err.strip() == f"restorer: error: {tmp_path / 'nope.png'}: no such photo file"
+    with pytest.raises(SystemExit):  # a word that is neither: argparse lists the commands
+        main(["inpant"])
+    assert "invalid choice: 'inpant'" in capsys.readouterr().err
