@@ -484,6 +484,9 @@ def test_bad_folders_show_a_clear_message(qtbot, panel, tmp_path):
     assert not panel.start()
     assert "Choose a folder" in panel.monitor.message.text()  # worded as the start of a sentence
 
+    panel.form.folder_fields[0].set_path(str(tmp_path / "elsewhere"))
+    assert panel.monitor.message.text() == ""  # the error about the empty field went with it
+
     panel.form.folder_fields[0].set_path(str(tmp_path / "missing"))
     assert not panel.start()
     assert "no such folder" in panel.monitor.message.text()

@@ -46,6 +46,10 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         self.form = RunForm()
         self.form.modelChanged.connect(self._update_buttons)
+        #: Whether the message shown is what was wrong with the form: it goes once a folder is edited.
+        self._form_error = False
+        for field in self.form.folder_fields:
+            field.edit.textChanged.connect(self._form_edited)
         layout.addWidget(self.form)
 
         buttons = QHBoxLayout()
@@ -100,6 +104,12 @@ class TrainingPanel(QWidget):
         """Show ``text`` under the progress bar (red for errors), above this run's folder warnings."""
         self.monitor.show_message(text, error=error)
 
+    def _form_edited(self) -> None:
+        """A folder was typed or chosen: an error about the form as it was no longer holds."""
+        if self._form_error and not self.running:
+            self._form_error = False
+            self.show_message("")
+
     def start(self) -> bool:
         """Start a new run from the form; ``False`` (and a message) when the form is not usable."""
         if self.running:
@@ -108,6 +118,7 @@ class TrainingPanel(QWidget):
             plan = self.form.plan()
         except RestorerError as exc:
             self.show_message(str(exc), error=True)
+            self._form_error = True
             return False
         if plan is None:
             return False
@@ -133,6 +144,7 @@ class TrainingPanel(QWidget):
         run = TrainingRun(plan.model, list(plan.folders), plan.options, plan.name, device=self.device,
                           resume=plan.resume, parent=self)
         self.run = run
+        self._form_error = False
         self.monitor.begin(plan.options.steps)
         self.show_message(f"{'Resuming' if plan.resume else 'Starting'} {plan.name}…")
         run.ticked.connect(self._ticked)
