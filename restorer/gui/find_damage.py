@@ -258,8 +258,27 @@ class FindDamage(WindowTool):
             combo.setItemData(combo.count() - 1, model.description, Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentIndex(max(0, combo.findData(current.name)))
 
+    def _sensitivity_of(self, model: Model) -> int:
+        """The sensitivity last used with ``model``, else the one its default threshold stands for:
+        detectors differ in how sure they are, so one detector's setting can be far off for another."""
+        stored = self.window.settings.value(f"find_damage/sensitivity/{model.name}")
+        if stored is not None:
+            return int(stored)
+        threshold = float(model.resolve_params(None).get("threshold", 1 - DEFAULT_SENSITIVITY / 100))
+        return min(MAX_SENSITIVITY, max(MIN_SENSITIVITY, round((1 - threshold) * 100)))
+
     def _detector_picked(self, row: int) -> None:
-        self.window.settings.setValue("find_damage/detector", self.bar.detector.itemData(row))
+        settings = self.window.settings
+        before = self.chosen()
+        if before is not None:
+            settings.setValue(f"find_damage/sensitivity/{before.name}", self.bar.slider.value())
+        settings.setValue("find_damage/detector", self.bar.detector.itemData(row))
+        model = self.chosen()
+        if model is not None and model is not before:
+            self.bar.slider.blockSignals(True)  # the new find below thresholds its own map
+            self.bar.slider.setValue(self._sensitivity_of(model))
+            self.bar.slider.blockSignals(False)
+            settings.setValue("find_damage/sensitivity", self.bar.slider.value())
         self.start()  # its proposal replaces the one shown, in the same step
 
     def _progressed(self, progress: Progress) -> None:

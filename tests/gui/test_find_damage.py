@@ -287,3 +287,22 @@ def test_esc_is_enabled_only_while_there_is_something_to_cancel(damaged, qtbot):
     assert window.cancel_action.isEnabled()
     window.find_damage.keep()
     assert not window.cancel_action.isEnabled()
+
+
+def test_each_detector_keeps_its_own_sensitivity(damaged, qtbot):
+    window, _ = damaged
+    find(window, qtbot, "classical-damage")
+    bar = window.find_damage.bar
+    bar.slider.setValue(99)  # as far as it goes, for this detector
+
+    def pick(name):
+        with qtbot.waitSignal(window.find_damage.finished, timeout=10_000):
+            bar.detector.activated.emit(bar.detector.findData(name))
+
+    pick("test-ramp")
+    assert bar.slider.value() == 50  # the ramp's own default threshold, 0.5, not the other's 99
+    bar.slider.setValue(70)
+    pick("classical-damage")
+    assert bar.slider.value() == 99
+    pick("test-ramp")
+    assert bar.slider.value() == 70
