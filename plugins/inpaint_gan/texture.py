@@ -157,11 +157,11 @@ def _align(detail: np.ndarray, known: np.ndarray, clean: np.ndarray, targets: np
     # at the hole's edge (deep in a wide hole, where most tiles are, there is nothing to align to).
     rows = (targets[:, 0, None] + offsets)[:, :, None]
     cols = (targets[:, 1, None] + offsets)[:, None, :]
-    have = (sources[:, 0] >= 0) & (known[rows, cols].sum((1, 2)) >= TILE)
+    weight = known[rows, cols]                                # (T, TILE, TILE) 1 = undamaged
+    have = (sources[:, 0] >= 0) & (weight.sum((1, 2)) >= TILE)
     if not have.any():
         return out
-    rows, cols = rows[have], cols[have]
-    weight = known[rows, cols]                                # (T', TILE, TILE) 1 = undamaged
+    rows, cols, weight = rows[have], cols[have], weight[have]
     mine = gray[rows, cols] * weight
     best = np.full(int(have.sum()), np.inf, np.float32)
     chosen = sources[have].copy()

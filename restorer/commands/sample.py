@@ -34,11 +34,10 @@ def run(args: argparse.Namespace) -> int:
     """Sample and save one image (a grid when the model makes several)."""
     model = pick_model(args.model, ("sample",))
     params = model.parse_settings(args.settings)
-    for key, value in (("n", args.n), ("seed", args.seed)):
+    for key, option, value in (("n", "-n", args.n), ("seed", "--seed", args.seed)):
         if value is not None:
             if key in params:  # which one wins would be a guess
-                raise InputError(f"{'-n' if key == 'n' else '--seed'} and --set {key}=... are both given; "
-                                 "give one of them")
+                raise InputError(f"{option} and --set {key}=... are both given; give one of them")
             params[key] = model.param(key).validate(value)
     model.check_params(model.resolve_params(params))
     output = Path(args.output)
