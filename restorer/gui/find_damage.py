@@ -16,7 +16,7 @@ import traceback
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow,
                                QProgressBar, QPushButton, QSizePolicy, QWidget)
 from superqt import QLabeledSlider
 from superqt.utils import qthrottled
@@ -24,6 +24,7 @@ from superqt.utils import qthrottled
 from restorer.detection import probability, proposal
 from restorer.errors import Cancelled, RestorerError
 from restorer.gui.runner import JobRun, WindowTool, resolve_device
+from restorer.gui.widgets import ElidingComboBox
 from restorer.jobs import Progress
 from restorer.models import Model
 
@@ -45,7 +46,7 @@ class DamageBar(QFrame):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(10, 6, 10, 6)
         self.detector_label = QLabel("Find damage with")
-        self.detector = QComboBox()
+        self.detector = ElidingComboBox()
         self.detector.setMinimumWidth(90)  # its name elided, rather than the bar cut, on a narrow canvas
         self.detector.setToolTip("The model that looks for damage; picking another one finds again")
         self.sensitivity_label = QLabel("Sensitivity")

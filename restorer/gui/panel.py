@@ -6,13 +6,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
 
 from restorer.errors import as_sentence
 from restorer.gui.display import to_pixmap
 from restorer.gui.params import ParamControl, make_control
+from restorer.gui.widgets import ElidingComboBox
 from restorer.jobs import Progress
 from restorer.models import Model
 from restorer.registry import Registry
@@ -41,7 +42,7 @@ class ModelPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
 
-        self.combo = QComboBox()
+        self.combo = ElidingComboBox()
         self.combo.setModel(QStandardItemModel(self.combo))
         self.combo.setMinimumContentsLength(18)
         self.combo.currentIndexChanged.connect(self._model_picked)

@@ -121,3 +121,33 @@ def test_a_models_progress_report_reads_as_a_sentence(qtbot):
     panel.set_progress(Progress(2, 4, ""))  # no message: the last one stays
     assert panel.message.text() == "Repairing strokes"
 
+
+
+def test_a_narrow_combo_box_ends_its_entry_with_an_ellipsis(qtbot):
+    from restorer.gui.widgets import ElidingComboBox
+
+    combo = ElidingComboBox()
+    qtbot.addWidget(combo)
+    combo.addItems(["Classical damage finder", "Short"])
+    combo.resize(400, combo.sizeHint().height())
+    assert combo.shown_text() == "Classical damage finder"
+    combo.resize(90, combo.sizeHint().height())
+    shown = combo.shown_text()
+    assert shown.endswith("…") and "Classical damage finder".startswith(shown[:-1]) and len(shown) > 1
+    combo.setCurrentIndex(1)
+    assert combo.shown_text() == "Short"
+    combo.show()
+    qtbot.waitExposed(combo)
+    combo.grab()  # paints through the eliding paintEvent without error
+
+
+def test_the_model_lists_elide_rather_than_cut(qtbot, registry):
+    from restorer.gui.find_damage import DamageBar
+    from restorer.gui.panel import ModelPanel
+    from restorer.gui.widgets import ElidingComboBox
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    panel = ModelPanel(host)
+    assert isinstance(panel.combo, ElidingComboBox)
+    assert isinstance(DamageBar(host).detector, ElidingComboBox)

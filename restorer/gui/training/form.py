@@ -6,10 +6,11 @@ What the values must be is :mod:`restorer.train_form`'s to say; this is only the
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget
 from superqt.utils import signals_blocked
 
 from restorer.gui.training.folders import FolderField
+from restorer.gui.widgets import ElidingComboBox
 from restorer.models import Model
 from restorer.train_form import TWO_FOLDERS, RunPlan, default_name, folder_prompts, plan_new_run
 from restorer.training.options import TrainOptions
@@ -35,7 +36,7 @@ class RunForm(QGroupBox):
         self._models: dict[str, Model] = {}
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.model_combo = QComboBox()
+        self.model_combo = ElidingComboBox()
         self.model_combo.currentIndexChanged.connect(self._model_picked)
         form.addRow("Model", self.model_combo)
         # As many fields as a model may ask for; the ones the chosen model does not use are hidden.

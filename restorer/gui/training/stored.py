@@ -4,13 +4,14 @@ fine-tuned weights to use, rename or delete."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
 from restorer.errors import RestorerError
 from restorer.gui import dialogs
-from restorer.training.stored_runs import RunRecord, unfinished_runs
+from restorer.gui.widgets import ElidingComboBox
 from restorer.models import Model
+from restorer.training.stored_runs import RunRecord, unfinished_runs
 from restorer.weights import delete_weights, list_weights, rename_weights
 
 _WEIGHTS_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -47,7 +48,7 @@ class StoredRuns(QWidget):
 
         runs_box = QGroupBox("Unfinished runs")
         runs_layout = QVBoxLayout(runs_box)
-        self.runs_combo = QComboBox()  # its own line: the panel is narrow and a run's label is long
+        self.runs_combo = ElidingComboBox()  # its own line: the panel is narrow and a run's label is long
         self.runs_combo.setPlaceholderText("none: every run finished")  # an empty list says so
         self.resume_button = QPushButton("Resume")
         self.resume_button.clicked.connect(lambda: self.resumeRequested.emit())
