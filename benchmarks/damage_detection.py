@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command line of the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("test", "validation"), default="test")
+    parser.add_argument("--kind", choices=("photo", "texture"), default="photo",
+                        help="the split's photos, or its photo textures (walls, metal, rock: structure the "
+                             "photos have little of); results of textures go to a textures/ folder")
     parser.add_argument("--corpus", type=Path, help="the corpus folder (default: where `make corpus` writes it)")
     parser.add_argument("--limit", type=int, help="only the first N photos (a quick look)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (the targets are for 2 cores)")
@@ -222,8 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     from restorer.registry import get_registry
 
     torch.set_num_threads(args.threads)
-    out = args.out or (RESULTS if args.split == "test" else RESULTS / args.split)
-    photos = split_photos(args.split, args.corpus, args.limit)
+    out = args.out or ((RESULTS if args.split == "test" else RESULTS / args.split)
+                       / ("textures" if args.kind == "texture" else ""))
+    photos = split_photos(args.split, args.corpus, args.limit, kind=args.kind)
     grid: list[np.ndarray] = []
 
     def keep(detector, photo_name, damaged, found, repaired, clean) -> None:
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         grows = (0, 1, 2, 3) if args.sweep_repair else (0, 1, 2)
         rows = sweep(photos, model, model.resolve_params(chosen), [round(0.2 + 0.05 * i, 2) for i in range(16)],
                      grows, repairer)
-        print(f"{args.split} split, {len(photos)} photos, {chosen or 'defaults'}")
+        print(f"{args.split} split, {len(photos)} {args.kind}s, {chosen or 'defaults'}")
         print("threshold grow precision recall    F1  false alarm  PSNR repaired")
         for row in rows:
             repaired = "" if row["psnr_repaired"] is None else f"{row['psnr_repaired']:14.2f}"
@@ -253,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = evaluate(photos, registry, on_photo=keep, settings={"damage-detector": chosen})
     ceiling = oracle(photos, registry.get("inpaint-gan"))
-    report = {"split": args.split, "photos": [name for name, _ in photos], "seed": SEED, "tolerance": TOLERANCE,
+    report = {"split": args.split, "kind": args.kind, "photos": [name for name, _ in photos], "seed": SEED, "tolerance": TOLERANCE,
               "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs, {args.threads} threads, "
                          f"load average {os.getloadavg()[0]:.2f} at the end",
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -274,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def markdown(report: dict) -> str:
     """The report as a Markdown table."""
-    lines = [f"# Damage detection ({report['split']} split, {len(report['photos'])} photos)", "",
+    lines = [f"# Damage detection ({report['split']} split, {len(report['photos'])} "
+             f"{report.get('kind', 'photo')}s)", "",
              f"{report['machine']}, {report['date']}. Damage drawn by the benchmark's own generator (seed "
              f"{report['seed']}); {report['tolerance']}-px tolerance; each detector at its default threshold "
              "and grow; repairs by inpaint-gan.", "",

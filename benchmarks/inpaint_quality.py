@@ -40,17 +40,19 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SHORT_SIDE = 512
 
 
-def split_photos(split: str, corpus: Path | None, limit: int | None = None) -> list[tuple[str, "object"]]:
-    """The photos of ``split`` as (name, uint8 RGB): for the test split scikit-image's four first."""
+def split_photos(split: str, corpus: Path | None, limit: int | None = None, *,
+                 kind: str = "photo") -> list[tuple[str, "object"]]:
+    """The pictures of ``kind`` in ``split`` as (name, uint8 RGB): for the test split's photos
+    scikit-image's four first."""
     from restorer.corpus.build import default_out
     from restorer.corpus.splits import BENCHMARK_PHOTOS, TEST_PHOTOS, split_pictures
     from restorer_plugins.inpaint_gan.split import skimage_photo
 
     photos = []
-    if split == "test":
+    if split == "test" and kind == "photo":
         photos = [(name, load_photo(skimage_photo(name)).rgb) for name in BENCHMARK_PHOTOS]
-    ids = TEST_PHOTOS if split == "test" else None
-    for picture, path in split_pictures(split, corpus or default_out(), ids=ids):
+    ids = TEST_PHOTOS if split == "test" and kind == "photo" else None
+    for picture, path in split_pictures(split, corpus or default_out(), kind=kind, ids=ids):
         photos.append((picture.split("/", 1)[1], reduced(load_photo(path).rgb, SHORT_SIDE)))
     return photos[:limit]
 
