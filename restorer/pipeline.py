@@ -173,7 +173,11 @@ def _fill_region(model: Model, region: np.ndarray, hole: np.ndarray, values: dic
             return _check_output(model, model.restore_detail(image, where, values))
 
         job.update(1, 3, "restoring detail")
-        out = in_tiles(detail, composite(region, fill, wide), wide, hole=hole)  # strokes, scratches unfilled
+        # The enlarged fill stands in the strokes and scratches too until they are filled at full size:
+        # left damaged there, their colours bled into the wide hole's edge through the detail pass's
+        # blur, and the strokes' classical fill carried them on (a heron's beak came back as a yellow
+        # blob cut straight where the wide hole began).
+        out = in_tiles(detail, composite(region, fill, hole), wide, hole=hole)
     if strokes.any():
         job.update(1, 3, "repairing strokes")
         window = min(model.working_size, STROKE_WINDOW)

@@ -157,6 +157,27 @@ def test_brush_strokes_of_a_large_region_are_filled_at_full_size_in_tiles(monkey
     assert (run_model(_Fill(), photo, mask)[stroke] == 255).all()
 
 
+def test_the_detail_pass_sees_no_damaged_pixel_of_the_strokes_still_to_fill():
+    """The strokes are filled after the wide hole's detail pass: until then the enlarged fill stands in
+    them, so their damage (a heron's beak) cannot bleed into the wide hole's edge and back."""
+    class Seeing(_Fill):
+        def restore_detail(self, image, mask, params):
+            self.seen = getattr(self, "seen", []) + [image[mask].copy()]
+            return super().restore_detail(image, mask, params)
+
+    photo, mask = _large_case()
+    photo[170:194, 400:475] = (250, 250, 0)  # a yellow beak out of the wide hole's side, masked:
+    mask[170:194, 400:475] = True            # shallow, a stroke, filled at full size after the detail pass
+    wide, narrower = split_by_width(mask, 48)
+    assert narrower[170:194, 420:475].all() and wide[100:260, 150:400].all()
+    model = Seeing()
+    out = run_model(model, photo, mask)
+    shown = np.concatenate(model.seen)
+    assert len(shown) and not (shown == (250, 250, 0)).all(axis=1).any()
+    assert not (out[mask] == (250, 250, 0)).all(axis=1).any()
+    assert np.array_equal(out[~mask], photo[~mask])
+
+
 def test_strokes_run_with_the_models_stroke_params():
     from restorer.models import bool_param
 
