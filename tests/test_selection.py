@@ -8,7 +8,7 @@ import pytest
 from restorer.errors import Cancelled, InputError
 from restorer.geometry import Box
 from restorer.jobs import Job
-from restorer.selection import object_in_box, object_under_stroke
+from restorer.selection import MARGIN_RANGE, grown_for_repair, object_in_box, object_under_stroke, repair_margin
 
 
 def photo_with_disc(height: int = 80, width: int = 100, seed: int = 0):
@@ -114,3 +114,31 @@ def test_an_empty_or_misshapen_stroke_is_refused():
         object_under_stroke(photo, np.zeros(disc.shape, bool))
     with pytest.raises(InputError, match="stroke is"):
         object_under_stroke(photo, np.ones((3, 3), bool))
+
+
+def test_a_selection_to_repair_grows_with_the_objects_size_within_bounds():
+    small = np.zeros((600, 800), bool)
+    small[100:110, 100:110] = True
+    assert repair_margin(small) == MARGIN_RANGE[0]
+    large = np.zeros((1080, 1920), bool)
+    large[100:900, 200:1400] = True  # a 1200 x 800 object: about a hundredth of its diagonal
+    assert MARGIN_RANGE[0] < repair_margin(large) <= MARGIN_RANGE[1]
+    huge = np.ones((6000, 9000), bool)
+    assert repair_margin(huge) == MARGIN_RANGE[1]
+    assert repair_margin(np.zeros((10, 10), bool)) == 0
+
+
+def test_grown_for_repair_adds_a_ring_of_its_margin_and_nothing_else():
+    photo, disc = photo_with_disc(200, 240)
+    grown = grown_for_repair(disc)
+    margin = repair_margin(disc)
+    assert (grown & disc).sum() == disc.sum()
+    yy, xx = np.mgrid[:200, :240]
+    distance = np.hypot(yy - 100, xx - 120) - 50
+    assert grown[(distance > 0.5) & (distance < margin - 1)].all()
+    assert not grown[distance > margin + 1].any()
+    edge = np.zeros((50, 60), bool)
+    edge[:10, :10] = True  # at the photo's corner: grown inside the photo, no wrap-around
+    grown = grown_for_repair(edge)
+    assert grown[:13, :10].all() and grown[:10, :13].all() and not grown[20:, 20:].any()
+    assert not grown_for_repair(np.zeros((5, 5), bool)).any()

@@ -4,9 +4,10 @@ and it joins the mask.
 With the Smart Select tool (W) the canvas reports each box dragged out
 (:attr:`Canvas.boxDrawn`). GrabCut (:func:`restorer.selection.object_in_box`)
 finds the object inside it on a worker thread (about a second and a half on a
-megapixel), and the object is added to the mask as one undo step, or taken out
-of it when Alt was held as the drag began (Shift, or nothing, adds: as in GIMP
-and Photoshop).
+megapixel), and the object is added to the mask as one undo step, a few pixels past its
+outline (:func:`restorer.selection.grown_for_repair`, so that the repair leaves
+no silhouette), or taken out of it, exactly, when Alt was held as the drag
+began (Shift, or nothing, adds: as in GIMP and Photoshop).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from restorer.errors import Cancelled, RestorerError
 from restorer.geometry import Box
 from restorer.gui.runner import JobRun, WindowTool
-from restorer.selection import MIN_SIDE, object_in_box, object_under_stroke
+from restorer.selection import MIN_SIDE, grown_for_repair, object_in_box, object_under_stroke
 
 
 class SmartSelect(WindowTool):
@@ -81,6 +82,9 @@ class SmartSelect(WindowTool):
     def _start(self, document, modifiers: Qt.KeyboardModifier, work) -> None:
         self._document = document
         self._subtract = bool(modifiers & Qt.KeyboardModifier.AltModifier)
+        if not self._subtract:  # added to be repaired away: with a margin past its outline
+            found = work
+            work = lambda job: grown_for_repair(found(job))  # noqa: E731
         self.run = JobRun(work, self)
         self.run.succeeded.connect(self._selected)
         self.run.failed.connect(self._failed)
