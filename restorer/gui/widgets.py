@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter
+from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox,
+                               QScrollBar, QStyle, QStyleOptionComboBox, QStylePainter, QWidget)
 
 
 class ElidingComboBox(QComboBox):
@@ -32,3 +33,34 @@ class ElidingComboBox(QComboBox):
         painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
         option.currentText = self.shown_text()
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+
+class _WheelGuard(QObject):
+    """Sends the wheel over an unfocused value control to the scroll area around it (see :func:`guard_wheel`)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: D102
+        if event.type() != QEvent.Type.Wheel or not isinstance(watched, QWidget) or watched.hasFocus():
+            return False
+        area = watched.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            QApplication.sendEvent(area.verticalScrollBar(), event)
+        return True  # the value stays as it is
+
+
+def guard_wheel(root: QWidget) -> None:
+    """Let the mouse wheel scroll a panel instead of changing the spin box, slider or list it passes over.
+
+    In a scrolling panel Qt turns the wheel over such a control into a new value: scrolling down
+    the Train tab changed its crop size from 128 to 272 px on the way. After this, each
+    value control under ``root`` (now) takes the wheel only once clicked or tabbed to, and until
+    then the wheel scrolls the panel around it.
+    """
+    guard = root.findChild(_WheelGuard) or _WheelGuard(root)
+    for kind in (QAbstractSpinBox, QAbstractSlider, QComboBox):
+        for control in root.findChildren(kind):
+            if isinstance(control, QScrollBar):
+                continue  # the wheel is what it is for
+            control.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click or Tab gives it the wheel
+            control.installEventFilter(guard)

@@ -44,3 +44,49 @@ def test_a_new_run_fits_the_axes_to_its_curves(qtbot):
     (x0, x1), (y0, y1) = monitor.plot.viewRange()
     assert x0 <= 0 and x1 >= 20 and y0 <= 1.0 and y1 >= 3.0
     monitor.plot.removeItem(curve)
+
+
+def test_the_wheel_over_an_unfocused_value_scrolls_the_panel_and_leaves_the_value(qtbot):
+    from PySide6.QtWidgets import QFormLayout, QScrollArea, QSpinBox, QWidget
+
+    from restorer.gui.widgets import guard_wheel
+
+    panel = QWidget()
+    form = QFormLayout(panel)
+    spins = [QSpinBox() for _ in range(40)]  # a panel much taller than its scroll area
+    for spin in spins:
+        spin.setRange(0, 1000)
+        spin.setValue(128)
+        form.addRow("Crop", spin)
+    guard_wheel(panel)
+    scroll = QScrollArea()
+    qtbot.addWidget(scroll)
+    scroll.setWidget(panel)
+    scroll.resize(300, 200)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    _wheel_over(spins[1], steps=-3)
+    assert spins[1].value() == 128  # the value stays
+    assert bar.value() > 0          # and the panel scrolled
+    spins[1].setFocus()
+    qtbot.waitUntil(spins[1].hasFocus)
+    _wheel_over(spins[1], steps=3)  # clicked or tabbed to, it takes the wheel as before
+    assert spins[1].value() > 128
+
+
+def test_the_train_tab_guards_its_values_from_the_wheel(qtbot, registry, settings, photo_rgb):
+    from PySide6.QtWidgets import QSpinBox
+
+    from restorer.editing.document import Document
+    from restorer.gui.widgets import _WheelGuard
+    from restorer.gui.window import MainWindow
+    from restorer.images import photo_from_array
+
+    window = MainWindow(Document(photo_from_array(photo_rgb)), registry=registry, device="cpu", settings=settings,
+                        training=True)
+    qtbot.addWidget(window)
+    spins = window.training.findChildren(QSpinBox)
+    assert spins and all(spin.focusPolicy() == Qt.FocusPolicy.StrongFocus for spin in spins)
+    assert window.training.findChild(_WheelGuard) is not None

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea
 
 from restorer.gui.training.panel import TrainingPanel
+from restorer.gui.widgets import guard_wheel
 from restorer.models import Model
 from restorer.registry import Registry
 
@@ -44,6 +45,7 @@ def attach_training_panel(window: QMainWindow) -> TrainingPanel:
     are loaded, and ``confirm_close()`` before it closes.
     """
     training = TrainingPanel(device=getattr(window, "device", None))
+    guard_wheel(training)  # the wheel scrolls the tab; it changed the crop size on the way
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the panel wraps to the dock
