@@ -107,7 +107,7 @@ class DamageBar(QFrame):
                   3: [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0, 1, 2), (3, 0, 1, 2)]}[rows]
         for widget, place in zip(widgets, places):
             self.grid.addWidget(widget, *place)
-        self.grid.setColumnStretch(4 if rows == 1 else 3 if rows == 2 else 1, 1)
+        self.grid.setColumnStretch(1 if rows == 3 else 3, 1)  # the room left goes to the slider
         self.rows = rows
 
     def place(self) -> None:
@@ -120,16 +120,20 @@ class DamageBar(QFrame):
         sensitivity = self.sensitivity_label.sizeHint().width() + gap + self.slider.maximumWidth()
         buttons = self.button_box.sizeHint().width()
         room = canvas.width() - 16
-        if detector + sensitivity + buttons + 3 * gap + frame <= room:
-            rows = 1
-        elif max(detector + sensitivity + gap, buttons) + frame <= room:
-            rows = 2
+        one_row = detector + sensitivity + buttons + 3 * gap + frame
+        two_rows = max(detector + sensitivity + gap, buttons) + frame
+        if one_row <= room:
+            rows, wanted = 1, one_row
+        elif two_rows <= room:
+            rows, wanted = 2, two_rows
         else:
-            rows = 3
+            rows, wanted = 3, max(detector, sensitivity, buttons) + frame
         if rows != self.rows:
             self._arrange(rows)
         self.adjustSize()
-        width = min(self.sizeHint().width(), room)
+        # As wide as the slider at full length needs, where the canvas has the room: sized to its hint
+        # alone, the slider got about 75 px for 99 steps, and a short drag ran from 25 to 99.
+        width = min(max(self.sizeHint().width(), wanted), room)
         self.resize(width, self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height())
         self.move(max(8, (canvas.width() - width) // 2), max(0, canvas.height() - self.height() - 12))
 

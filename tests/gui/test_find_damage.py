@@ -136,6 +136,8 @@ def test_the_bar_takes_two_rows_in_a_narrow_window_and_nothing_overlaps(damaged,
     bar = window.find_damage.bar
     window.resize(1500, 900)
     qtbot.waitUntil(lambda: not bar.two_rows, timeout=3000)  # wide: one row
+    # with the slider at its full length: sized to its hint it had about 75 px for 99 steps
+    qtbot.waitUntil(lambda: bar.slider.width() >= bar.slider.maximumWidth() - 2, timeout=3000)
     window.resize(700, 600)
     qtbot.waitUntil(lambda: bar.two_rows, timeout=3000)
     assert bar.width() <= window.canvas.width() - 16
