@@ -32,8 +32,8 @@ class InpaintGAN(WeightsModel):
     task = "inpaint"
     trainable = True
     default_priority = 100  # the default of `restorer inpaint` and the window
-    description = ("A learned correction of OpenCV's classical fills (U-Net with an image-wide Fourier unit), with "
-                   "fine texture copied from the rest of the photo.")
+    description = ("Fills the painted area from its surroundings: a network trained on photos refines a "
+                   "classical fill, then fine texture is copied in from the rest of the photo.")
     starter_script = "scripts/train_starter_inpaint.py"
     #: Regions wider than this are filled reduced, then textured at full size: see :mod:`restorer.resolution`
     #: (0.6 GB per megapixel the network sees). On the large-photo benchmark's box (6000 x 4000, a 1500 x 1000
@@ -44,11 +44,11 @@ class InpaintGAN(WeightsModel):
         float_param("texture", 1.0, 0.0, 1.0,
                     help="fine detail (grain, fur, foliage) copied into the repair from this photo's "
                          "undamaged parts; 0 = the smooth learned fill"),
-        bool_param("mirror", True, title="Average with the mirrored photo",
+        bool_param("mirror", True, title="Second, mirrored pass (slower)",
                    help="also repair the mirrored photo and average the two fills: a little closer to the "
                         "truth, for twice the network's time (not on the brush strokes of photos larger than "
                         "the working size, where it gains less than its time)"),
-        bool_param("network_scratches", False, title="Network on scratches of large photos",
+        bool_param("network_scratches", False, title="Best quality on thin scratches (slower)",
                    help="in photos larger than the working size, run the network on thin scratches too "
                         "instead of its classical fill (about 1 dB closer on them, several times slower)"),
     )
