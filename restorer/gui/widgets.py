@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox,
-                               QScrollBar, QStyle, QStyleOptionComboBox, QStylePainter, QWidget)
+                               QScrollArea, QScrollBar, QStyle, QStyleOptionComboBox, QStylePainter, QWidget)
 
 
 class ElidingComboBox(QComboBox):
@@ -64,3 +64,12 @@ def guard_wheel(root: QWidget) -> None:
                 continue  # the wheel is what it is for
             control.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click or Tab gives it the wheel
             control.installEventFilter(guard)
+
+
+def reveal(widget: QWidget) -> None:
+    """Scroll the scroll area around ``widget``, if there is one, until ``widget`` is in view."""
+    area = widget.parentWidget()
+    while area is not None and not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    if area is not None:
+        area.ensureWidgetVisible(widget)

@@ -346,7 +346,16 @@ def test_pause_stops_step_progress_and_resume_continues(qtbot, panel, photos):
 def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, panel, photos, train_registry):
     from restorer.gui.training import TrainingPanel
 
+    from PySide6.QtWidgets import QScrollArea
+
     TinyTrainable.delay = 0.02
+    scroll = QScrollArea()  # as in the window: the Train tab scrolls
+    qtbot.addWidget(scroll)
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(panel)
+    scroll.resize(400, 300)
+    scroll.show()
+    qtbot.waitExposed(scroll)
     _setup(panel, photos, steps=60, name="interrupted")
     assert panel.start()
     qtbot.waitUntil(lambda: _worker_step(panel) >= 4, timeout=30000)
@@ -361,6 +370,10 @@ def test_cancel_writes_loadable_checkpoint_that_resumes_after_restart(qtbot, pan
     assert "checkpoint was saved" in panel.monitor.message.text()
     assert not weights_path("test-trainable", "interrupted").exists()
     assert panel.stored.runs_combo.count() == 1 and panel.stored.resume_button.isEnabled()
+    # the tab scrolled to the Unfinished runs the message points to
+    shown, scrolled = panel.stored.runs_box.visibleRegion().boundingRect(), scroll.verticalScrollBar().value()
+    scroll.takeWidget()  # the panel is the fixture's to close
+    assert scrolled > 0 and shown.height() >= panel.stored.runs_box.height() // 2
 
     # a restart: a new panel finds the run and resumes it from its checkpoint to the end
     TinyTrainable.delay = 0.0

@@ -17,6 +17,7 @@ from restorer.gui.training.form import RunForm
 from restorer.gui.training.monitor import TrainingMonitor
 from restorer.gui.training.stored import StoredRuns
 from restorer.gui.training.worker import Tick, TrainingRun
+from restorer.gui.widgets import reveal
 from restorer.models import Model
 from restorer.registry import Registry
 from restorer.train_form import RunPlan, plan_resume
@@ -210,6 +211,8 @@ class TrainingPanel(QWidget):
         else:
             self.show_message(f"Training failed (a bug): {type(exc).__name__}: {exc}", error=True)
         self.stored.refresh()
+        if isinstance(exc, Cancelled):
+            reveal(self.stored.runs_box)  # where the message points: at the foot of a long tab
 
     def _finished(self) -> None:
         self._update_buttons()

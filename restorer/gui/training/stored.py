@@ -46,7 +46,7 @@ class StoredRuns(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
-        runs_box = QGroupBox("Unfinished runs")
+        self.runs_box = runs_box = QGroupBox("Unfinished runs")
         runs_layout = QVBoxLayout(runs_box)
         self.runs_combo = ElidingComboBox()  # its own line: the panel is narrow and a run's label is long
         self.runs_combo.setPlaceholderText("none: every run finished")  # an empty list says so
