@@ -32,8 +32,8 @@ class InpaintGAN(WeightsModel):
     task = "inpaint"
     trainable = True
     default_priority = 100  # the default of `restorer inpaint` and the window
-    description = ("Fills the painted area from its surroundings: a network trained on photos refines a "
-                   "classical fill, then fine texture is copied in from the rest of the photo.")
+    description = ("A network trained on photos refines a classical fill, then fine texture is copied in from "
+                   "the rest of the photo.")
     starter_script = "scripts/train_starter_inpaint.py"
     #: Regions wider than this are filled reduced, then textured at full size: see :mod:`restorer.resolution`
     #: (0.6 GB per megapixel the network sees). On the large-photo benchmark's box (6000 x 4000, a 1500 x 1000
