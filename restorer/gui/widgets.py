@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox,
-                               QScrollArea, QScrollBar, QStyle, QStyleOptionComboBox, QStylePainter, QWidget)
+                               QScrollArea, QScrollBar, QStatusBar, QStyle, QStyleOptionComboBox, QStylePainter, QWidget)
 
 
 class ElidingComboBox(QComboBox):
@@ -73,3 +73,38 @@ def reveal(widget: QWidget) -> None:
         area = area.parentWidget()
     if area is not None:
         area.ensureWidgetVisible(widget)
+
+
+class ElidingStatusBar(QStatusBar):
+    """A status bar whose messages end with "…" where they would run under its permanent labels.
+
+    Qt's cuts a long message off mid-word in a narrow window; the whole message is then the tooltip.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        self._timeout = 0
+
+    def _room(self) -> int:
+        labels = [child for child in self.findChildren(QWidget) if child.parentWidget() is self and child.isVisible()]
+        permanent = sum(label.width() + 8 for label in labels)
+        return max(20, self.width() - permanent - 16)
+
+    def shown_message(self) -> str:
+        """The message as it fits now."""
+        return self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self._room())
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802, D102 - Qt's name
+        self._full, self._timeout = text, timeout
+        shown = self.shown_message()
+        self.setToolTip(text if shown != text else "")
+        super().showMessage(shown, timeout)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, D102
+        super().resizeEvent(event)
+        if self.currentMessage() and self._full:
+            shown = self.shown_message()
+            if shown != self.currentMessage():
+                self.setToolTip(self._full if shown != self._full else "")
+                super().showMessage(shown)  # the rest of its time is not known here: it stays until replaced

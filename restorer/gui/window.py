@@ -22,6 +22,7 @@ from restorer.gui.panel import ModelPanel
 from restorer.gui.run_control import RunControl
 from restorer.gui.runner import ModelRun
 from restorer.gui.smart_select import SmartSelect
+from restorer.gui.widgets import ElidingStatusBar
 from restorer.images import PHOTO_SUFFIXES, Photo, load_mask
 from restorer.registry import Registry
 
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         # The window's parts hold no Python reference to it (the window tells them what they need, they
         # answer with signals): a reference cycle would leave the window to the garbage collector, which
         # may run on a worker thread and delete Qt objects there (a deadlock with the GUI thread).
+        self.setStatusBar(ElidingStatusBar(self))  # before anything connects to its showMessage
         self.files = PhotoFiles(self.settings, self)
         self.files.saved.connect(self._history_changed)
         self.files.openRequested.connect(self.open_path)

@@ -151,3 +151,27 @@ def test_the_model_lists_elide_rather_than_cut(qtbot, registry):
     panel = ModelPanel(host)
     assert isinstance(panel.combo, ElidingComboBox)
     assert isinstance(DamageBar(host).detector, ElidingComboBox)
+
+
+def test_a_long_status_message_ends_with_an_ellipsis_in_a_narrow_window(qtbot, registry, settings, photo_rgb):
+    from restorer.gui.widgets import ElidingStatusBar
+    from restorer.gui.window import MainWindow
+
+    window = MainWindow(Document(photo_from_array(photo_rgb)), registry=registry, device="cpu", settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1400, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    status = window.statusBar()
+    assert isinstance(status, ElidingStatusBar)
+    text = "Added 123,456 px to the mask; Ctrl+Z undoes it. " * 3
+    status.showMessage(text, 5000)
+    assert status.currentMessage() == status.shown_message()
+    window.resize(600, 600)
+    qtbot.waitUntil(lambda: status.currentMessage().endswith("…"), timeout=3000)
+    shown = status.currentMessage()
+    assert text.startswith(shown[:-1]) and status.toolTip() == text
+    # it stops short of the permanent labels (photo size, zoom, device) instead of running under them
+    assert status.fontMetrics().horizontalAdvance(shown) <= window.size_label.geometry().left()
+    window.files.status.emit("Short.", 1000)  # the window's parts reach it through their signals
+    assert status.currentMessage() == "Short." and status.toolTip() == ""
