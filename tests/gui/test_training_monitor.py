@@ -90,3 +90,11 @@ def test_the_train_tab_guards_its_values_from_the_wheel(qtbot, registry, setting
     spins = window.training.findChildren(QSpinBox)
     assert spins and all(spin.focusPolicy() == Qt.FocusPolicy.StrongFocus for spin in spins)
     assert window.training.findChild(_WheelGuard) is not None
+
+
+def test_the_preview_says_it_is_coming_once_a_run_begins(qtbot):
+    monitor = TrainingMonitor()
+    qtbot.addWidget(monitor)
+    assert "while training" in monitor.preview.text()
+    monitor.begin(20)
+    assert "first preview comes" in monitor.preview.text()

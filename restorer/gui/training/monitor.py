@@ -40,6 +40,7 @@ def _shown(losses: dict[str, float]) -> dict[str, float]:
         return {k: v for k, v in losses.items() if k != "loss"}
     return losses
 _NO_PREVIEW = "The preview appears here while training."
+_PREVIEW_SOON = "Training has begun: its first preview comes after a few steps."
 
 
 def format_eta(seconds: float) -> str:
@@ -137,7 +138,7 @@ class TrainingMonitor(QWidget):
         if legend is not None:
             legend.clear()
         self.preview.clear()
-        self.preview.setText(_NO_PREVIEW)
+        self.preview.setText(_PREVIEW_SOON)  # "appears here while training" read wrong once it was
         self.plot.enableAutoRange()
         self.progress.setFormat("step %v / %m")
         self.progress.setRange(0, steps)
