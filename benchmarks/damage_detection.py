@@ -257,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = evaluate(photos, registry, on_photo=keep, settings={"damage-detector": chosen})
     ceiling = oracle(photos, registry.get("inpaint-gan"))
-    report = {"split": args.split, "kind": args.kind, "photos": [name for name, _ in photos], "seed": SEED, "tolerance": TOLERANCE,
+    report = {"split": args.split, "kind": args.kind, "photos": [name for name, _ in photos], "seed": SEED,
+              "tolerance": TOLERANCE,
               "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs, {args.threads} threads, "
                          f"load average {os.getloadavg()[0]:.2f} at the end",
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -145,17 +145,25 @@ def _cut(photo: np.ndarray, box: Box, seeds: np.ndarray | None, iterations: int,
     return mask
 
 
-__all__ = ["ITERATIONS", "MAX_PIXELS", "MIN_SIDE", "clip_box", "object_in_box", "object_under_stroke"]
+def _outline_box(selection: np.ndarray) -> Box | None:
+    """The box around ``selection``'s pixels (``None`` when it has none)."""
+    rows, cols = np.nonzero(selection.any(axis=1))[0], np.nonzero(selection.any(axis=0))[0]
+    if rows.size == 0:
+        return None
+    return Box(int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
 
 
 def repair_margin(selection: np.ndarray) -> int:
     """How many pixels :func:`grown_for_repair` grows ``selection`` (``bool``) by: :data:`MARGIN_SHARE` of
     the diagonal of the box around it, within :data:`MARGIN_RANGE`; 0 for an empty selection."""
-    rows, cols = np.nonzero(selection.any(axis=1))[0], np.nonzero(selection.any(axis=0))[0]
-    if rows.size == 0:
+    return _margin(_outline_box(selection))
+
+
+def _margin(box: Box | None) -> int:
+    if box is None:
         return 0
-    diagonal = math.hypot(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
     low, high = MARGIN_RANGE
+    diagonal = math.hypot(box.bottom - box.top, box.right - box.left)
     return int(min(high, max(low, round(MARGIN_SHARE * diagonal))))
 
 
@@ -164,16 +172,19 @@ def grown_for_repair(selection: np.ndarray) -> np.ndarray:
     object away: content-aware fills are given the object and a little of its surroundings."""
     import cv2
 
-    margin = repair_margin(selection)
+    box = _outline_box(selection)
+    margin = _margin(box)
     if margin == 0:
         return selection.copy()
-    rows, cols = np.nonzero(selection.any(axis=1))[0], np.nonzero(selection.any(axis=0))[0]
-    height, width = selection.shape
     # Only the box around the object, grown by the margin, can change: a small object on a large photo
     # costs what its box costs.
-    area = clip_box(Box(int(rows[0]) - margin, int(cols[0]) - margin, int(rows[-1]) + 1 + margin,
-                        int(cols[-1]) + 1 + margin), height, width)
+    area = clip_box(Box(box.top - margin, box.left - margin, box.bottom + margin, box.right + margin),
+                    *selection.shape)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
     grown = selection.copy()
     grown[area.slices] = cv2.dilate(selection[area.slices].astype(np.uint8), disc) > 0
     return grown
+
+
+__all__ = ["ITERATIONS", "MARGIN_RANGE", "MARGIN_SHARE", "MAX_PIXELS", "MIN_SIDE", "clip_box", "grown_for_repair",
+           "object_in_box", "object_under_stroke", "repair_margin"]

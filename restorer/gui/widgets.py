@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox,
-                               QScrollArea, QScrollBar, QStatusBar, QStyle, QStyleOptionComboBox, QStylePainter, QWidget)
+                               QScrollArea, QScrollBar, QStatusBar, QStyle, QStyleOptionComboBox, QStylePainter,
+                               QWidget)
 
 
 class ElidingComboBox(QComboBox):
@@ -83,8 +84,7 @@ class ElidingStatusBar(QStatusBar):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._full = ""
-        self._timeout = 0
+        self._full = ""  # the message as given
 
     def _room(self) -> int:
         labels = [child for child in self.findChildren(QWidget) if child.parentWidget() is self and child.isVisible()]
@@ -96,7 +96,7 @@ class ElidingStatusBar(QStatusBar):
         return self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self._room())
 
     def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802, D102 - Qt's name
-        self._full, self._timeout = text, timeout
+        self._full = text
         shown = self.shown_message()
         self.setToolTip(text if shown != text else "")
         super().showMessage(shown, timeout)
