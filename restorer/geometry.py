@@ -41,13 +41,18 @@ class Box:
         return slice(self.top, self.bottom), slice(self.left, self.right)
 
 
+def mask_box(mask: np.ndarray) -> Box | None:
+    """The smallest rectangle holding every set pixel of a 2-D ``mask``, or ``None`` when none is set."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].any(axis=0))
+    return Box(int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
+
+
 def changed_box(before: np.ndarray, after: np.ndarray) -> Box | None:
     """The smallest rectangle holding every pixel that differs, or ``None``."""
     diff = before != after
     if diff.ndim == 3:
         diff = diff.any(axis=2)
-    rows = np.flatnonzero(diff.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(diff[rows[0]:rows[-1] + 1].any(axis=0))
-    return Box(int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
+    return mask_box(diff)

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from restorer.errors import InputError
-from restorer.geometry import Box
+from restorer.geometry import Box, mask_box
 from restorer.jobs import Job
 
 #: GrabCut runs on at most this many pixels; a larger region is reduced first and its mask enlarged.
@@ -145,18 +145,10 @@ def _cut(photo: np.ndarray, box: Box, seeds: np.ndarray | None, iterations: int,
     return mask
 
 
-def _outline_box(selection: np.ndarray) -> Box | None:
-    """The box around ``selection``'s pixels (``None`` when it has none)."""
-    rows, cols = np.nonzero(selection.any(axis=1))[0], np.nonzero(selection.any(axis=0))[0]
-    if rows.size == 0:
-        return None
-    return Box(int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
-
-
 def repair_margin(selection: np.ndarray) -> int:
     """How many pixels :func:`grown_for_repair` grows ``selection`` (``bool``) by: :data:`MARGIN_SHARE` of
     the diagonal of the box around it, within :data:`MARGIN_RANGE`; 0 for an empty selection."""
-    return _margin(_outline_box(selection))
+    return _margin(mask_box(selection))
 
 
 def _margin(box: Box | None) -> int:
@@ -172,7 +164,7 @@ def grown_for_repair(selection: np.ndarray) -> np.ndarray:
     object away: content-aware fills are given the object and a little of its surroundings."""
     import cv2
 
-    box = _outline_box(selection)
+    box = mask_box(selection)
     margin = _margin(box)
     if margin == 0:
         return selection.copy()

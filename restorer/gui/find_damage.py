@@ -19,7 +19,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow,
                                QProgressBar, QPushButton, QSizePolicy, QWidget)
 from superqt import QLabeledSlider
-from superqt.utils import qthrottled
+from superqt.utils import qthrottled, signals_blocked
 
 from restorer.detection import probability, proposal
 from restorer.errors import Cancelled, RestorerError
@@ -280,9 +280,8 @@ class FindDamage(WindowTool):
         settings.setValue("find_damage/detector", self.bar.detector.itemData(row))
         model = self.chosen()
         if model is not None and model is not before:
-            self.bar.slider.blockSignals(True)  # the new find below thresholds its own map
-            self.bar.slider.setValue(self._sensitivity_of(model))
-            self.bar.slider.blockSignals(False)
+            with signals_blocked(self.bar.slider):  # the new find below thresholds its own map
+                self.bar.slider.setValue(self._sensitivity_of(model))
             settings.setValue("find_damage/sensitivity", self.bar.slider.value())
         self.start()  # its proposal replaces the one shown, in the same step
 

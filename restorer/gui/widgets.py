@@ -36,15 +36,21 @@ class ElidingComboBox(QComboBox):
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
+def _enclosing(widget: QWidget, kind: type[QWidget]) -> QWidget | None:
+    """The nearest of ``widget``'s ancestors that is a ``kind`` (``None`` if none is)."""
+    area = widget.parentWidget()
+    while area is not None and not isinstance(area, kind):
+        area = area.parentWidget()
+    return area
+
+
 class _WheelGuard(QObject):
     """Sends the wheel over an unfocused value control to the scroll area around it (see :func:`guard_wheel`)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: D102
         if event.type() != QEvent.Type.Wheel or not isinstance(watched, QWidget) or watched.hasFocus():
             return False
-        area = watched.parentWidget()
-        while area is not None and not isinstance(area, QAbstractScrollArea):
-            area = area.parentWidget()
+        area = _enclosing(watched, QAbstractScrollArea)
         if area is not None:
             QApplication.sendEvent(area.verticalScrollBar(), event)
         return True  # the value stays as it is
@@ -69,9 +75,7 @@ def guard_wheel(root: QWidget) -> None:
 
 def reveal(widget: QWidget) -> None:
     """Scroll the scroll area around ``widget``, if there is one, until ``widget`` is in view."""
-    area = widget.parentWidget()
-    while area is not None and not isinstance(area, QScrollArea):
-        area = area.parentWidget()
+    area = _enclosing(widget, QScrollArea)
     if area is not None:
         area.ensureWidgetVisible(widget)
 
@@ -97,14 +101,16 @@ class ElidingStatusBar(QStatusBar):
 
     def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802, D102 - Qt's name
         self._full = text
-        shown = self.shown_message()
-        self.setToolTip(text if shown != text else "")
-        super().showMessage(shown, timeout)
+        self._show(self.shown_message(), timeout)
 
     def resizeEvent(self, event) -> None:  # noqa: N802, D102
         super().resizeEvent(event)
         if self.currentMessage() and self._full:
             shown = self.shown_message()
             if shown != self.currentMessage():
-                self.setToolTip(self._full if shown != self._full else "")
-                super().showMessage(shown)  # the rest of its time is not known here: it stays until replaced
+                self._show(shown)  # the rest of its time is not known here: it stays until replaced
+
+    def _show(self, shown: str, timeout: int = 0) -> None:
+        """Show ``shown`` (the message, elided or whole), with the whole message as tooltip where it is cut."""
+        self.setToolTip(self._full if shown != self._full else "")
+        super().showMessage(shown, timeout)
