@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from restorer.errors import InputError, ModelError
+from restorer.geometry import dilated
 from restorer.jobs import Job
 from restorer.models import Model, Param, RunRequest, float_param, int_param
 from restorer.tasks import task_spec
@@ -45,13 +46,7 @@ def probability(model: Model, photo: np.ndarray, params: Mapping[str, Any] | Non
 
 def proposal(prob: np.ndarray, threshold: float, grow: int = 0) -> np.ndarray:
     """The ``bool`` mask of ``prob > threshold``, dilated by ``grow`` pixels (a disc)."""
-    mask = prob > threshold
-    if grow > 0 and mask.any():
-        import cv2
-
-        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-        mask = cv2.dilate(mask.astype(np.uint8), disc) > 0
-    return mask
+    return dilated(prob > threshold, grow)
 
 
 def detect(model: Model, photo: np.ndarray, params: Mapping[str, Any] | None = None, *,

@@ -1,4 +1,5 @@
-"""Rectangles of pixels: where a hole, a crop, a brush stroke or a repaint lies. No Qt.
+"""Rectangles of pixels: where a hole, a crop, a brush stroke or a repaint lies; and a mask grown
+by a disc. No Qt.
 
 A :class:`Box` is ``[top, bottom) x [left, right)`` in pixel coordinates, the rows
 and columns numpy indexes with :attr:`Box.slices`.
@@ -48,6 +49,17 @@ def mask_box(mask: np.ndarray) -> Box | None:
         return None
     cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].any(axis=0))
     return Box(int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
+
+
+def dilated(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """A ``bool`` copy of 2-D ``mask`` grown by ``pixels`` in every direction (a disc, OpenCV's ellipse)."""
+    mask = mask.astype(bool)
+    if pixels <= 0 or not mask.any():
+        return mask.copy()
+    import cv2
+
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
+    return cv2.dilate(mask.view(np.uint8), disc) > 0
 
 
 def changed_box(before: np.ndarray, after: np.ndarray) -> Box | None:

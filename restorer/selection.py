@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from restorer.errors import InputError
-from restorer.geometry import Box, mask_box
+from restorer.geometry import Box, dilated, mask_box
 from restorer.jobs import Job
 
 #: GrabCut runs on at most this many pixels; a larger region is reduced first and its mask enlarged.
@@ -162,8 +162,6 @@ def _margin(box: Box | None) -> int:
 def grown_for_repair(selection: np.ndarray) -> np.ndarray:
     """``selection`` (``bool``) grown by :func:`repair_margin` pixels (a disc), as a mask to repair an
     object away: content-aware fills are given the object and a little of its surroundings."""
-    import cv2
-
     box = mask_box(selection)
     margin = _margin(box)
     if margin == 0:
@@ -172,9 +170,8 @@ def grown_for_repair(selection: np.ndarray) -> np.ndarray:
     # costs what its box costs.
     area = clip_box(Box(box.top - margin, box.left - margin, box.bottom + margin, box.right + margin),
                     *selection.shape)
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
     grown = selection.copy()
-    grown[area.slices] = cv2.dilate(selection[area.slices].astype(np.uint8), disc) > 0
+    grown[area.slices] = dilated(selection[area.slices], margin)
     return grown
 
 
