@@ -1,12 +1,11 @@
 """The canvas: the photo with its mask drawn over it, brush painting, zoom and pan.
 
-What it draws of the document are :class:`restorer.gui.display.DocumentImages`,
-which share memory with numpy buffers: when a stroke or a repair changes a
-rectangle of the document, only that rectangle of the buffers is refreshed and
-only its place on screen is repainted. Where the photo sits (zoom, offset, fit)
-and the mapping between screen and photo pixels are its :attr:`Canvas.view`, a
-Qt-free :class:`restorer.editing.viewport.Viewport`; what a held button is doing
-is one :class:`Drag` mode; the marks drawn over the photo are :mod:`restorer.gui.marks`.
+What it draws of the document are :class:`restorer.gui.display.DocumentImages`, which share memory
+with numpy buffers: when a stroke or a repair changes a rectangle of the document, only that rectangle
+of the buffers is refreshed and only its place on screen is repainted. Where the photo sits (zoom,
+offset, fit) and the mapping between screen and photo pixels are its :attr:`Canvas.view`, a Qt-free
+:class:`restorer.editing.viewport.Viewport`; what a held button is doing is one :class:`Drag` mode;
+the marks drawn over the photo are :mod:`restorer.gui.marks`.
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ from __future__ import annotations
 import enum
 import math
 
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QRubberBand, QWidget
+from PySide6.QtWidgets import QWidget
 
 from restorer.editing.document import Document
 from restorer.editing.brush import BrushSettings
@@ -77,7 +76,7 @@ class Canvas(QWidget):
         self._drag_offset = (0.0, 0.0)
         self._drag_modifiers = Qt.KeyboardModifier.NoModifier
         self._path: list[tuple[float, float]] = []  # a select-stroke path being painted (image points)
-        self._rubber_band = QRubberBand(QRubberBand.Shape.Rectangle, self)
+        self.pending: Box | None = None  # an image box being worked on (Smart Select's), drawn dashed
         self._update_cursor()
 
     # -- document ---------------------------------------------------------------------------
@@ -134,6 +133,11 @@ class Canvas(QWidget):
         divider = self.split_x()
         return divider is not None and abs(pos.x() - divider) <= 5
 
+    def set_pending(self, box: Box | None) -> None:
+        """Show ``box`` (image pixels) dashed while it is worked on; ``None``: nothing."""
+        self.pending = box
+        self.update()
+
     def set_mask_visible(self, on: bool) -> None:
         """Show or hide the mask overlay."""
         self.mask_visible = on
@@ -179,14 +183,9 @@ class Canvas(QWidget):
         self.view.set_zoom(zoom, None if anchor is None else (anchor.x(), anchor.y()))
         self._view_changed()
 
-    def zoom_in(self, anchor: QPointF | None = None) -> None:
-        """The next zoom level up."""
-        self.view.zoom_in(None if anchor is None else (anchor.x(), anchor.y()))
-        self._view_changed()
-
-    def zoom_out(self, anchor: QPointF | None = None) -> None:
-        """The next zoom level down."""
-        self.view.zoom_out(None if anchor is None else (anchor.x(), anchor.y()))
+    def zoom_step(self, up: bool) -> None:
+        """The next zoom level up (``True``) or down, keeping the view's centre still."""
+        (self.view.zoom_in if up else self.view.zoom_out)()
         self._view_changed()
 
     def pan(self, dx: float, dy: float) -> None:
@@ -244,8 +243,11 @@ class Canvas(QWidget):
         if self.compare:
             marks.badge(painter, "Original")
         if self.drag is Drag.PATH:  # the select-stroke path so far, as wide as the brush
-            marks.path(painter, [QPointF(self.offset.x() + x * self.zoom, self.offset.y() + y * self.zoom)
-                                 for x, y in self._path], self.brush.size * self.zoom)
+            marks.path(painter, [self.image_to_widget(x, y) for x, y in self._path], self.brush.size * self.zoom)
+        if self.drag is Drag.BOX and self._mouse is not None:  # Smart Select's box so far
+            marks.box(painter, QRectF(self._drag_start, self._mouse).normalized())
+        if self.pending is not None:
+            marks.box(painter, QRectF(*self.view.view_rect(self.pending)), pending=True)
         self._paint_brush_outline(painter)
 
     def _paint_brush_outline(self, painter: QPainter) -> None:
@@ -273,8 +275,6 @@ class Canvas(QWidget):
             self._begin(Drag.SPLIT, pos, event.modifiers())
         elif left and self.document is not None and self.brush.tool == "select":
             self._begin(Drag.BOX, pos, event.modifiers())
-            self._rubber_band.setGeometry(QRect(pos.toPoint(), QSize()))
-            self._rubber_band.show()
         elif left and self.document is not None and self.brush.tool == "select-stroke":
             self._begin(Drag.PATH, pos, event.modifiers())
             self._path = [self.widget_to_image(pos)]
@@ -299,10 +299,9 @@ class Canvas(QWidget):
         elif self.drag is Drag.SPLIT:
             width = self.document.size[0] * self.zoom
             self.set_split((pos.x() - self.offset.x()) / width)
-        elif self.drag is Drag.BOX:
-            self._rubber_band.setGeometry(QRect(self._drag_start.toPoint(), pos.toPoint()).normalized())
-        elif self.drag is Drag.PATH:
-            self._path.append(self.widget_to_image(pos))
+        elif self.drag in (Drag.BOX, Drag.PATH):
+            if self.drag is Drag.PATH:
+                self._path.append(self.widget_to_image(pos))
             self.update()
         else:
             if self.split is not None and self.drag is Drag.NONE:
@@ -328,7 +327,7 @@ class Canvas(QWidget):
         if drag is Drag.PAN:
             self._update_cursor()
         elif drag is Drag.BOX:
-            self._rubber_band.hide()
+            self.update()
             box = self.view.pixels_between((self._drag_start.x(), self._drag_start.y()), (pos.x(), pos.y()))
             if box is not None:
                 self.boxDrawn.emit(box, self._drag_modifiers)

@@ -1,10 +1,11 @@
-"""What the canvas draws over the photo: labels, the split view's divider, the brush outline, a selection path."""
+"""What the canvas draws over the photo: labels, the split view's divider, the brush outline, a selection
+path and box."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, QRect, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 
@@ -37,6 +38,17 @@ def path(painter: QPainter, points: Sequence[QPointF], width: float) -> None:
     painter.setPen(QPen(QColor(255, 200, 40, 150), max(1.0, width), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                         Qt.PenJoinStyle.RoundJoin))
     painter.drawPolyline(list(points))
+
+
+def box(painter: QPainter, rect: QRectF, *, pending: bool = False) -> None:
+    """Smart Select's box: a solid outline while it is dragged; dashed over a light tint while the object
+    in it is being found (``pending``), so the person sees what is being worked on."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    painter.setBrush(QColor(255, 200, 40, 30) if pending else Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(QColor(0, 0, 0, 180), 3))
+    painter.drawRect(rect)
+    painter.setPen(QPen(QColor(255, 200, 40), 1, Qt.PenStyle.DashLine if pending else Qt.PenStyle.SolidLine))
+    painter.drawRect(rect)
 
 
 def brush_outline(painter: QPainter, centre: QPointF, radius: float, *, painting: bool, hardness: float) -> None:

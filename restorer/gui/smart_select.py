@@ -7,7 +7,8 @@ finds the object inside it on a worker thread (about a second and a half on a
 megapixel), and the object is added to the mask as one undo step, a few pixels past its
 outline (:func:`restorer.selection.grown_for_repair`, so that the repair leaves
 no silhouette), or taken out of it, exactly, when Alt was held as the drag
-began (Shift, or nothing, adds: as in GIMP and Photoshop).
+began (Shift, or nothing, adds: as in GIMP and Photoshop). While GrabCut works, the
+box stays on the canvas, dashed (:meth:`Canvas.set_pending`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class SmartSelect(WindowTool):
             status.showMessage("Drag a box around the object (Alt-drag takes it out of the mask).", 5000)
             return
         photo = document.rgb.copy()  # a snapshot: the person may keep painting meanwhile
+        window.canvas.set_pending(box)  # the box stays on screen, dashed, until the object is found
         self._start(document, modifiers, lambda job: object_in_box(photo, box, job=job))
 
     def select_stroke(self, points: list, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
@@ -103,6 +105,7 @@ class SmartSelect(WindowTool):
 
     def _done(self) -> None:
         QApplication.restoreOverrideCursor()
+        self.window.canvas.set_pending(None)
 
     def cancel(self) -> None:
         """Stop the selection under way, if any (at GrabCut's next iteration)."""

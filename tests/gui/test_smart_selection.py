@@ -157,3 +157,40 @@ def test_a_rough_stroke_on_an_object_adds_all_of_it_to_the_mask(disc_window, qtb
     assert (mask & disc).sum() / disc.sum() > 0.9 and not mask[np.hypot(yy - 40, xx - 50) > 25].any()
     window.undo()
     assert not window.document.mask.coverage.any()  # one undo step
+
+
+def _yellow_on_screen(canvas, x: float, y: float) -> bool:
+    """Whether the canvas shows the box's yellow on its left edge near widget point ``(x, y)`` (within a
+    pixel across it, and 8 along it: a dashed edge has gaps)."""
+    image = canvas.grab().toImage()
+    for dx in (-1, 0, 1):
+        for dy in range(-8, 9):
+            colour = image.pixelColor(round(x) + dx, round(y) + dy)
+            if colour.red() > 200 and colour.green() > 150 and colour.blue() < 120:
+                return True
+    return False
+
+
+def test_the_box_shows_while_dragged_and_stays_dashed_until_the_object_is_found(disc_window, qtbot, monkeypatch):
+    import threading
+
+    from restorer.gui import smart_select
+
+    release = threading.Event()
+    real = smart_select.object_in_box
+    monkeypatch.setattr(smart_select, "object_in_box",
+                        lambda photo, box, job=None: (release.wait(5), real(photo, box, job=job))[1])
+    window, _ = disc_window
+    canvas = window.canvas
+    start, end = canvas.image_to_widget(25, 15), canvas.image_to_widget(75, 65)
+    send_mouse(canvas, "press", start)
+    send_mouse(canvas, "move", end)
+    left_edge = (start.x(), (start.y() + end.y()) / 2)
+    assert _yellow_on_screen(canvas, *left_edge)  # the box so far
+    send_mouse(canvas, "release", end)
+    assert window.smart_select.running and canvas.pending is not None
+    assert canvas.pending.left == 25 and canvas.pending.top == 15
+    assert _yellow_on_screen(canvas, *left_edge)  # still there while GrabCut works
+    with qtbot.waitSignal(window.smart_select.finished, timeout=10_000):
+        release.set()
+    assert canvas.pending is None and not _yellow_on_screen(canvas, *left_edge)
