@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="weight of the hard-negative term (the highest-scoring clean pixels; 0: off)")
     parser.add_argument("--hard-share", type=float, default=DetectorTrainConfig.hard_share,
                         help="share of the clean pixels that term averages over")
+    parser.add_argument("--edge-weight", type=float, default=0.0,
+                        help="weight of the edge term (clean pixels on the clean photo's strong edges; 0: off)")
+    parser.add_argument("--edge-level", type=float, default=DetectorTrainConfig.edge_level,
+                        help="the luminance step (0-1, across two pixels) that makes an edge strong")
     parser.add_argument("--curly-share", type=float, default=DetectorTrainConfig.curly_share,
                         help="share of the synthetic scratches that bend and loop")
     parser.add_argument("--dark-scratch-share", type=float, default=DetectorTrainConfig.dark_scratch_share,
@@ -101,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.widen is not None:
         parser.error("--widen needs --from-weights")
     settings = DetectorTrainConfig(lr=args.lr, hard_weight=args.hard_weight, hard_share=args.hard_share,
+                                   edge_weight=args.edge_weight, edge_level=args.edge_level,
                                    curly_share=args.curly_share, dark_scratch_share=args.dark_scratch_share)
     trainer = DetectorTrainer(network, settings, initial=initial)
     log: list[dict] = []
@@ -125,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"(restorer_plugins.damage.synthetic)",
         "corpus_manifest": manifest_hash(read_manifest(corpus)), "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "final_losses": result.losses, "lr": args.lr, "hard_weight": args.hard_weight,
-        "hard_share": args.hard_share, "curly_share": args.curly_share,
+        "hard_share": args.hard_share, "edge_weight": args.edge_weight, "edge_level": args.edge_level, "curly_share": args.curly_share,
         "dark_scratch_share": args.dark_scratch_share, "started_from": started_from,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -217,6 +217,46 @@ def test_hard_negative_term_trains_and_old_runs_still_resume():
     assert plain.accepts(old) and not trainer.accepts(old)
 
 
+def test_strong_edges_are_outlines_and_thin_lines_not_flat_ground_or_soft_shading():
+    from restorer_plugins.damage.training import strong_edges
+
+    photos = torch.full((1, 3, 32, 32), 0.2)
+    photos[..., :, 16:] = 0.9  # an object's outline at column 16
+    photos[..., 5, :8] = 1.0  # a thin bright line, a pixel wide
+    photos[..., 20:, :8] += torch.linspace(0, 0.3, 8)  # soft shading: 0.04 a pixel
+    edges = strong_edges(photos, 0.25)[0, 0]
+    assert edges[:, 15:17].all() and not edges[:, 18:].any() and not edges[10:14, 2:12].any()
+    assert edges[5, :7].all() and edges[4, 2] and edges[6, 2]  # the line and the pixels beside it
+    assert not edges[24:, 1:6].any()
+
+
+def test_edge_term_scores_clean_pixels_on_the_clean_photos_edges_away_from_damage_and_trains():
+    from restorer_plugins.damage.training import edge_bce
+
+    photos = torch.full((1, 3, 24, 24), 0.2)
+    photos[..., :, 12:] = 0.9
+    masks = torch.zeros(1, 1, 24, 24)
+    masks[0, 0, 2, 12] = 1  # damage on the edge: its neighbours are left out
+    logits = torch.full((1, 1, 24, 24), -5.0)
+    logits[0, 0, 20, 11] = 3.0  # a false find on the edge
+    logits[0, 0, 20, 3] = 6.0  # one on flat ground: the hard-negative term's, not this one's
+    picked = (24 - (2 + HARD_MARGIN + 1)) * 4  # columns 10-13 (the step, a pixel each side), rows 6-23
+    softplus = torch.nn.functional.softplus
+    expected = (softplus(torch.tensor(3.0)) + (picked - 1) * softplus(torch.tensor(-5.0))) / picked
+    assert edge_bce(logits, masks, photos, 0.25).item() == pytest.approx(expected.item(), rel=1e-5)
+    assert edge_bce(logits, masks, torch.full_like(photos, 0.5), 0.25).item() == 0.0  # no edge at all
+    torch.manual_seed(0)
+    trainer = DetectorTrainer(DetectorConfig(width=4, dilations=(1, 2)), DetectorTrainConfig(edge_weight=1.0))
+    crops = torch.from_numpy(np.stack([_photo(64, 64, s) for s in range(2)]).astype(np.float32) / 255)
+    crops[:, :, 32:] = (crops[:, :, 32:] + 0.5).clamp(max=1)  # an outline down the middle
+    metrics = trainer.train_step(Batch(crops.permute(0, 3, 1, 2).contiguous(), None, None), 0)
+    assert np.isfinite(metrics["edge"]) and metrics["edge"] > 0
+    plain = DetectorTrainer(DetectorConfig(width=4, dilations=(1, 2)))
+    old = json.loads(json.dumps(plain.config()))
+    old["train"] = {k: v for k, v in old["train"].items() if not k.startswith("edge_")}  # written before the term
+    assert plain.accepts(old) and not trainer.accepts(old)
+
+
 def _near(a: np.ndarray, b: np.ndarray, tolerance: int = 3) -> float:
     """Share of ``a``'s pixels within ``tolerance`` pixels of one of ``b``'s."""
     import cv2
