@@ -14,10 +14,11 @@ run resumes exactly with ``--resume``. Fixed seed; one CPU thread by default.
         --lr 2e-4 --steps 4000 --workdir build/detector-low-lr --out build/detector-low-lr/candidate.safetensors
                                                                    # a new phase from exported weights, at a lower rate
 
-The shipped starter: 10000 steps at lr 1e-3 from scratch (width 8), then five such phases, each
+The shipped starter: 10000 steps at lr 1e-3 from scratch (width 8), then seven such phases, each
 from the export before: 3000 steps at lr 2e-4, 4000 at lr 1e-4, then ``--widen 12`` and 4000 at
 lr 2e-4, then 3000 at lr 1e-4, then 3000 at lr 1e-4 with ``--curly-share 0.3 --dark-scratch-share
-0.5`` (its provenance JSON nests the six).
+0.5``, then ``--widen 16`` and 4000 at lr 2e-4 and 3000 at lr 1e-4 with that damage (its provenance
+JSON nests the eight).
 
 A phase started ``--from-weights`` records those weights' provenance under ``started_from``.
 """
@@ -130,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"(restorer_plugins.damage.synthetic)",
         "corpus_manifest": manifest_hash(read_manifest(corpus)), "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "final_losses": result.losses, "lr": args.lr, "hard_weight": args.hard_weight,
-        "hard_share": args.hard_share, "edge_weight": args.edge_weight, "edge_level": args.edge_level, "curly_share": args.curly_share,
+        "hard_share": args.hard_share, "edge_weight": args.edge_weight, "edge_level": args.edge_level,
+        "curly_share": args.curly_share,
         "dark_scratch_share": args.dark_scratch_share, "started_from": started_from,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
