@@ -53,9 +53,9 @@ def mask_box(mask: np.ndarray) -> Box | None:
 
 def dilated(mask: np.ndarray, pixels: int) -> np.ndarray:
     """A ``bool`` copy of 2-D ``mask`` grown by ``pixels`` in every direction (a disc, OpenCV's ellipse)."""
-    mask = mask.astype(bool)
+    mask = mask.astype(bool)  # a copy, whatever it was
     if pixels <= 0 or not mask.any():
-        return mask.copy()
+        return mask
     import cv2
 
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))

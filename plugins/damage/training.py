@@ -104,11 +104,15 @@ def strong_edges(photos: torch.Tensor, level: float) -> torch.Tensor:
     return F.max_pool2d((torch.maximum(across, down) >= level).float(), 3, stride=1, padding=1) > 0
 
 
+def _near_damage(masks: torch.Tensor) -> torch.Tensor:
+    """``bool``: the pixels within :data:`HARD_MARGIN` of damage in ``masks``, whose label is a matter of a pixel."""
+    return F.max_pool2d(masks, 2 * HARD_MARGIN + 1, stride=1, padding=HARD_MARGIN) > 0
+
+
 def edge_bce(logits: torch.Tensor, masks: torch.Tensor, photos: torch.Tensor, level: float) -> torch.Tensor:
     """Mean cross-entropy, against "clean", of the pixels on the clean ``photos``' strong edges
     (:func:`strong_edges`) further than :data:`HARD_MARGIN` from damage; 0 where there are none."""
-    near = F.max_pool2d(masks, 2 * HARD_MARGIN + 1, stride=1, padding=HARD_MARGIN) > 0
-    picked = logits[strong_edges(photos, level) & ~near]
+    picked = logits[strong_edges(photos.to(logits.device), level) & ~_near_damage(masks)]
     if picked.numel() == 0:
         return logits.sum() * 0.0
     return F.binary_cross_entropy_with_logits(picked, torch.zeros_like(picked))
@@ -117,8 +121,7 @@ def edge_bce(logits: torch.Tensor, masks: torch.Tensor, photos: torch.Tensor, le
 def hard_negative_bce(logits: torch.Tensor, masks: torch.Tensor, share: float) -> torch.Tensor:
     """Mean cross-entropy of the ``share`` of clean pixels the network scores highest, leaving out
     those within :data:`HARD_MARGIN` of damage (their label is a matter of a pixel)."""
-    near = F.max_pool2d(masks, 2 * HARD_MARGIN + 1, stride=1, padding=HARD_MARGIN) > 0
-    clean = logits[~near]
+    clean = logits[~_near_damage(masks)]
     if clean.numel() == 0:
         return logits.sum() * 0.0
     count = max(1, int(clean.numel() * share))
@@ -161,7 +164,7 @@ class DetectorTrainer(Trainer):
         damaged, masks = damaged.to(self.device), masks.to(self.device)
         with self.autocast():
             logits = self.net(damaged)
-        loss, metrics = detector_loss(logits.float(), masks, self.train_config, batch.photos.to(self.device))
+        loss, metrics = detector_loss(logits.float(), masks, self.train_config, batch.photos)
         self.optimize("detector", loss)
         with torch.no_grad():
             found = logits > 0
