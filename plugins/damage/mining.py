@@ -61,9 +61,7 @@ def mine_hard_tiles(probability, pictures: list[Path], out: Path, config: Mining
     """Write tiles of ``pictures`` around their false finds to ``out`` (``NAME__hardK.png``); returns
     counts. ``probability(rgb) -> (H, W)`` is the detector; ``pictures`` are clean. Idempotent per
     picture: one whose tiles are there already is not run again (an interrupted run resumes)."""
-    from PIL import Image
-
-    from restorer.images import load_photo
+    from restorer.images import load_photo, photo_from_array, save_photo
 
     config = config or MiningConfig()
     out.mkdir(parents=True, exist_ok=True)
@@ -77,11 +75,10 @@ def mine_hard_tiles(probability, pictures: list[Path], out: Path, config: Mining
         rgb = load_photo(path).rgb
         found = probability(rgb) >= config.threshold
         found_share.append(float(found.mean()))
+        side = min(config.tile, *found.shape)
         for k, (top, left) in enumerate(tile_origins(found, config)):
-            side = min(config.tile, *found.shape)
-            target = out / f"{path.stem}__hard{k}.png"
-            Image.fromarray(rgb[top:top + side, left:left + side]).save(target.with_suffix(".part.png"))
-            target.with_suffix(".part.png").replace(target)
+            save_photo(photo_from_array(rgb[top:top + side, left:left + side]), out / f"{path.stem}__hard{k}.png",
+                       overwrite=True)
             tiles += 1
         with done.open("a") as log:
             log.write(path.name + "\n")

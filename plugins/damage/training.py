@@ -172,12 +172,12 @@ class DetectorTrainer(Trainer):
     def train_step(self, batch: Batch, step: int) -> dict[str, float]:
         """One step: damage the crops, predict where, compare."""
         damaged, masks = damaged_batch(batch.photos, self._rng(), self.train_config)
+        damaged, masks = damaged.to(self.device), masks.to(self.device)
         photos = batch.photos
         if batch.photos_b is not None and self.train_config.clean_extra:
-            clean = batch.photos_b[:self.train_config.clean_extra].to(damaged.device)
-            damaged, photos = torch.cat([damaged, clean]), torch.cat([photos, clean.to(photos.device)])
-            masks = torch.cat([masks, torch.zeros_like(masks[:len(clean)])])
-        damaged, masks = damaged.to(self.device), masks.to(self.device)
+            clean = batch.photos_b[:self.train_config.clean_extra].to(self.device)
+            damaged, masks = torch.cat([damaged, clean]), torch.cat([masks, torch.zeros_like(masks[:len(clean)])])
+            photos = torch.cat([photos, clean.to(photos.device)])
         with self.autocast():
             logits = self.net(damaged)
         loss, metrics = detector_loss(logits.float(), masks, self.train_config, photos)
