@@ -43,7 +43,7 @@ from pathlib import Path
 import torch
 
 from restorer.corpus.build import default_out, manifest_hash, read_manifest
-from restorer.corpus.splits import reduced_split_folder
+from restorer.corpus.splits import is_twin, reduced_split_folder
 from restorer.jobs import Job
 from restorer.networks import load_state
 from restorer.resources import starter_weights_path
@@ -69,7 +69,7 @@ def mine(weights: Path, folder: PhotoFolder, out: Path, config: MiningConfig) ->
     from restorer_plugins.damage.load import detector_from_weights
 
     net = detector_from_weights(load_file(str(weights)), read_metadata(weights), str(weights))
-    pictures = [p for p in folder.paths if p.parent == folder.root and ".copy" not in p.name]
+    pictures = [p for p in folder.paths if p.parent == folder.root and not is_twin(p)]
     counts = mine_hard_tiles(lambda rgb: damage_probability(net, rgb, views=1), pictures,
                              out, config)
     tiles = sorted(out.glob("*.png"))
@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of the synthetic scratches that bend and loop")
     parser.add_argument("--dark-scratch-share", type=float, default=DetectorTrainConfig.dark_scratch_share,
                         help="share of the synthetic scratches that darken")
+    parser.add_argument("--structure-share", type=float, default=DetectorTrainConfig.structure_share,
+                        help="share of the crops that first get thin real-looking structure drawn into the picture "
+                             "(outlined bands and shapes, parallel lines, lettering, window grids; not damage)")
     parser.add_argument("--hard-tiles-from", type=Path, metavar="WEIGHTS",
                         help="first run these exported weights over the clean training pictures and add a tile "
                              "around each picture's largest cluster of false finds to the training pictures "
@@ -161,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = DetectorTrainConfig(lr=args.lr, hard_weight=args.hard_weight, hard_share=args.hard_share,
                                    edge_weight=args.edge_weight, edge_level=args.edge_level,
                                    curly_share=args.curly_share, dark_scratch_share=args.dark_scratch_share,
-                                   clean_extra=args.hard_clean)
+                                   structure_share=args.structure_share, clean_extra=args.hard_clean)
     trainer = DetectorTrainer(network, settings, initial=initial)
     log: list[dict] = []
     started = time.time()
@@ -187,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         "final_losses": result.losses, "lr": args.lr, "hard_weight": args.hard_weight,
         "hard_share": args.hard_share, "edge_weight": args.edge_weight, "edge_level": args.edge_level,
         "curly_share": args.curly_share,
-        "dark_scratch_share": args.dark_scratch_share, "hard_tiles": mined, "started_from": started_from,
+        "dark_scratch_share": args.dark_scratch_share, "structure_share": args.structure_share, "hard_tiles": mined, "started_from": started_from,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_weights(FAMILY, STARTER, tensors, {**metadata, "provenance": provenance}, overwrite=True, path=args.out)

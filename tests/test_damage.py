@@ -82,6 +82,31 @@ def test_scratches_darken_or_lighten_by_the_dark_share_and_curl_by_the_curly_sha
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+def test_structure_is_drawn_into_the_picture_and_the_mask_holds_only_the_damage_over_it():
+    from restorer_plugins.damage import synthetic
+
+    photo = np.full((128, 160, 3), 128, np.uint8)
+    pieces = (synthetic._outlined_band, synthetic._outlined_shape, synthetic._parallel_lines,
+              synthetic._lettering, synthetic._window_grid)
+    for piece in pieces:  # each draws visible high-contrast lines
+        drawn = [photo.astype(np.float32) for _ in range(6)]
+        for seed, image in enumerate(drawn):
+            piece(image, np.random.default_rng(seed), 128, 160)
+        assert any((np.abs(image - 128).max(-1) > 60).mean() > 0.002 for image in drawn), piece.__name__
+    # share 1: one draw, the structure, then the damage on that picture -- the mask is the damage's alone
+    a = add_damage(photo, np.random.default_rng(4), structure_share=1.0)
+    rng = np.random.default_rng(4)
+    rng.random()
+    structured = synthetic.add_structure(photo, rng)
+    assert not np.array_equal(structured, photo)
+    b = add_damage(structured, rng)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    # off (the default), it draws no random number: the damage the earlier starters trained on
+    c = add_damage(photo, np.random.default_rng(4), structure_share=0.0)
+    d = add_damage(photo, np.random.default_rng(4))
+    assert all(np.array_equal(x, y) for x, y in zip(c, d))
+
+
 @pytest.mark.parametrize("levels", [3, 4])
 @pytest.mark.parametrize("shape", [(1, 1), (7, 50), (37, 61), (130, 70)])
 def test_probability_map_has_the_photo_size_for_any_shape(shape, levels):

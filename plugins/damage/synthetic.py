@@ -9,6 +9,11 @@ not, so the detector holds up on real ones: film grain, a little blur, noise
 and JPEG artefacts. A share of the crops gets no damage at all but the same scan
 treatment, so the detector learns to leave clean photos alone.
 
+Optionally (``structure_share``), a share of the crops first get real-looking thin
+structure drawn into the picture itself, not as damage (:func:`add_structure`):
+outlined bands and shapes, families of parallel lines, lettering and window grids,
+the lines of graphics and man-made things that a detector of scratches mistakes for them.
+
 This is the training generator. The benchmark (``benchmarks/damage_detection.py``)
 draws its damage with a different one (other shapes, parameters and seed).
 """
@@ -68,13 +73,16 @@ def _paint(image: np.ndarray, coverage: np.ndarray, colour: np.ndarray, opacity:
 
 
 def add_damage(photo: np.ndarray, rng: np.random.Generator, *, curly_share: float = 0.0,
-               dark_scratch_share: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+               dark_scratch_share: float = 0.3, structure_share: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``(damaged, mask)``: ``photo`` (``uint8`` RGB) with random damage drawn on it, and where.
 
     ``curly_share`` of the scratches bend and loop (a wipe, a fingernail) instead of running almost
-    straight, and ``dark_scratch_share`` of them darken; the defaults draw what the first starters
-    trained on, random number for random number."""
+    straight, and ``dark_scratch_share`` of them darken; ``structure_share`` of the photos first get
+    thin structure drawn in as part of the picture (:func:`add_structure`; not in the mask). The
+    defaults draw what the first starters trained on, random number for random number."""
     height, width = photo.shape[:2]
+    if structure_share > 0 and rng.random() < structure_share:  # no draw when off: the old stream
+        photo = add_structure(photo, rng)
     image = photo.astype(np.float32)
     mask = np.zeros((height, width), bool)
     if rng.random() >= CLEAN_SHARE:
@@ -184,3 +192,113 @@ def _scan(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         ok, data = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 96))])
         out = np.ascontiguousarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1])
     return out
+
+
+def add_structure(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``photo`` (``uint8`` RGB) with one to three pieces of thin, high-contrast structure drawn into
+    the picture: lines that belong to it, which a detector must leave alone however much they look like
+    scratches up close. Each comes with what gives it away as structure -- a filled band or shape whose
+    outline it is, parallel neighbours, letters, a grid's corners:
+
+    - an outlined band (a ribbon of a wallpaper, a road's kerbs) or an outlined filled shape;
+    - a family of 3-8 parallel lines (cables, railings, stripes, a fence);
+    - a few words of lettering;
+    - a window grid: a frame with bars, a little rotated.
+    """
+    height, width = photo.shape[:2]
+    image = photo.astype(np.float32)
+    pieces = (_outlined_band, _outlined_shape, _parallel_lines, _lettering, _window_grid)
+    for _ in range(int(rng.integers(1, 4))):
+        pieces[int(rng.integers(len(pieces)))](image, rng, height, width)
+    return np.clip(image + 0.5, 0, 255).astype(np.uint8)
+
+
+def _contrasting(rng: np.random.Generator, image: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """A near-white or near-black colour, whichever stands out more from the picture where ``coverage`` is."""
+    under = image[coverage > 0.5]
+    bright = under.size == 0 or under.mean() < 128
+    return _level(rng, image, bool(bright) if rng.random() < 0.8 else not bright)
+
+
+def _outline(fill: np.ndarray, thickness: int) -> np.ndarray:
+    """The ``thickness``-pixel outline (0-1) of the shape ``fill`` (0-1) covers."""
+    import cv2
+
+    inside = (fill > 0.5).astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thickness + 1, 2 * thickness + 1))
+    edge = cv2.morphologyEx(inside, cv2.MORPH_GRADIENT, kernel) > 0
+    return cv2.GaussianBlur(edge.astype(np.float32), (0, 0), 0.5)  # softened as a drawn edge is
+
+
+def _fill_and_outline(image: np.ndarray, rng: np.random.Generator, fill: np.ndarray) -> None:
+    """Fill ``fill`` with a colour (or leave it as it is), then draw its 1-2 px outline in a contrasting one."""
+    if rng.random() < 0.7:
+        _paint(image, fill, rng.uniform(0, 255, 3).astype(np.float32), rng.uniform(0.5, 1.0))
+    edge = _outline(fill, int(rng.integers(1, 3)))
+    _paint(image, edge, _contrasting(rng, image, edge), rng.uniform(0.7, 1.0))
+
+
+def _outlined_band(image, rng, height, width) -> None:
+    fill = np.zeros((height, width), np.float32)
+    points = _curve(rng, height, width, rng.uniform(0.6, 2.0) * max(height, width), rng.uniform(0.0, 0.1))
+    _stroke(fill, points, int(rng.integers(8, 50)))
+    _fill_and_outline(image, rng, fill)
+
+
+def _outlined_shape(image, rng, height, width) -> None:
+    fill = np.zeros((height, width), np.float32)
+    radius = rng.uniform(0.1, 0.4) * min(height, width)
+    _blob(fill, rng, rng.uniform([0, 0], [width, height]), radius, 0)
+    _fill_and_outline(image, rng, fill)
+
+
+def _parallel_lines(image, rng, height, width) -> None:
+    layer = np.zeros((height, width), np.float32)
+    points = _curve(rng, height, width, rng.uniform(0.5, 1.5) * max(height, width), rng.uniform(0.0, 0.03))
+    step = np.gradient(points, axis=0)
+    normal = np.stack([-step[:, 1], step[:, 0]], 1) / np.maximum(np.linalg.norm(step, axis=1, keepdims=True), 1e-6)
+    spacing, thickness = rng.uniform(5, 30), int(rng.integers(1, 4))
+    for k in range(int(rng.integers(3, 9))):
+        _stroke(layer, points + k * spacing * normal, thickness)
+    _paint(image, layer, _contrasting(rng, image, layer), rng.uniform(0.6, 1.0))
+
+
+def _lettering(image, rng, height, width) -> None:
+    import cv2
+
+    layer = np.zeros((height, width), np.uint8)
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
+    size = rng.uniform(0.4, 1.6) * np.sqrt(height * width) / 256
+    font = int(rng.choice([cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
+                           cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX]))
+    thickness = int(rng.integers(1, 3))
+    x, y = rng.uniform([0, 0], [width * 0.6, height])
+    for line in range(int(rng.integers(1, 4))):
+        text = " ".join("".join(rng.choice(letters, int(rng.integers(2, 9)))) for _ in range(int(rng.integers(1, 4))))
+        cv2.putText(layer, text, (int(x), int(y + line * 30 * size)), font, size, 255, thickness, cv2.LINE_AA)
+    coverage = layer.astype(np.float32) / 255.0
+    _paint(image, coverage, _contrasting(rng, image, coverage), rng.uniform(0.7, 1.0))
+
+
+def _window_grid(image, rng, height, width) -> None:
+    import cv2
+
+    layer = np.zeros((height, width), np.uint8)
+    centre = rng.uniform([0, 0], [width, height])
+    size = rng.uniform(0.2, 0.8, 2) * (width, height)
+    angle = rng.normal(0, 5)
+    columns, rows = (int(n) for n in rng.integers(1, 5, 2))
+    thickness = int(rng.integers(1, 4))
+    lines = []
+    for i in range(columns + 1):  # unit-square coordinates, turned and placed below
+        lines.append(((i / columns, 0.0), (i / columns, 1.0)))
+    for j in range(rows + 1):
+        lines.append(((0.0, j / rows), (1.0, j / rows)))
+    turn = np.deg2rad(angle)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    for a, b in lines:
+        ends = ((np.array([a, b]) - 0.5) * size) @ rotation.T + centre
+        pts = np.round(ends * 16).astype(np.int32)
+        cv2.line(layer, tuple(int(v) for v in pts[0]), tuple(int(v) for v in pts[1]), 255, thickness, cv2.LINE_AA, 4)
+    coverage = layer.astype(np.float32) / 255.0
+    _paint(image, coverage, _contrasting(rng, image, coverage), rng.uniform(0.6, 1.0))

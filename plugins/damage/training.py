@@ -60,6 +60,9 @@ class DetectorTrainConfig:
     #: bend and loop, and the share that darken.
     curly_share: float = 0.0
     dark_scratch_share: float = 0.3
+    #: Share of crops that first get thin structure drawn in as part of the picture, not as damage
+    #: (:func:`~restorer_plugins.damage.synthetic.add_structure`).
+    structure_share: float = 0.0
     #: Crops of a second folder (hard tiles: :mod:`restorer_plugins.damage.mining`) added to every
     #: batch undamaged (0: one folder, none added).
     clean_extra: int = 0
@@ -74,8 +77,8 @@ def damaged_batch(photos: torch.Tensor, rng: np.random.Generator,
     """``(damaged, masks)``: synthetic damage on a batch of clean ``(B, 3, H, W)`` photos in [0, 1]."""
     settings = settings or DetectorTrainConfig()
     pixels = (photos.detach().cpu().permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
-    pairs = [add_damage(p, rng, curly_share=settings.curly_share, dark_scratch_share=settings.dark_scratch_share)
-             for p in pixels]
+    pairs = [add_damage(p, rng, curly_share=settings.curly_share, dark_scratch_share=settings.dark_scratch_share,
+                        structure_share=settings.structure_share) for p in pixels]
     damaged = torch.from_numpy(np.stack([d for d, _ in pairs]).astype(np.float32) / 255.0).permute(0, 3, 1, 2)
     masks = torch.from_numpy(np.stack([m for _, m in pairs]).astype(np.float32))[:, None]
     return damaged.contiguous(), masks

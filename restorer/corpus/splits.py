@@ -16,6 +16,7 @@ Splits go by source picture, never by crop or file: rows of one group (``sea1``,
 
 from __future__ import annotations
 
+import re
 import zlib
 from pathlib import Path
 
@@ -96,18 +97,22 @@ def split_pictures(split: str, corpus: str | Path, *, kind: str = "photo",
     return sorted(chosen)
 
 
+def is_twin(path: str | Path) -> bool:
+    """Whether ``path`` is one of the extra hard-linked copies :func:`reduced_split_folder` makes of an
+    ordinary photo (``NAME.copyN.png``), not a picture of its own."""
+    return re.search(r"\.copy\d+$", Path(path).stem) is not None
+
+
 def reduced_split_folder(split: str, corpus: str | Path, folder: str | Path, *, short_side: int,
                          photo_weight: int = 1, kinds: tuple[str, ...] = ("photo", "texture")) -> Path:
     """One folder holding the corpus pictures of ``split`` whose kind is in ``kinds`` (photos and textures),
     each reduced to a shorter side of ``short_side`` once; an ordinary photo appears ``photo_weight`` times
     (hard links), so a training loop draws it that much more often than a texture. Idempotent; returns
     ``folder``."""
-    from PIL import Image
-
     from restorer.corpus.build import read_manifest
     from restorer.corpus.sources import read_sources
     from restorer.errors import InputError
-    from restorer.images import load_photo
+    from restorer.images import load_photo, photo_from_array, save_photo
     from restorer.training.holdout import reduced
 
     rows = read_manifest(corpus)
@@ -125,8 +130,7 @@ def reduced_split_folder(split: str, corpus: str | Path, folder: str | Path, *, 
         target = folder / f"{name}.png"
         if not target.exists():
             rgb = reduced(load_photo(Path(corpus) / row["file"]).rgb, short_side)
-            Image.fromarray(rgb).save(target.with_suffix(".part.png"))
-            target.with_suffix(".part.png").replace(target)
+            save_photo(photo_from_array(rgb), target)
         for copy in range(1, photo_weight if source.kind == "photo" else 1):
             twin = folder / f"{name}.copy{copy}.png"
             if not twin.exists():
