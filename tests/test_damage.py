@@ -107,6 +107,22 @@ def test_structure_is_drawn_into_the_picture_and_the_mask_holds_only_the_damage_
     assert all(np.array_equal(x, y) for x, y in zip(c, d))
 
 
+def test_damage_that_cannot_be_seen_is_left_out_of_the_mask_when_asked(monkeypatch):
+    from restorer_plugins.damage import synthetic
+
+    monkeypatch.setattr(synthetic, "_scan", lambda image, rng: np.clip(image + 0.5, 0, 255).astype(np.uint8))
+    photo = np.full((96, 128, 3), 240, np.uint8)  # near-white damage on it barely shows
+    dropped = 0
+    for seed in range(20):
+        damaged, full = add_damage(photo, np.random.default_rng(seed))
+        same, seen = add_damage(photo, np.random.default_rng(seed), visible_level=12)
+        assert np.array_equal(damaged, same)  # the same damage drawn, no extra random number
+        assert not (seen & ~full).any()
+        assert (np.abs(same.astype(int) - photo).max(-1)[seen] >= 12).all()
+        dropped += int((full & ~seen).sum())
+    assert dropped > 0
+
+
 @pytest.mark.parametrize("levels", [3, 4])
 @pytest.mark.parametrize("shape", [(1, 1), (7, 50), (37, 61), (130, 70)])
 def test_probability_map_has_the_photo_size_for_any_shape(shape, levels):

@@ -73,13 +73,17 @@ def _paint(image: np.ndarray, coverage: np.ndarray, colour: np.ndarray, opacity:
 
 
 def add_damage(photo: np.ndarray, rng: np.random.Generator, *, curly_share: float = 0.0,
-               dark_scratch_share: float = 0.3, structure_share: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+               dark_scratch_share: float = 0.3, structure_share: float = 0.0,
+               visible_level: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``(damaged, mask)``: ``photo`` (``uint8`` RGB) with random damage drawn on it, and where.
 
     ``curly_share`` of the scratches bend and loop (a wipe, a fingernail) instead of running almost
     straight, and ``dark_scratch_share`` of them darken; ``structure_share`` of the photos first get
-    thin structure drawn in as part of the picture (:func:`add_structure`; not in the mask). The
-    defaults draw what the first starters trained on, random number for random number."""
+    thin structure drawn in as part of the picture (:func:`add_structure`; not in the mask).
+    ``visible_level`` (0-255; 0: off) leaves out of the mask the damage that changed no channel of the
+    photo by that many levels -- a near-white scratch across a white sky, a lightening clipped at
+    white -- so the detector is not taught to find what cannot be seen. The defaults draw what the
+    first starters trained on, random number for random number."""
     height, width = photo.shape[:2]
     if structure_share > 0 and rng.random() < structure_share:  # no draw when off: the old stream
         photo = add_structure(photo, rng)
@@ -104,6 +108,8 @@ def add_damage(photo: np.ndarray, rng: np.random.Generator, *, curly_share: floa
         if kinds[4]:
             for _ in range(rng.poisson(1 * scale) + 1):
                 _stain(image, mask, rng, height, width)
+        if visible_level > 0:
+            mask &= np.abs(image - photo).max(-1) >= visible_level
     return _scan(image, rng), mask
 
 
@@ -221,7 +227,7 @@ def _contrasting(rng: np.random.Generator, image: np.ndarray, coverage: np.ndarr
 
 
 def _outline(fill: np.ndarray, thickness: int) -> np.ndarray:
-    """The ``thickness``-pixel outline (0-1) of the shape ``fill`` (0-1) covers."""
+    """The outline (0-1) of the shape ``fill`` (0-1) covers: ``thickness`` pixels either side of its edge."""
     import cv2
 
     inside = (fill > 0.5).astype(np.uint8)
@@ -231,7 +237,7 @@ def _outline(fill: np.ndarray, thickness: int) -> np.ndarray:
 
 
 def _fill_and_outline(image: np.ndarray, rng: np.random.Generator, fill: np.ndarray) -> None:
-    """Fill ``fill`` with a colour (or leave it as it is), then draw its 1-2 px outline in a contrasting one."""
+    """Fill ``fill`` with a colour (or leave it as it is), then draw its 2-4 px outline in a contrasting one."""
     if rng.random() < 0.7:
         _paint(image, fill, rng.uniform(0, 255, 3).astype(np.float32), rng.uniform(0.5, 1.0))
     edge = _outline(fill, int(rng.integers(1, 3)))
