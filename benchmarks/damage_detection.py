@@ -3,6 +3,7 @@
     python benchmarks/damage_detection.py                      # the test split (report only)
     python benchmarks/damage_detection.py --split validation   # where thresholds are chosen
     python benchmarks/damage_detection.py --split validation --sweep   # F1 and false alarm per threshold/grow
+    python benchmarks/damage_detection.py --split validation --gray    # the photos as black-and-white prints
 
 Photos: those of ``benchmarks/inpaint_quality.py`` (corpus photos reduced to a
 512-px shorter side; none trained on). The damage here is drawn by this file's
@@ -95,6 +96,13 @@ def benchmark_damage(photo: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarr
     out = np.clip(image + 0.5, 0, 255).astype(np.uint8)
     ok, data = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
     return np.ascontiguousarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1]), mask > 0
+
+
+def black_and_white(photo: np.ndarray) -> np.ndarray:
+    """``photo`` (``uint8`` RGB) as a black-and-white print: its luminance in all three channels."""
+    import cv2
+
+    return np.repeat(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)[..., None], 3, 2)
 
 
 def _near(a: np.ndarray, b: np.ndarray) -> int:
@@ -227,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", choices=("photo", "texture"), default="photo",
                         help="the split's photos, or its photo textures (walls, metal, rock: structure the "
                              "photos have little of); results of textures go to a textures/ folder")
+    parser.add_argument("--gray", action="store_true",
+                        help="the pictures made black and white first (as scanned prints often are: no colour "
+                             "to tell damage from the picture); results go to a gray/ folder")
     parser.add_argument("--corpus", type=Path, help="the corpus folder (default: where `make corpus` writes it)")
     parser.add_argument("--limit", type=int, help="only the first N photos (a quick look)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (the targets are for 2 cores)")
@@ -244,8 +255,10 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     out = args.out or ((RESULTS if args.split == "test" else RESULTS / args.split)
-                       / ("textures" if args.kind == "texture" else ""))
+                       / ("textures" if args.kind == "texture" else "") / ("gray" if args.gray else ""))
     photos = split_photos(args.split, args.corpus, args.limit, kind=args.kind)
+    if args.gray:
+        photos = [(name, black_and_white(photo)) for name, photo in photos]
     grid: list[np.ndarray] = []
 
     def keep(detector, photo_name, damaged, found, repaired, clean) -> None:
@@ -275,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = evaluate(photos, registry, on_photo=keep, settings={"damage-detector": chosen})
     ceiling = oracle(photos, registry.get("inpaint-gan"))
-    report = {"split": args.split, "kind": args.kind, "photos": [name for name, _ in photos], "seed": SEED,
+    report = {"split": args.split, "kind": args.kind, "gray": args.gray, "photos": [name for name, _ in photos], "seed": SEED,
               "tolerance": TOLERANCE,
               "machine": f"{cpu_name()}, {os.cpu_count()} logical CPUs, {args.threads} threads, "
                          f"load average {os.getloadavg()[0]:.2f} at the end",
@@ -298,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
 def markdown(report: dict) -> str:
     """The report as a Markdown table."""
     lines = [f"# Damage detection ({report['split']} split, {len(report['photos'])} "
-             f"{report.get('kind', 'photo')}s)", "",
+             f"{report.get('kind', 'photo')}s{', black and white' if report.get('gray') else ''})", "",
              f"{report['machine']}, {report['date']}. Damage drawn by the benchmark's own generator (seed "
              f"{report['seed']}); {report['tolerance']}-px tolerance; each detector at its default threshold "
              "and grow; repairs by inpaint-gan.", "",

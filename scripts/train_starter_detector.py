@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--visible-level", type=float, default=DetectorTrainConfig.visible_level,
                         help="leave out of the mask the drawn damage that changed no channel of the photo by this "
                              "many levels (0-255; 0: off)")
+    parser.add_argument("--gray-share", type=float, default=DetectorTrainConfig.gray_share,
+                        help="share of the crops made black-and-white prints (neutral or warm-toned), damage "
+                             "and scan included")
     parser.add_argument("--hard-tiles-from", type=Path, metavar="WEIGHTS",
                         help="first run these exported weights over the clean training pictures and add a tile "
                              "around each picture's largest cluster of false finds to the training pictures "
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                                    edge_weight=args.edge_weight, edge_level=args.edge_level,
                                    curly_share=args.curly_share, dark_scratch_share=args.dark_scratch_share,
                                    structure_share=args.structure_share, visible_level=args.visible_level,
-                                   clean_extra=args.hard_clean)
+                                   gray_share=args.gray_share, clean_extra=args.hard_clean)
     trainer = DetectorTrainer(network, settings, initial=initial)
     log: list[dict] = []
     started = time.time()
@@ -202,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         "hard_share": args.hard_share, "edge_weight": args.edge_weight, "edge_level": args.edge_level,
         "curly_share": args.curly_share,
         "dark_scratch_share": args.dark_scratch_share, "structure_share": args.structure_share,
-        "visible_level": args.visible_level, "hard_tiles": mined, "started_from": started_from,
+        "visible_level": args.visible_level, "gray_share": args.gray_share, "hard_tiles": mined, "started_from": started_from,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_weights(FAMILY, STARTER, tensors, {**metadata, "provenance": provenance}, overwrite=True, path=args.out)

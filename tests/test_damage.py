@@ -458,3 +458,25 @@ def test_repair_refuses_a_photo_found_damaged_all_over_and_writes_no_mask_for_it
     assert code == 2 and len(err) == 1, err
     assert "classical-damage marked the whole photo as damage" in err[0] and "a.png" in err[0], err
     assert not (tmp_path / "fixed.png").exists() and not list((tmp_path / "masks").glob("*"))
+
+
+def test_gray_share_makes_black_and_white_prints_damage_and_all():
+    from restorer_plugins.damage import synthetic
+
+    rng = np.random.default_rng(0)
+    photo = np.stack([rng.integers(0, 256, (64, 80)), np.full((64, 80), 40), np.full((64, 80), 200)], -1)
+    photo = photo.astype(np.uint8)
+    tones = set()
+    for seed in range(12):
+        damaged, mask = add_damage(photo, np.random.default_rng(seed), gray_share=1.0, visible_level=10)
+        r, g, b = (damaged.astype(int)[..., i] for i in range(3))
+        assert (r >= g - 1).all() and (g >= b - 1).all()  # neutral or warm: no colour left in the damage
+        tones.add(bool((r - b).max() > 4))
+        luma = synthetic.black_and_white(photo)
+        if mask.any():  # the mask is measured against the print, not the colour photo
+            assert (np.abs(synthetic.black_and_white(damaged).astype(int) - luma)[mask].mean() > 10)
+    assert tones == {True, False}
+    # off (the default), it draws no random number: the damage the earlier starters trained on
+    a = add_damage(photo, np.random.default_rng(5), gray_share=0.0)
+    b = add_damage(photo, np.random.default_rng(5))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))

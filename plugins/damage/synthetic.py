@@ -74,7 +74,7 @@ def _paint(image: np.ndarray, coverage: np.ndarray, colour: np.ndarray, opacity:
 
 def add_damage(photo: np.ndarray, rng: np.random.Generator, *, curly_share: float = 0.0,
                dark_scratch_share: float = 0.3, structure_share: float = 0.0,
-               visible_level: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+               visible_level: float = 0.0, gray_share: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``(damaged, mask)``: ``photo`` (``uint8`` RGB) with random damage drawn on it, and where.
 
     ``curly_share`` of the scratches bend and loop (a wipe, a fingernail) instead of running almost
@@ -82,9 +82,15 @@ def add_damage(photo: np.ndarray, rng: np.random.Generator, *, curly_share: floa
     thin structure drawn in as part of the picture (:func:`add_structure`; not in the mask).
     ``visible_level`` (0-255; 0: off) leaves out of the mask the damage that changed no channel of the
     photo by that many levels -- a near-white scratch across a white sky, a lightening clipped at
-    white -- so the detector is not taught to find what cannot be seen. The defaults draw what the
-    first starters trained on, random number for random number."""
+    white -- so the detector is not taught to find what cannot be seen. ``gray_share`` of the photos
+    become black-and-white prints (:func:`black_and_white`), damage and scan included, so that no colour
+    tells the damage from the picture. The defaults draw what the first starters trained on, random
+    number for random number."""
     height, width = photo.shape[:2]
+    tone = None
+    if gray_share > 0 and rng.random() < gray_share:  # no draw when off: the old stream
+        tone = _print_tone(rng)
+        photo = black_and_white(photo)
     if structure_share > 0 and rng.random() < structure_share:  # no draw when off: the old stream
         photo = add_structure(photo, rng)
     image = photo.astype(np.float32)
@@ -108,9 +114,29 @@ def add_damage(photo: np.ndarray, rng: np.random.Generator, *, curly_share: floa
         if kinds[4]:
             for _ in range(rng.poisson(1 * scale) + 1):
                 _stain(image, mask, rng, height, width)
+        if tone is not None:
+            image = black_and_white(image)
         if visible_level > 0:
             mask &= np.abs(image - photo).max(-1) >= visible_level
-    return _scan(image, rng), mask
+    if tone is None:
+        return _scan(image, rng), mask
+    return np.clip(black_and_white(_scan(image, rng)) * tone + 0.5, 0, 255).astype(np.uint8), mask
+
+
+def black_and_white(image: np.ndarray) -> np.ndarray:
+    """``image`` (RGB, ``uint8`` or float 0-255) as its luminance (ITU-R BT.601) in all three channels,
+    float32."""
+    luma = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.repeat(luma[..., None], 3, -1)
+
+
+def _print_tone(rng: np.random.Generator) -> np.ndarray:
+    """Per-channel factors of a black-and-white print's tone: neutral half the time, else warm (sepia,
+    aged paper) by a random amount."""
+    if rng.random() < 0.5:
+        return np.ones(3, np.float32)
+    warmth = rng.uniform(0, 1)
+    return np.array([1.0, 1 - 0.1 * warmth, 1 - 0.25 * warmth], np.float32)
 
 
 def _level(rng: np.random.Generator, photo: np.ndarray, bright: bool) -> np.ndarray:

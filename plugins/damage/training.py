@@ -76,6 +76,8 @@ class DetectorTrainConfig:
     structure_share: float = 0.0
     #: Damage that changed no channel of the photo by this many levels (0-255) is left out of the mask (0: off).
     visible_level: float = 0.0
+    #: Share of crops made black-and-white prints, damage and scan included (no colour to tell them apart).
+    gray_share: float = 0.0
     #: Crops of a second folder (hard tiles: :mod:`restorer_plugins.damage.mining`) added to every
     #: batch undamaged (0: one folder, none added).
     clean_extra: int = 0
@@ -91,7 +93,8 @@ def damaged_batch(photos: torch.Tensor, rng: np.random.Generator,
     settings = settings or DetectorTrainConfig()
     pixels = (photos.detach().cpu().permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
     pairs = [add_damage(p, rng, curly_share=settings.curly_share, dark_scratch_share=settings.dark_scratch_share,
-                        structure_share=settings.structure_share, visible_level=settings.visible_level)
+                        structure_share=settings.structure_share, visible_level=settings.visible_level,
+                        gray_share=settings.gray_share)
              for p in pixels]
     damaged = torch.from_numpy(np.stack([d for d, _ in pairs]).astype(np.float32) / 255.0).permute(0, 3, 1, 2)
     masks = torch.from_numpy(np.stack([m for _, m in pairs]).astype(np.float32))[:, None]
