@@ -660,7 +660,7 @@ def test_split_pictures_lists_one_split_of_one_kind_from_the_manifest(tmp_path):
 def test_reduced_split_folder_holds_one_split_of_the_chosen_kinds_with_photos_weighted(tmp_path):
     from PIL import Image
 
-    from restorer.corpus.splits import assign_splits, is_twin, reduced_split_folder
+    from restorer.corpus.splits import assign_splits, is_twin, reduced_split_folder, twin_path
 
     sources = read_sources()
     splits = assign_splits(sources)
@@ -682,6 +682,8 @@ def test_reduced_split_folder_holds_one_split_of_the_chosen_kinds_with_photos_we
     both = reduced_split_folder("train", corpus, tmp_path / "both", short_side=20, photo_weight=2)
     assert names(both) == sorted([f"{stem}.png", f"{stem}.copy1.png", f"{texture_stem}.png"])
     assert [p.name for p in sorted(both.iterdir()) if not is_twin(p)] == sorted([f"{stem}.png", f"{texture_stem}.png"])
+    assert twin_path(both / f"{stem}.png", 1).exists() and is_twin(twin_path(Path("a.copy.png"), 12))
+    assert not is_twin("rock.copy.png") and not is_twin("copy3.png")
     assert Image.open(both / f"{stem}.png").size == (30, 20)
     photos = reduced_split_folder("train", corpus, tmp_path / "photos", short_side=20, kinds=("photo",))
     assert names(photos) == [f"{stem}.png"]

@@ -97,10 +97,19 @@ def split_pictures(split: str, corpus: str | Path, *, kind: str = "photo",
     return sorted(chosen)
 
 
+#: What :func:`reduced_split_folder` adds to a photo's name, with a number, for each extra copy.
+TWIN_MARK = ".copy"
+
+
+def twin_path(path: Path, copy: int) -> Path:
+    """The name of the ``copy``-th extra copy of the picture at ``path`` (``NAME.copyN.png``)."""
+    return path.with_name(f"{path.stem}{TWIN_MARK}{copy}{path.suffix}")
+
+
 def is_twin(path: str | Path) -> bool:
     """Whether ``path`` is one of the extra hard-linked copies :func:`reduced_split_folder` makes of an
-    ordinary photo (``NAME.copyN.png``), not a picture of its own."""
-    return re.search(r"\.copy\d+$", Path(path).stem) is not None
+    ordinary photo (:func:`twin_path`), not a picture of its own."""
+    return re.search(re.escape(TWIN_MARK) + r"\d+$", Path(path).stem) is not None
 
 
 def reduced_split_folder(split: str, corpus: str | Path, folder: str | Path, *, short_side: int,
@@ -132,7 +141,7 @@ def reduced_split_folder(split: str, corpus: str | Path, folder: str | Path, *, 
             rgb = reduced(load_photo(Path(corpus) / row["file"]).rgb, short_side)
             save_photo(photo_from_array(rgb), target)
         for copy in range(1, photo_weight if source.kind == "photo" else 1):
-            twin = folder / f"{name}.copy{copy}.png"
+            twin = twin_path(target, copy)
             if not twin.exists():
                 twin.hardlink_to(target)
     return folder
