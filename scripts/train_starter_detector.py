@@ -35,7 +35,10 @@ S 0.3, +4.73 dB, false alarm 0.45 %; S 0.6, +4.17 dB, 0.55 %: it found less, and
 ``--visible-level L`` leaves out of the mask drawn damage that changed no colour channel by L
 levels or more; the shipped starter's last phase used 25 (validation photos +5.37 dB and false
 alarm 0.27 %, against +5.15 and 0.41 % before it, +5.20 and 0.37 % for the same steps without it;
-L 12: +5.24, 0.35 %; L 40: +4.80, 0.18 %, finding less).
+L 12: +5.24, 0.35 %; L 40: +4.80, 0.18 %, finding less; L 30, 2026-12-08: +5.32, 0.24 %, within noise).
+``--gray-share G`` makes a share G of the crops black-and-white prints (neutral or warm-toned),
+damage and scan included; not kept (2026-12-08, the level-25 phase with G 0.3: validation photos
++5.21 dB, and the same photos made black and white +6.00 against the shipped network's +6.19).
 """
 
 from __future__ import annotations

@@ -31,7 +31,10 @@ photo by that many levels (at 25, 12 % of the drawn mask): pixels no one could s
 the network that a thin line may be damage or not with nothing to tell them apart. The shipped
 starter's last phase (3000 steps at lr 1e-4, level 25) gained on the validation photos (F1 0.845,
 false alarm 0.27 %, +5.37 dB, against 0.835, 0.37 %, +5.20 for the same steps without it; level 12:
-+5.24 dB; level 40: +4.80, false alarm 0.18 %, finding less).
++5.24 dB; level 40: +4.80, false alarm 0.18 %, finding less; level 30, 2026-12-08: +5.32, within noise).
+``gray_share`` makes that share of the crops black-and-white prints, damage and scan included. Tried
+like level 25 with a share of 0.3 (2026-12-08): validation photos +5.21 dB, and made black and white
++6.00 against the shipped network's +6.19, so not kept.
 :meth:`DetectorTrainer.export` writes what
 :mod:`restorer_plugins.damage.load` reads back: the network, with ``config`` (the
 architecture) and ``train`` in the metadata.
