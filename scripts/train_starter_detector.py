@@ -39,6 +39,7 @@ L 12: +5.24, 0.35 %; L 40: +4.80, 0.18 %, finding less; L 30, 2026-12-08: +5.32,
 ``--gray-share G`` makes a share G of the crops black-and-white prints (neutral or warm-toned),
 damage and scan included; not kept (2026-12-08, the level-25 phase with G 0.3: validation photos
 +5.21 dB, and the same photos made black and white +6.00 against the shipped network's +6.19).
+That phase with ``--curly-share 0.5`` instead of 0.3 (2026-12-08): +5.28 dB, not kept either.
 """
 
 from __future__ import annotations
