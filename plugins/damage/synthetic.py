@@ -87,12 +87,11 @@ def add_damage(photo: np.ndarray, rng: np.random.Generator, *, curly_share: floa
     tells the damage from the picture. The defaults draw what the first starters trained on, random
     number for random number."""
     height, width = photo.shape[:2]
-    tone = None
-    if gray_share > 0 and rng.random() < gray_share:  # no draw when off: the old stream
-        tone = _print_tone(rng)
-        photo = black_and_white(photo)
+    tone = _print_tone(rng) if gray_share > 0 and rng.random() < gray_share else None  # no draw when off
     if structure_share > 0 and rng.random() < structure_share:  # no draw when off: the old stream
         photo = add_structure(photo, rng)
+    if tone is not None:  # the print, its drawn structure included
+        photo = black_and_white(photo)
     image = photo.astype(np.float32)
     mask = np.zeros((height, width), bool)
     if rng.random() >= CLEAN_SHARE:
