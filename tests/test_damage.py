@@ -466,14 +466,13 @@ def test_gray_share_makes_black_and_white_prints_damage_and_all():
     rng = np.random.default_rng(0)
     photo = np.stack([rng.integers(0, 256, (64, 80)), np.full((64, 80), 40), np.full((64, 80), 200)], -1)
     photo = photo.astype(np.uint8)
-    tones = set()
+    luma, tones = synthetic.black_and_white(photo), set()
     for seed in range(12):
         damaged, mask = add_damage(photo, np.random.default_rng(seed), gray_share=1.0, visible_level=10,
                                    structure_share=float(seed % 2))
         r, g, b = (damaged.astype(int)[..., i] for i in range(3))
         assert (r >= g - 1).all() and (g >= b - 1).all()  # neutral or warm: no colour in damage or structure
         tones.add(bool((r - b).max() > 4))
-        luma = synthetic.black_and_white(photo)
         if mask.any():  # the mask is measured against the print, not the colour photo
             assert (np.abs(synthetic.black_and_white(damaged).astype(int) - luma)[mask].mean() > 10)
     assert tones == {True, False}
